@@ -1,0 +1,117 @@
+"""create_app(): wires settings, database, templates, middleware and routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Response
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal.core import crypto, db
+from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
+from portal.core.web import STATIC_DIR, TEMPLATES_DIR, LocaleMiddleware, add_security_headers, page, static_url
+from portal.settings import Settings
+from portal.site.routes import ROUTES as SITE_ROUTES
+
+log = logging.getLogger("portal")
+
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "x-csrftoken"
+CSRF_FAILED = "CSRF token verification failed"
+
+
+def template_environment() -> Environment:
+    """The Jinja environment: autoescaped, strict, translated through the catalogue."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(static_url=static_url, locale_names=LOCALE_NAMES)
+    return env
+
+
+def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Every error is a kind page in the person's language, never a stack trace."""
+    if isinstance(exc, PermissionDeniedException) and exc.detail == CSRF_FAILED:
+        return page(request, "errors/form_expired.html", status=403)  # type: ignore[return-value]
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if isinstance(exc, NotFoundException) or status in (404, 405):
+        return page(request, "errors/404.html", status=404)  # type: ignore[return-value]
+    if status == 413:
+        return page(request, "errors/413.html", status=413)  # type: ignore[return-value]
+    if status >= 500:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return page(request, "errors/500.html", status=500)  # type: ignore[return-value]
+    return page(request, "errors/400.html", status=status)  # type: ignore[return-value]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the portal for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings.from_env()
+    master_key = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    engine = db.engine_for(settings)
+    db.bind_engine(engine)
+
+    async def on_startup() -> None:
+        if settings.migrate_on_start:
+            await db.migrate(engine)
+        else:
+            await db.prepare(engine)
+        await db.start(engine)
+
+    async def on_shutdown() -> None:
+        await db.stop(engine)
+
+    env = template_environment()
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        name="static",
+        opt={"public": True},
+        include_in_schema=False,
+        cache_control=None,
+        send_as_attachment=False,
+    )
+    return Litestar(
+        route_handlers=[*SITE_ROUTES, static_router],
+        state=State({"settings": settings, "engine": engine}),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        middleware=[
+            LocaleMiddleware,
+            DefineMiddleware(db.RequestTransaction, engine=engine),
+        ],
+        before_send=[add_security_headers],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
+        csrf_config=CSRFConfig(
+            secret=crypto.derive_key(master_key, "csrf").hex(),
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            cookie_secure=settings.base_url.startswith("https://"),
+            exclude=["/static/"],
+        ),
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=256),
+        request_max_body_size=settings.max_body_bytes,
+        exception_handlers={Exception: _error_page},
+        openapi_config=None,
+        debug=False,
+    )
+

@@ -1,0 +1,138 @@
+"""The ``portal`` command: serve, migrate, demo, outbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from portal.core import crypto, db
+from portal.core.notify import read_outbox
+from portal.settings import Settings, SettingsError
+
+log = logging.getLogger("portal")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+
+
+async def _demo(settings: Settings) -> dict[str, int]:
+    """Load the demo data of every area; safe to run again."""
+    from portal.site.services import seed_demo_help_points
+
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        async with engine.transaction():
+            return {"help points": await seed_demo_help_points()}
+    finally:
+        await db.stop(engine)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(_migrate(settings))
+    print("The database is up to date.")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    changed = asyncio.run(_demo(settings))
+    for what, count in changed.items():
+        print(f"demo {what}: {count} added or updated")
+    return 0
+
+
+def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    messages = read_outbox(settings.outbox_dir, limit=args.limit)
+    if not messages:
+        print(f"The outbox is empty ({settings.outbox_dir}).")
+        return 0
+    for message in messages:
+        print("=" * 72)
+        print(f"Date:    {message.sent_at:%Y-%m-%d %H:%M:%S} UTC")
+        print(f"To:      {message.to}")
+        print(f"Subject: {message.subject}")
+        print()
+        print(message.body.rstrip())
+    print("=" * 72)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    workers = args.workers or settings.workers
+    crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    if settings.migrate_on_start:
+        # Once here, not in each worker: workers started together would race.
+        asyncio.run(_migrate(settings))
+    os.environ["PORTAL_MIGRATE_ON_START"] = "0"
+    os.environ["PORTAL_DATA_DIR"] = str(settings.data_dir)
+    log.info("portal listening on http://%s:%s (%s worker%s)", host, port, workers, "s" if workers > 1 else "")
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level=settings.log_level.lower(),
+        access_log=settings.debug,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="The personal health space.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the web server (runs pending migrations first)")
+    serve.add_argument("--host", help="address to listen on (PORTAL_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (PORTAL_PORT)")
+    serve.add_argument("--workers", type=int, help="number of processes (PORTAL_WORKERS)")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database up to date").set_defaults(handler=cmd_migrate)
+    sub.add_parser("demo", help="load demo data (safe to run again)").set_defaults(handler=cmd_demo)
+
+    outbox = sub.add_parser("outbox", help="print the newest messages of the outbox")
+    outbox.add_argument("-n", "--limit", type=int, default=5, help="how many messages (default 5)")
+    outbox.set_defaults(handler=cmd_outbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    try:
+        return int(args.handler(settings, args))
+    except crypto.KeyError_ as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Translations: Babel catalogues, the current locale, and locale choice.
+
+Message ids are English; ``translations/fr`` translates every one of them (a
+test fails when one is missing), and English needs no catalogue entries of its
+own. The catalogues are compiled from the ``.po`` files when the ``.mo`` files
+are missing or older (``make compile`` does the same ahead of time).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+LOCALES = ("fr", "en")
+DEFAULT_LOCALE = "fr"
+LOCALE_COOKIE = "lang"
+# Each language is named in itself, so a person finds their own.
+LOCALE_NAMES = {"fr": "Français", "en": "English"}
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("portal_locale", default=DEFAULT_LOCALE)
+
+
+def compile_catalogue(locale: str) -> bytes:
+    """Compile ``locale``'s .po file to .mo bytes."""
+    po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle, locale=locale)
+    out = io.BytesIO()
+    write_mo(out, catalogue, use_fuzzy=False)
+    return out.getvalue()
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The catalogue of ``locale`` (compiled in memory if the .mo is stale)."""
+    folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
+    po_path, mo_path = folder / "messages.po", folder / "messages.mo"
+    if not po_path.exists():
+        return NullTranslations()
+    if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        with mo_path.open("rb") as handle:
+            return Translations(handle)
+    return Translations(io.BytesIO(compile_catalogue(locale)))
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Run a block in ``locale`` (for emails, the command line and tests)."""
+    token = set_locale(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str, **variables: object) -> str:
+    """Translate ``message`` into the current locale, then fill ``%(name)s`` variables."""
+    text = translations(current_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(current_locale()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+_ = gettext
+
+
+def choose_locale(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The person's remembered choice, else the portal's default (French)."""
+    if cookie_value in LOCALES:
+        return cookie_value  # type: ignore[return-value]
+    return default

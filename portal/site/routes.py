@@ -1,0 +1,130 @@
+"""Public pages: home, help and contact, accessibility statement, display settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from portal.core.i18n import LOCALE_COOKIE, LOCALE_NAMES, LOCALES, current_locale
+from portal.core.i18n import gettext as _
+from portal.core.web import (
+    PREFERENCE_MAX_AGE,
+    TEXT_COOKIE,
+    TEXT_SIZES,
+    THEME_COOKIE,
+    THEMES,
+    page,
+    safe_next,
+)
+from portal.site import services
+from portal.site.tables import HelpPoint
+
+PUBLIC = {"public": True}
+
+
+@get("/", name="home", opt=PUBLIC)
+async def show_home(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "site/home.html")
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+@get("/help", name="help", opt=PUBLIC)
+async def show_help(request: Request[Any, Any, Any]) -> Template:
+    """Help and contact; the help points list is a fragment htmx refreshes in place."""
+    departments = await services.list_departments()
+    department = request.query_params.get("department") or None
+    errors: dict[str, str] = {}
+    if department and department not in dict(departments):
+        errors["department"] = _("Choose a department from the list.")
+        department = None
+    result = await services.list_help_points(
+        department, _page_number(request.query_params.get("page")), current_locale()
+    )
+    return page(
+        request,
+        "site/help.html",
+        fragment="site/_help_points.html",
+        status=400 if errors else 200,
+        departments=departments,
+        department=department,
+        result=result,
+        errors=errors,
+    )
+
+
+@get("/accessibility", name="accessibility", opt=PUBLIC)
+async def show_accessibility(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "site/accessibility.html")
+
+
+def _display_form(request: Request[Any, Any, Any], next_path: str, errors: dict[str, str]) -> Template:
+    return page(
+        request,
+        "site/display.html",
+        status=400 if errors else 200,
+        next_path=next_path,
+        errors=errors,
+        text_sizes=TEXT_SIZES,
+        themes=THEMES,
+        locales=LOCALES,
+        locale_names=LOCALE_NAMES,
+    )
+
+
+@get("/display", name="display", opt=PUBLIC)
+async def show_display(request: Request[Any, Any, Any]) -> Template:
+    return _display_form(request, safe_next(request.query_params.get("next")), {})
+
+
+@post("/display", name="save_display", opt=PUBLIC, status_code=303)
+async def save_display(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Remember language, text size and contrast in cookies, then go back to the page.
+
+    The small forms in every page's header send one of the three; the display
+    page sends all of them. Nothing personal is stored.
+    """
+    form = await request.form()
+    next_path = safe_next(form.get("next"))
+    allowed = {LOCALE_COOKIE: LOCALES, TEXT_COOKIE: TEXT_SIZES, THEME_COOKIE: THEMES}
+    messages = {
+        LOCALE_COOKIE: _("Choose a language from the list."),
+        TEXT_COOKIE: _("Choose one of the text sizes."),
+        THEME_COOKIE: _("Choose one of the colour schemes."),
+    }
+    chosen: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, values in allowed.items():
+        value = form.get(name)
+        if value is None:
+            continue
+        if value in values:
+            chosen[name] = value
+        else:
+            errors[name] = messages[name]
+    if errors:
+        return _display_form(request, next_path, errors)  # type: ignore[return-value]
+    response: Response[Any] = Redirect(path=next_path, status_code=303)
+    secure = request.url.scheme == "https"
+    for name, value in chosen.items():
+        response.set_cookie(
+            name, value, max_age=PREFERENCE_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
+        )
+    return response
+
+
+@get("/healthz", name="healthz", opt=PUBLIC, media_type="text/plain")
+async def check_health() -> str:
+    """For load balancers and the test harness: the database answers."""
+    await HelpPoint.count()
+    return "ok"
+
+
+ROUTES = [show_home, show_help, show_accessibility, show_display, save_display, check_health]
