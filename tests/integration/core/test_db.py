@@ -1,0 +1,79 @@
+"""One transaction, hence one connection, per request; WAL on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+import pytest
+from litestar import get, post
+
+from portal.site.tables import HelpPoint
+from tests.conftest import csrf
+
+
+def test_sqlite_runs_in_wal_mode(client, settings):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_request_shares_one_connection_between_its_queries(client):
+    engine = client.app.state.engine
+
+    @get("/test-connections", opt={"public": True})
+    async def connections() -> dict[str, object]:
+        seen = []
+        for _ in range(3):
+            await HelpPoint.count()
+            txn = engine.current_transaction.get()
+            seen.append(id(txn.connection) if txn else None)
+        return {"connections": seen}
+
+    client.app.register(connections)
+    seen = client.get("/test-connections").json()["connections"]
+    assert None not in seen and len(set(seen)) == 1
+
+
+def test_a_request_on_sqlite_opens_one_connection_whatever_its_queries(client, settings, monkeypatch):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    opened = []
+    real_connect = aiosqlite.connect
+
+    def counting_connect(*args, **kwargs):
+        opened.append(1)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr("piccolo.engine.sqlite.aiosqlite.connect", counting_connect)
+    client.get("/help?department=23")  # a count, a select of departments, a page of rows
+    assert len(opened) == 1
+
+
+def test_a_write_is_committed_before_the_answer_leaves(client):
+    @post("/test-write", opt={"public": True}, status_code=200)
+    async def write() -> str:
+        await HelpPoint.update({HelpPoint.phone: "05 55 99 99 99"}).where(HelpPoint.slug == "msp-tulle")
+        return "done"
+
+    @get("/test-read", opt={"public": True})
+    async def read() -> str:
+        row = await HelpPoint.select(HelpPoint.phone).where(HelpPoint.slug == "msp-tulle").first()
+        return row["phone"]
+
+    client.app.register(write)
+    client.app.register(read)
+    try:
+        assert client.post("/test-write", headers={"x-csrftoken": csrf(client)}).text == "done"
+        assert client.get("/test-read").text == "05 55 99 99 99"
+    finally:
+        client.post("/test-write", headers={"x-csrftoken": csrf(client)})
+
+        @post("/test-restore", opt={"public": True}, status_code=200)
+        async def restore() -> str:
+            await HelpPoint.update({HelpPoint.phone: "05 55 00 70 70"}).where(HelpPoint.slug == "msp-tulle")
+            return "ok"
+
+        client.app.register(restore)
+        client.post("/test-restore", headers={"x-csrftoken": csrf(client)})

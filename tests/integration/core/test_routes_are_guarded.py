@@ -1,0 +1,47 @@
+"""Every route is either on the public list below or guarded.
+
+Adding a public route means adding it here, on purpose, in review.
+"""
+
+from __future__ import annotations
+
+from litestar.handlers import HTTPRouteHandler
+
+PUBLIC_ROUTES = {
+    ("/", "GET"),
+    ("/help", "GET"),
+    ("/accessibility", "GET"),
+    ("/display", "GET"),
+    ("/display", "POST"),
+    ("/healthz", "GET"),
+    ("/static", "GET"),
+    ("/static", "HEAD"),
+}
+
+
+def _routes(app):
+    for route in app.routes:
+        for handler in route.route_handlers:
+            if isinstance(handler, HTTPRouteHandler):
+                for method in handler.http_methods:
+                    # Litestar answers OPTIONS itself (an Allow header, no content).
+                    if method != "OPTIONS":
+                        yield route.path, method, handler
+
+
+def test_every_route_is_public_on_purpose_or_guarded(client):
+    unguarded = []
+    for path, method, handler in _routes(client.app):
+        if path.startswith("/static"):
+            path = "/static"
+        if handler.opt.get("public"):
+            if (path, method) not in PUBLIC_ROUTES:
+                unguarded.append(f"{method} {path} says public but is not on the public list")
+        elif not handler.resolve_guards():
+            unguarded.append(f"{method} {path} has no guard")
+    assert not unguarded, "\n".join(unguarded)
+
+
+def test_the_public_list_has_no_stale_entries(client):
+    paths = {("/static" if path.startswith("/static") else path, method) for path, method, _ in _routes(client.app)}
+    assert PUBLIC_ROUTES <= paths

@@ -1,0 +1,145 @@
+"""Home, help, accessibility: in French by default, in English when chosen, with every
+security header, compressed, and light enough for a slow connection."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import brotli
+
+FRENCH = {"lang": "fr"}
+
+
+def test_the_home_page_is_in_french_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="fr"' in response.text
+    assert "<h1 class=\"title-xl\">Votre espace santé</h1>" in response.text
+    assert "Aller au contenu principal" in response.text
+
+
+def test_the_home_page_is_in_english_when_chosen(client):
+    client.cookies.set("lang", "en")
+    response = client.get("/")
+    assert '<html lang="en"' in response.text
+    assert "Your health space</h1>" in response.text
+    # the switch offers French, named in French
+    assert 'lang="fr">Français</button>' in response.text
+
+
+def test_an_unknown_language_cookie_falls_back_to_french(client):
+    client.cookies.set("lang", "de")
+    assert '<html lang="fr"' in client.get("/").text
+
+
+def test_every_page_sends_the_security_headers(client):
+    for path in ["/", "/help", "/accessibility", "/display", "/no-such-page"]:
+        response = client.get(path)
+        headers = response.headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "style-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert "camera=()" in headers["permissions-policy"]
+        assert headers["cache-control"] == "no-store", path
+        assert "strict-transport-security" not in headers, "HSTS only over HTTPS"
+
+
+def test_hsts_is_sent_over_https(make_client):
+    client = make_client(base_url="https://testserver.local")
+    assert client.get("/").headers["strict-transport-security"].startswith("max-age=63072000")
+
+
+def test_static_files_are_kept_by_browsers_for_a_year(client):
+    html = client.get("/").text
+    css = re.search(r'href="(/static/css/portal\.css\?v=\w+)"', html).group(1)
+    response = client.get(css)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_pages_are_compressed(client):
+    response = client.get("/", headers={"accept-encoding": "br"})
+    assert response.headers["content-encoding"] == "br"
+    response = client.get("/help", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+
+
+def _compressed_size(client, path):
+    raw = client.get(path, headers={"accept-encoding": "identity"}).content
+    return len(brotli.compress(raw, quality=4)), len(gzip.compress(raw)), raw
+
+
+def test_the_home_page_weighs_less_than_14_kb_of_html_and_50_kb_in_all(client):
+    html_br, html_gz, raw = _compressed_size(client, "/")
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js)\?v=\w+)"', raw)
+    assert len(assets) == 3  # the stylesheet, htmx and portal.js
+    total = html_br + sum(_compressed_size(client, asset.decode())[0] for asset in assets)
+    assert html_br <= 14 * 1024 and html_gz <= 14 * 1024
+    assert total <= 50 * 1024
+
+
+def test_the_help_page_lists_help_points_with_their_phone(client):
+    response = client.get("/help")
+    assert response.status_code == 200
+    assert "12 lieux d'aide" in response.text
+    assert "France Services Guéret" in response.text
+    assert 'href="tel:0555001010"' in response.text
+
+
+def test_the_help_page_filters_by_department(client):
+    response = client.get("/help", params={"department": "19"})
+    assert "2 lieux d'aide" in response.text
+    assert "Ussel" in response.text and "Guéret" not in response.text
+
+
+def test_the_help_page_pages_through_help_points(client):
+    first = client.get("/help").text
+    second = client.get("/help", params={"page": "2"}).text
+    assert 'aria-current="page" href="/help?department=&amp;page=1"' in first
+    assert 'aria-current="page" href="/help?department=&amp;page=2"' in second
+    assert "Page suivante" in first and "Page précédente" in second
+
+
+def test_a_page_number_out_of_range_shows_the_last_page(client):
+    response = client.get("/help", params={"page": "999"})
+    assert response.status_code == 200
+    assert 'aria-current="page" href="/help?department=&amp;page=3"' in response.text
+    assert client.get("/help", params={"page": "abc"}).status_code == 200
+
+
+def test_htmx_gets_only_the_help_points_list(client):
+    response = client.get("/help", params={"department": "23"}, headers={"hx-request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="help-points"')
+    assert "5 lieux d'aide" in response.text
+    assert "Cookie, HX-Request" in response.headers["vary"]
+
+
+def test_an_unknown_department_gets_a_message_at_the_field(client):
+    response = client.get("/help", params={"department": "99"})
+    assert response.status_code == 400
+    assert "<title>Erreur\u00a0: Aide et contact" in response.text
+    assert '<a href="#department">Choisissez un département dans la liste.</a>' in response.text
+    assert 'id="department-error"' in response.text
+    assert 'aria-describedby="department-error"' in response.text
+    # the full list is still shown below
+    assert "12 lieux d'aide" in response.text
+
+
+def test_the_accessibility_statement_gives_the_compliance_status(client):
+    response = client.get("/accessibility")
+    assert response.status_code == 200
+    assert "partiellement conforme" in response.text
+    client.cookies.set("lang", "en")
+    assert "partially compliant" in client.get("/accessibility").text
+
+
+def test_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
