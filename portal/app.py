@@ -19,7 +19,14 @@ from litestar.template.config import TemplateConfig
 
 from portal.core import crypto, db
 from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
-from portal.core.web import STATIC_DIR, TEMPLATES_DIR, LocaleMiddleware, add_security_headers, page, static_url
+from portal.core.web import (
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    LocaleMiddleware,
+    add_security_headers,
+    page,
+    static_url,
+)
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
 
@@ -49,16 +56,16 @@ def template_environment() -> Environment:
 def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Every error is a kind page in the person's language, never a stack trace."""
     if isinstance(exc, PermissionDeniedException) and exc.detail == CSRF_FAILED:
-        return page(request, "errors/form_expired.html", status=403)  # type: ignore[return-value]
+        return page(request, "errors/form_expired.html", status=403)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if isinstance(exc, NotFoundException) or status in (404, 405):
-        return page(request, "errors/404.html", status=404)  # type: ignore[return-value]
+        return page(request, "errors/404.html", status=404)
     if status == 413:
-        return page(request, "errors/413.html", status=413)  # type: ignore[return-value]
+        return page(request, "errors/413.html", status=413)
     if status >= 500:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return page(request, "errors/500.html", status=500)  # type: ignore[return-value]
-    return page(request, "errors/400.html", status=status)  # type: ignore[return-value]
+        return page(request, "errors/500.html", status=500)
+    return page(request, "errors/400.html", status=status)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -114,4 +121,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None,
         debug=False,
     )
-

@@ -85,7 +85,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_migrate(settings))
     os.environ["PORTAL_MIGRATE_ON_START"] = "0"
     os.environ["PORTAL_DATA_DIR"] = str(settings.data_dir)
-    log.info("portal listening on http://%s:%s (%s worker%s)", host, port, workers, "s" if workers > 1 else "")
+    log.info(
+        "portal listening on http://%s:%s (%s worker%s)", host, port, workers, "s" if workers > 1 else ""
+    )
     uvicorn.run(
         "portal.app:create_app",
         factory=True,

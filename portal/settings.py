@@ -31,11 +31,14 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "PORTAL_HOST": ("127.0.0.1", "Address `portal serve` listens on."),
     "PORTAL_PORT": ("8000", "Port `portal serve` listens on."),
     "PORTAL_WORKERS": ("1", "Number of server processes for `portal serve`."),
-    "PORTAL_BASE_URL": ("http://127.0.0.1:8000", "Public address of the portal, used in emails."),
+    "PORTAL_BASE_URL": (
+        "http://127.0.0.1:<port>",
+        "Public address of the portal: links in emails; `https://` makes cookies Secure.",
+    ),
     "PORTAL_MAX_BODY_BYTES": ("25000000", "Largest request body accepted; bigger ones get a 413 page."),
     "PORTAL_DEFAULT_LOCALE": ("fr", "Language for people who have not chosen one (`fr` or `en`)."),
     "PORTAL_LOG_LEVEL": ("INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
-    "PORTAL_DEBUG": ("0", "`1` shows tracebacks in the console log (never in pages)."),
+    "PORTAL_DEBUG": ("0", "`1` logs every request in the console (pages never show errors' details)."),
     "PORTAL_MIGRATE_ON_START": ("1", "`1` runs pending migrations when the portal starts."),
 }
 

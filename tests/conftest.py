@@ -35,7 +35,7 @@ async def _postgres(query: str) -> None:
 def _postgres_reachable() -> bool:
     try:
         asyncio.run(_postgres("SELECT 1"))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     return True
 

@@ -48,7 +48,9 @@ def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> 
     if path.exists():
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
-            log.warning("master key file %s is readable by others (mode %o); run: chmod 600 %s", path, mode, path)
+            log.warning(
+                "master key file %s is readable by others (mode %o); run: chmod 600 %s", path, mode, path
+            )
         return decode_key(path.read_text(encoding="ascii"))
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)

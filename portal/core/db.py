@@ -114,7 +114,7 @@ class RequestTransaction:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
-        async with self._transaction(scope["method"]) as txn:
+        async with self._transaction(scope["method"]) as txn:  # type: ignore[typeddict-item]
             finished = False
 
             async def send_after_commit(message: Message) -> None:

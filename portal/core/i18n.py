@@ -87,5 +87,5 @@ _ = gettext
 def choose_locale(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> str:
     """The person's remembered choice, else the portal's default (French)."""
     if cookie_value in LOCALES:
-        return cookie_value  # type: ignore[return-value]
+        return cookie_value
     return default

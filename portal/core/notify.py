@@ -67,7 +67,7 @@ def read_outbox(outbox_dir: Path, limit: int = 5) -> list[OutgoingMessage]:
     for path in paths:
         parsed = parser.parsebytes(path.read_bytes())
         body_part = parsed.get_body(preferencelist=("plain",))
-        body = body_part.get_content() if body_part is not None else ""  # type: ignore[attr-defined]
+        body = body_part.get_content() if body_part is not None else ""
         messages.append(
             OutgoingMessage(
                 to=str(parsed["To"]),

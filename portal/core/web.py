@@ -106,11 +106,12 @@ class Display:
 
 def display_for(request: Request[Any, Any, Any]) -> Display:
     """The request's display preferences, read once and kept on the request."""
-    cached = request.scope.get("portal_display")
-    if cached is None:
+    state = request.scope.setdefault("state", {})
+    cached = state.get("portal_display")
+    if not isinstance(cached, Display):
         cached = Display.from_cookies(request.cookies, request.app.state.settings.default_locale)
-        request.scope["portal_display"] = cached  # type: ignore[typeddict-unknown-key]
-    return cached  # type: ignore[no-any-return]
+        state["portal_display"] = cached
+    return cached
 
 
 def activate_locale(request: Request[Any, Any, Any]) -> Display:

@@ -110,7 +110,7 @@ async def save_display(request: Request[Any, Any, Any]) -> Response[Any]:
         else:
             errors[name] = messages[name]
     if errors:
-        return _display_form(request, next_path, errors)  # type: ignore[return-value]
+        return _display_form(request, next_path, errors)
     response: Response[Any] = Redirect(path=next_path, status_code=303)
     secure = request.url.scheme == "https"
     for name, value in chosen.items():

@@ -25,11 +25,15 @@ def render():
 
 def test_a_button_is_a_real_submit_button(render):
     html = render('{{ forms.button("Save", name="action", value="save") }}')
-    assert html == '<button type="submit" class="button button-primary" name="action" value="save">Save</button>'
+    assert (
+        html == '<button type="submit" class="button button-primary" name="action" value="save">Save</button>'
+    )
 
 
 def test_a_text_input_has_its_label_hint_and_error_tied_to_it(render):
-    html = render('{{ forms.text_input("email", "Email", value="a@b", hint="We never share it", error="Enter an email") }}')
+    html = render(
+        '{{ forms.text_input("email", "Email", value="a@b", hint="We never share it", error="Enter an email") }}'
+    )
     assert '<label class="label" for="email">Email</label>' in html
     assert 'id="email-hint"' in html and 'id="email-error"' in html
     assert 'aria-describedby="email-hint email-error"' in html
@@ -43,7 +47,9 @@ def test_a_text_input_without_error_is_quiet(render):
 
 
 def test_the_error_summary_takes_focus_and_links_to_each_field(render):
-    html = render("{{ forms.error_summary(errors) }}", errors={"email": "Enter an email", "dob-day": "Enter a date"})
+    html = render(
+        "{{ forms.error_summary(errors) }}", errors={"email": "Enter an email", "dob-day": "Enter a date"}
+    )
     assert 'role="alert"' in html and 'tabindex="-1"' in html and "autofocus" in html
     assert '<a href="#email">Enter an email</a>' in html and '<a href="#dob-day">Enter a date</a>' in html
     assert render("{{ forms.error_summary({}) }}").strip() == ""
@@ -55,12 +61,16 @@ def test_radios_are_a_fieldset_with_a_legend_and_the_choice_checked(render):
     )
     assert "<legend" in html and "Text size</legend>" in html
     assert 'id="size" name="size" type="radio" value="s">' in html
-    assert 'id="size-2" name="size" type="radio" value="l" checked aria-describedby="size-2-item-hint"' in html
+    assert (
+        'id="size-2" name="size" type="radio" value="l" checked aria-describedby="size-2-item-hint"' in html
+    )
     assert 'id="size-error"' in html
 
 
 def test_checkboxes_check_every_chosen_value(render):
-    html = render('{{ forms.checkboxes("areas", "Areas", [("a", "A"), ("b", "B"), ("c", "C")], selected=["a", "c"]) }}')
+    html = render(
+        '{{ forms.checkboxes("areas", "Areas", [("a", "A"), ("b", "B"), ("c", "C")], selected=["a", "c"]) }}'
+    )
     assert html.count(" checked") == 2
     assert 'type="checkbox" value="b">' in html
 
@@ -77,12 +87,16 @@ def test_a_date_has_three_labelled_boxes(render):
 
 
 def test_a_select_marks_the_chosen_option(render):
-    html = render('{{ forms.select("d", "Department", [("19", "Corrèze"), ("23", "Creuse")], selected="23") }}')
+    html = render(
+        '{{ forms.select("d", "Department", [("19", "Corrèze"), ("23", "Creuse")], selected="23") }}'
+    )
     assert '<option value="23" selected>Creuse</option>' in html
 
 
 def test_a_notification_banner_has_a_title_and_content(render):
-    html = render('{% call content.notification_banner("Saved", kind="success") %}Your settings are saved.{% endcall %}')
+    html = render(
+        '{% call content.notification_banner("Saved", kind="success") %}Your settings are saved.{% endcall %}'
+    )
     assert 'role="alert"' in html and "Saved</h2>" in html and "Your settings are saved." in html
 
 
@@ -116,7 +130,9 @@ class _Request:
 
 def _layout(render, user):
     source = '{% extends "layouts/base.html" %}{% block title %}Test{% endblock %}{% block content %}<h1>Test</h1>{% endblock %}'
-    return render(source, display=Display(locale="en"), locale="en", here="/", user=user, errors={}, request=_Request())
+    return render(
+        source, display=Display(locale="en"), locale="en", here="/", user=user, errors={}, request=_Request()
+    )
 
 
 def test_a_signed_in_page_offers_sign_out(render):

@@ -66,3 +66,11 @@ def test_the_readme_documents_every_setting():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `(PORTAL_\w+)` \|", readme, flags=re.MULTILINE))
     assert documented == set(SETTINGS_DOC)
+
+
+def test_ci_runs_the_readme_commands_verbatim():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    start, test = commands[0], commands[1]
+    assert "portal serve" in start and "pytest" in test
+    assert test in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -78,7 +78,9 @@ def test_the_checker_finds_text_outside_the_catalogue():
     assert untranslated_text('<a href="/help" class="nav-link">{{ x }}</a> 0 800 00 00 00') == []
 
 
-@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.rglob("*.html")))
+@pytest.mark.parametrize(
+    "template", sorted(p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.rglob("*.html"))
+)
 def test_templates_hold_no_untranslated_text(template):
     source = (TEMPLATES_DIR / template).read_text(encoding="utf-8")
     assert untranslated_text(source) == []
@@ -125,7 +127,10 @@ def test_english_is_the_text_itself_and_french_is_translated():
         assert _("Help and contact") == "Help and contact"
     with use_locale("fr"):
         assert _("Help and contact") == "Aide et contact"
-        assert translations("fr").ngettext("%(num)d help point", "%(num)d help points", 2) == "%(num)d lieux d'aide"
+        assert (
+            translations("fr").ngettext("%(num)d help point", "%(num)d help points", 2)
+            == "%(num)d lieux d'aide"
+        )
 
 
 def test_a_stale_compiled_catalogue_is_not_used(tmp_path: Path):

@@ -40,8 +40,18 @@ def test_a_crash_shows_a_kind_page_and_saves_nothing(client, caplog):
     @get("/test-crash", opt={"public": True})
     async def crash() -> str:
         await HelpPoint.insert(
-            HelpPoint(slug="half-done", name="x", kind="pharmacy", address="", postcode="", town="",
-                      department="00", phone="", hours_fr="", hours_en="")
+            HelpPoint(
+                slug="half-done",
+                name="x",
+                kind="pharmacy",
+                address="",
+                postcode="",
+                town="",
+                department="00",
+                phone="",
+                hours_fr="",
+                hours_en="",
+            )
         )
         raise RuntimeError("secret detail that must not reach the page")
 

@@ -43,5 +43,7 @@ def test_every_route_is_public_on_purpose_or_guarded(client):
 
 
 def test_the_public_list_has_no_stale_entries(client):
-    paths = {("/static" if path.startswith("/static") else path, method) for path, method, _ in _routes(client.app)}
+    paths = {
+        ("/static" if path.startswith("/static") else path, method) for path, method, _ in _routes(client.app)
+    }
     assert PUBLIC_ROUTES <= paths

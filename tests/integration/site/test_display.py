@@ -7,13 +7,19 @@ from tests.conftest import csrf
 
 def test_choosing_english_remembers_it_and_goes_back(client):
     response = client.post(
-        "/display", data={"lang": "en", "next": "/help?department=23", "_csrf_token": csrf(client)},
+        "/display",
+        data={"lang": "en", "next": "/help?department=23", "_csrf_token": csrf(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/help?department=23"
     cookie = response.headers["set-cookie"]
-    assert "lang=en" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=31536000" in cookie
+    assert (
+        "lang=en" in cookie
+        and "HttpOnly" in cookie
+        and "SameSite=lax" in cookie
+        and "Max-Age=31536000" in cookie
+    )
     assert '<html lang="en"' in client.get("/help").text
 
 
@@ -30,7 +36,13 @@ def test_choosing_a_text_size_and_contrast_changes_the_page_class(client):
 def test_the_display_page_saves_all_three_at_once(client):
     response = client.post(
         "/display",
-        data={"lang": "en", "text": "large", "theme": "contrast", "next": "/accessibility", "_csrf_token": csrf(client)},
+        data={
+            "lang": "en",
+            "text": "large",
+            "theme": "contrast",
+            "next": "/accessibility",
+            "_csrf_token": csrf(client),
+        },
     )
     assert response.status_code == 200
     assert '<html lang="en" class="text-large theme-contrast">' in response.text
@@ -47,7 +59,9 @@ def test_the_display_page_shows_the_current_choices(client):
 def test_a_next_address_off_the_site_goes_home_instead(client):
     for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]:
         response = client.post(
-            "/display", data={"text": "large", "next": evil, "_csrf_token": csrf(client)}, follow_redirects=False
+            "/display",
+            data={"text": "large", "next": evil, "_csrf_token": csrf(client)},
+            follow_redirects=False,
         )
         assert response.headers["location"] == "/", evil
 

@@ -15,7 +15,7 @@ def test_the_home_page_is_in_french_by_default(client):
     response = client.get("/")
     assert response.status_code == 200
     assert '<html lang="fr"' in response.text
-    assert "<h1 class=\"title-xl\">Votre espace santé</h1>" in response.text
+    assert '<h1 class="title-xl">Votre espace santé</h1>' in response.text
     assert "Aller au contenu principal" in response.text
 
 
