@@ -5,10 +5,12 @@ The embedded default is a SQLite file in WAL mode in the data folder; a
 
 Piccolo runs each query on a fresh connection unless a transaction is open
 (on SQLite that is a new aiosqlite thread per query). ``RequestTransaction``
-therefore opens one transaction per request: every query of the request shares
+therefore gives each request one transaction: every query of the request shares
 its connection, the request's writes land together or not at all, and the
 commit happens before the response starts, so a person never sees "saved" for
-something that was not. ``bench/db_connections.py`` measures the difference.
+something that was not. The transaction takes its connection at the request's
+first query, so a page that reads nothing costs nothing.
+``bench/db_connections.py`` measures the difference.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,17 +33,113 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class _LazyStart:
+    """Mixin for Piccolo transactions: BEGIN waits for the first query.
+
+    Entering only makes the transaction current; ``start`` (called by the
+    engine before a query) takes a connection and begins. Committing or rolling
+    back a transaction that never started does nothing.
+    """
+
+    engine: Any
+    connection: Any
+    context: Any
+    _committed: bool
+    _rolled_back: bool
+    _parent: Any
+
+    async def __aenter__(self) -> Any:
+        if self._parent is not None:
+            return self._parent
+        self.connection = None
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    @property
+    def started(self) -> bool:
+        return self.connection is not None
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def commit(self) -> None:
+        if self.started:
+            await super().commit()  # type: ignore[misc]
+        self._committed = True
+
+    async def rollback(self) -> None:
+        if self.started:
+            await super().rollback()  # type: ignore[misc]
+        self._rolled_back = True
+
+    async def savepoint(self, name: str | None = None) -> Any:
+        await self.start()
+        return await super().savepoint(name)  # type: ignore[misc]
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self._parent is not None or self.started:
+            return bool(await super().__aexit__(exc_type, exc, tb))  # type: ignore[misc]
+        self.engine.current_transaction.reset(self.context)
+        return exc is None
+
+
+class _LazySQLiteTransaction(_LazyStart, SQLiteTransaction):
+    async def start(self) -> None:
+        if not self.started:
+            self.connection = await self.get_connection()
+            await self.begin()
+
+
+class _LazyPostgresTransaction(_LazyStart, PostgresTransaction):
+    async def start(self) -> None:
+        if not self.started:
+            self.connection = await self.get_connection()
+            self.transaction = self.connection.transaction()
+            await self.begin()
+
+
+class _StartsLazyTransactions:
+    """Mixin for engines: a query inside a lazy transaction starts it first."""
+
+    current_transaction: Any
+
+    async def run_querystring(self, *args: Any, **kwargs: Any) -> Any:
+        current = self.current_transaction.get()
+        if isinstance(current, _LazyStart):
+            await current.start()
+        return await super().run_querystring(*args, **kwargs)  # type: ignore[misc]
+
+    async def run_ddl(self, *args: Any, **kwargs: Any) -> Any:
+        current = self.current_transaction.get()
+        if isinstance(current, _LazyStart):
+            await current.start()
+        return await super().run_ddl(*args, **kwargs)  # type: ignore[misc]
+
+
+class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
+    def request_transaction(self, method: str) -> Any:
+        # Reads take no write lock until they write; writers queue at BEGIN
+        # instead of failing half-way when another writer holds the lock.
+        kind = TransactionType.deferred if method in SAFE_METHODS else TransactionType.immediate
+        return _LazySQLiteTransaction(engine=self, transaction_type=kind)
+
+
+class PortalPostgresEngine(_StartsLazyTransactions, PostgresEngine):
+    def request_transaction(self, method: str) -> Any:
+        return _LazyPostgresTransaction(engine=self)
+
+
 def engine_for(settings: Settings) -> Engine:
     """The Piccolo engine the settings describe (nothing is opened yet)."""
     url = settings.database_url
     if url and url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url})
+        return PortalPostgresEngine(config={"dsn": url})
     path = settings.sqlite_path
     if path is None:
         raise ValueError("PORTAL_DATABASE_URL must start with postgresql:// or sqlite:///")
     path.parent.mkdir(parents=True, exist_ok=True)
     # timeout: how long a writer waits for another writer before giving up.
-    return SQLiteEngine(path=str(path), timeout=30)
+    return PortalSQLiteEngine(path=str(path), timeout=30)
 
 
 def bind_engine(engine: Engine) -> None:
@@ -93,10 +191,9 @@ async def stop(engine: Engine) -> None:
 class RequestTransaction:
     """ASGI middleware: one database transaction, hence one connection, per request.
 
-    Reads open a deferred transaction (SQLite takes no write lock until a write);
-    other methods open an immediate one so two writers queue instead of failing
-    half-way. The transaction commits just before the response starts, or rolls
-    back when the response is a server error.
+    The transaction starts at the request's first query (none for a page that
+    reads nothing), commits just before the response starts, and rolls back
+    when the response is a server error.
     """
 
     def __init__(self, app: ASGIApp, engine: Engine, skip_prefixes: tuple[str, ...] = ("/static/",)) -> None:
@@ -105,10 +202,10 @@ class RequestTransaction:
         self.skip_prefixes = skip_prefixes
 
     def _transaction(self, method: str) -> Any:
-        if isinstance(self.engine, SQLiteEngine):
-            kind = TransactionType.deferred if method in SAFE_METHODS else TransactionType.immediate
-            return self.engine.transaction(transaction_type=kind)
-        return self.engine.transaction()
+        request_transaction = getattr(self.engine, "request_transaction", None)
+        if request_transaction is None:  # an engine not made by engine_for
+            return self.engine.transaction()
+        return request_transaction(method)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):

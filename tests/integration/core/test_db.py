@@ -36,7 +36,9 @@ def test_a_request_shares_one_connection_between_its_queries(client):
     assert None not in seen and len(set(seen)) == 1
 
 
-def test_a_request_on_sqlite_opens_one_connection_whatever_its_queries(client, settings, monkeypatch):
+@pytest.fixture
+def sqlite_connections(settings, monkeypatch):
+    """Counts the SQLite connections opened (each one is a thread and a file open)."""
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite only")
     opened = []
@@ -47,8 +49,32 @@ def test_a_request_on_sqlite_opens_one_connection_whatever_its_queries(client, s
         return real_connect(*args, **kwargs)
 
     monkeypatch.setattr("piccolo.engine.sqlite.aiosqlite.connect", counting_connect)
+    return opened
+
+
+def test_a_request_on_sqlite_opens_one_connection_whatever_its_queries(client, sqlite_connections):
     client.get("/help?department=23")  # a count, a select of departments, a page of rows
-    assert len(opened) == 1
+    assert len(sqlite_connections) == 1
+
+
+def test_a_page_that_reads_nothing_opens_no_connection(client, sqlite_connections):
+    client.get("/accessibility")
+    assert sqlite_connections == []
+
+
+def test_a_transaction_opened_inside_a_request_joins_the_request_one(client):
+    engine = client.app.state.engine
+
+    @get("/test-nested", opt={"public": True})
+    async def nested() -> dict[str, bool]:
+        await HelpPoint.count()
+        outer = engine.current_transaction.get()
+        async with engine.transaction() as inner:
+            await HelpPoint.count()
+        return {"same": inner is outer}
+
+    client.app.register(nested)
+    assert client.get("/test-nested").json() == {"same": True}
 
 
 def test_a_write_is_committed_before_the_answer_leaves(client):
