@@ -115,7 +115,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.base_url.startswith("https://"),
             exclude=["/static/"],
         ),
-        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=256),
+        # A 256 KB window (lgwin 18) instead of 4 MB: pages are small, and setting up
+        # the large window cost more than compressing. Quality 4: a home page in 0.06 ms
+        # instead of 0.21 ms, 120 bytes bigger (measured on the home page).
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_quality=4, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=256
+        ),
         request_max_body_size=settings.max_body_bytes,
         exception_handlers={Exception: _error_page},
         openapi_config=None,
