@@ -9,13 +9,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from portal.core import crypto, db
 from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
@@ -55,17 +58,51 @@ def template_environment() -> Environment:
 
 def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Every error is a kind page in the person's language, never a stack trace."""
-    if isinstance(exc, PermissionDeniedException) and exc.detail == CSRF_FAILED:
-        return page(request, "errors/form_expired.html", status=403)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if isinstance(exc, NotFoundException) or status in (404, 405):
-        return page(request, "errors/404.html", status=404)
-    if status == 413:
-        return page(request, "errors/413.html", status=413)
-    if status >= 500:
+    if isinstance(exc, PermissionDeniedException) and exc.detail == CSRF_FAILED:
+        name, status = "errors/form_expired.html", 403
+    elif isinstance(exc, NotFoundException) or status in (404, 405):
+        name, status = "errors/404.html", 404
+    elif status == 413:
+        name = "errors/413.html"
+    elif status >= 500:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return page(request, "errors/500.html", status=500)
-    return page(request, "errors/400.html", status=status)
+        name, status = "errors/500.html", 500
+    else:
+        name = "errors/400.html"
+    token_cookie = _ensure_csrf_token(request)
+    response = page(request, name, status=status)
+    if token_cookie:
+        response.cookies.append(token_cookie)
+    return response
+
+
+def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
+    """Give an error page the CSRF token its header forms need.
+
+    An unknown address is answered before the CSRF middleware runs; without
+    this, the language and text-size buttons of the 404 page would say the
+    form expired. Returns the cookie to set when the browser has none.
+    """
+    state = ScopeState.from_scope(request.scope)
+    if state.csrf_token is not Empty:
+        return None
+    config = request.app.csrf_config
+    if config is None:
+        return None
+    existing = request.cookies.get(config.cookie_name)
+    state.csrf_token = existing or generate_csrf_token(config.secret)
+    if existing:
+        return None
+    return Cookie(
+        key=config.cookie_name,
+        value=state.csrf_token,
+        path=config.cookie_path,
+        secure=config.cookie_secure,
+        httponly=config.cookie_httponly,
+        samesite=config.cookie_samesite,
+        domain=config.cookie_domain,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -68,3 +68,19 @@ def test_a_crash_shows_a_kind_page_and_saves_nothing(client, caplog):
 
     client.app.register(count)
     assert client.get("/test-count").text == "0"
+
+
+def test_the_404_page_forms_carry_a_token_that_works(client):
+    response = client.get("/no-such-page")
+    token = client.cookies["csrftoken"]
+    assert f'name="_csrf_token" value="{token}"' in response.text
+    switched = client.post(
+        "/display", data={"lang": "en", "next": "/no-such-page", "_csrf_token": token}, follow_redirects=False
+    )
+    assert switched.status_code == 303
+    assert "We cannot find this page" in client.get("/no-such-page").text
+
+
+def test_the_404_page_reuses_the_token_the_browser_has(client):
+    token = csrf(client)
+    assert f'value="{token}"' in client.get("/no-such-page").text
