@@ -38,9 +38,10 @@ async def _demo(settings: Settings) -> dict[str, int]:
     await db.start(engine)
     try:
         async with engine.transaction():
-            return {"help points": await seed_demo_help_points()}
+            help_points = await seed_demo_help_points()
     finally:
         await db.stop(engine)
+    return {"help points": help_points}
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings)
     try:
         return int(args.handler(settings, args))
-    except crypto.KeyError_ as exc:
+    except crypto.MasterKeyError as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2
 

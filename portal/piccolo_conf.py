@@ -5,10 +5,11 @@ replaces it when the application or a test chooses another.
 """
 
 from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
 
 from portal.core.db import engine_for
 from portal.settings import Settings
 
-DB = engine_for(Settings.from_env())
+DB: Engine = engine_for(Settings.from_env())
 
 APP_REGISTRY = AppRegistry(apps=["portal.piccolo_app"])

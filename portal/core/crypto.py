@@ -25,7 +25,7 @@ KEY_BYTES = 32
 KEY_FILE_NAME = "master.key"
 
 
-class KeyError_(ValueError):
+class MasterKeyError(ValueError):
     """The master key is missing, unreadable or malformed."""
 
 
@@ -34,9 +34,9 @@ def decode_key(text: str) -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise KeyError_("the master key is not valid base64") from None
+        raise MasterKeyError("the master key is not valid base64") from None
     if len(key) != KEY_BYTES:
-        raise KeyError_(f"the master key must be {KEY_BYTES} bytes, not {len(key)}")
+        raise MasterKeyError(f"the master key must be {KEY_BYTES} bytes, not {len(key)}")
     return key
 
 

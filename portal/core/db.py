@@ -129,7 +129,10 @@ class PortalPostgresEngine(_StartsLazyTransactions, PostgresEngine):
         return _LazyPostgresTransaction(engine=self)
 
 
-def engine_for(settings: Settings) -> Engine:
+PortalEngine = PortalSQLiteEngine | PortalPostgresEngine
+
+
+def engine_for(settings: Settings) -> PortalEngine:
     """The Piccolo engine the settings describe (nothing is opened yet)."""
     url = settings.database_url
     if url and url.startswith(("postgres://", "postgresql://")):
@@ -153,10 +156,6 @@ def bind_engine(engine: Engine) -> None:
     from piccolo.apps.migrations.tables import Migration
 
     Migration._meta.db = engine
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return isinstance(engine, SQLiteEngine)
 
 
 async def prepare(engine: Engine) -> None:
@@ -188,6 +187,11 @@ async def stop(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
+async def ping(engine: Engine) -> None:
+    """Raise unless the database answers a trivial query."""
+    await engine.run_ddl("SELECT 1")
+
+
 class RequestTransaction:
     """ASGI middleware: one database transaction, hence one connection, per request.
 
@@ -196,16 +200,15 @@ class RequestTransaction:
     when the response is a server error.
     """
 
-    def __init__(self, app: ASGIApp, engine: Engine, skip_prefixes: tuple[str, ...] = ("/static/",)) -> None:
+    def __init__(
+        self, app: ASGIApp, engine: PortalEngine, skip_prefixes: tuple[str, ...] = ("/static/",)
+    ) -> None:
         self.app = app
         self.engine = engine
         self.skip_prefixes = skip_prefixes
 
     def _transaction(self, method: str) -> Any:
-        request_transaction = getattr(self.engine, "request_transaction", None)
-        if request_transaction is None:  # an engine not made by engine_for
-            return self.engine.transaction()
-        return request_transaction(method)
+        return self.engine.request_transaction(method)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -194,7 +193,3 @@ def _static_version(relative: str) -> str:
 def static_url(relative: str) -> str:
     """Address of a static file, with a content hash so browsers may keep it for a year."""
     return f"{STATIC_PREFIX}{relative}?v={_static_version(relative)}"
-
-
-def static_path(relative: str) -> Path:
-    return STATIC_DIR / relative

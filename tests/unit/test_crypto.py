@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from portal.core.crypto import KeyError_, derive_key, load_or_create_master_key
+from portal.core.crypto import MasterKeyError, derive_key, load_or_create_master_key
 
 
 def test_a_key_file_is_made_on_first_start_readable_by_its_owner_only(tmp_path, caplog):
@@ -36,7 +36,7 @@ def test_a_configured_key_wins_and_no_file_is_made(tmp_path):
 
 @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])
 def test_a_malformed_key_is_refused(tmp_path, bad):
-    with pytest.raises(KeyError_):
+    with pytest.raises(MasterKeyError):
         load_or_create_master_key(tmp_path, bad)
 
 
