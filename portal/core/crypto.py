@@ -1,22 +1,30 @@
-"""Keys: the master key that lives outside the database, and keys derived from it.
+"""Envelope encryption: the master key, data keys wrapped by it, sealed values, blind indexes.
 
 The master key comes from ``PORTAL_MASTER_KEY`` (or ``PORTAL_MASTER_KEY_FILE``);
 when neither is set, a key file is created in the data folder on first start,
-readable by its owner only. Every other secret (CSRF tokens now, blind indexes
-and wrapped data keys later) is derived from it for one purpose, so a leak of
-one derived key tells nothing about another.
+readable by its owner only. It never reaches the database. It wraps data keys
+(one per subject, plus the system's index key), which seal values with
+AES-256-GCM bound to their place (table, column, row, subject). Rotating the
+master key re-wraps data keys only; destroying a subject's data keys makes their
+values unreadable everywhere. This module is pure computation; ``portal.core.keys``
+stores the wrapped keys.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 log = logging.getLogger(__name__)
@@ -69,8 +77,105 @@ def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> 
     return key
 
 
-def derive_key(master_key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
-    """A key for one purpose only, derived from the master key with HKDF-SHA256."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=length, salt=None, info=f"portal/{purpose}".encode()
-    ).derive(master_key)
+def derive_key(key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
+    """A key for one purpose only, derived from ``key`` with HKDF-SHA256."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=f"portal/{purpose}".encode())
+    return hkdf.derive(key)
+
+
+# --------------------------------------------------------------------------- master key id and wrapping
+
+NONCE_BYTES = 12
+KEY_ID_BYTES = 16
+SEALED_VERSION = 1
+_HEADER = 1 + KEY_ID_BYTES + NONCE_BYTES
+
+
+class SealedValueError(ValueError):
+    """A sealed value cannot be opened: altered, moved to another place, or its key is gone."""
+
+
+class KeyDestroyedError(SealedValueError):
+    """The data key a value names no longer exists: its owner's data was erased."""
+
+
+def master_key_id(master_key: bytes) -> str:
+    """A short public name for a master key, stored beside each key it wraps."""
+    return hashlib.sha256(b"portal/master-key-id\x00" + master_key).hexdigest()[:16]
+
+
+def wrap_key(master_key: bytes, key_id: str, data_key: bytes) -> bytes:
+    """Encrypt a data key with the master key; the key id is bound as associated data."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    kek = AESGCM(derive_key(master_key, "wrap-data-keys"))
+    return nonce + kek.encrypt(nonce, data_key, f"portal/data-key/{key_id}".encode())
+
+
+def unwrap_key(master_key: bytes, key_id: str, wrapped: bytes) -> bytes:
+    kek = AESGCM(derive_key(master_key, "wrap-data-keys"))
+    try:
+        return kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], f"portal/data-key/{key_id}".encode())
+    except InvalidTag:
+        raise MasterKeyError(f"data key {key_id} does not open with this master key") from None
+
+
+# --------------------------------------------------------------------------- sealed values
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a sealed value lives. It is the associated data: a value copied to
+    another table, column, row or subject does not open there."""
+
+    table: str
+    column: str
+    row: str
+    subject: str
+
+    def associated_data(self) -> bytes:
+        parts = (self.table, self.column, str(self.row), self.subject)
+        if any("\x00" in part for part in parts):
+            raise ValueError("a place cannot contain NUL")
+        return b"portal/v1\x00" + "\x00".join(parts).encode()
+
+
+def seal(data_key: bytes, key_id: str, place: Place, plaintext: str) -> bytes:
+    """AES-256-GCM with a fresh nonce: version, key id, nonce, then ciphertext and tag."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    body = AESGCM(data_key).encrypt(nonce, plaintext.encode("utf-8"), place.associated_data())
+    return bytes([SEALED_VERSION]) + bytes.fromhex(key_id) + nonce + body
+
+
+def sealed_key_id(sealed: bytes) -> str:
+    """The id of the key that sealed ``sealed``."""
+    if len(sealed) <= _HEADER or sealed[0] != SEALED_VERSION:
+        raise SealedValueError("not a sealed value")
+    return sealed[1 : 1 + KEY_ID_BYTES].hex()
+
+
+def open_sealed(data_key: bytes, place: Place, sealed: bytes) -> str:
+    sealed_key_id(sealed)  # checks the header
+    nonce = sealed[1 + KEY_ID_BYTES : _HEADER]
+    try:
+        plaintext = AESGCM(data_key).decrypt(nonce, sealed[_HEADER:], place.associated_data())
+    except InvalidTag:
+        raise SealedValueError("the value was altered or does not belong here") from None
+    return plaintext.decode("utf-8")
+
+
+# --------------------------------------------------------------------------- blind indexes
+
+
+def normalise(value: str) -> str:
+    """The form a look-up value is indexed in: trimmed, inner spaces collapsed, case folded."""
+    return " ".join(value.split()).casefold()
+
+
+def blind_index(index_key: bytes, purpose: str, value: str) -> str:
+    """A keyed HMAC of the normalised value, with a key of its own per purpose.
+
+    Only for identifiers (sign-in email, national health number), never for
+    low-cardinality medical fields, which an index would give away.
+    """
+    key = derive_key(index_key, f"index/{purpose}")
+    return hmac.new(key, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()

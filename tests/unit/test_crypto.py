@@ -52,3 +52,24 @@ def test_derived_keys_differ_by_purpose():
     master = b"m" * 32
     assert derive_key(master, "csrf") != derive_key(master, "blind-index")
     assert derive_key(master, "csrf") == derive_key(master, "csrf")
+
+
+def test_a_wrapped_key_opens_only_with_its_master_key_and_under_its_own_id():
+    from portal.core.crypto import MasterKeyError, unwrap_key, wrap_key
+
+    master, data_key = b"m" * 32, b"d" * 32
+    wrapped = wrap_key(master, "aa" * 16, data_key)
+    assert unwrap_key(master, "aa" * 16, wrapped) == data_key
+    with pytest.raises(MasterKeyError):
+        unwrap_key(b"n" * 32, "aa" * 16, wrapped)
+    with pytest.raises(MasterKeyError):
+        unwrap_key(master, "bb" * 16, wrapped)
+
+
+def test_something_that_is_not_a_sealed_value_is_refused():
+    from portal.core.crypto import Place, SealedValueError, open_sealed
+
+    with pytest.raises(SealedValueError):
+        open_sealed(b"k" * 32, Place("t", "c", "1", "s"), b"\x02" + b"x" * 40)
+    with pytest.raises(SealedValueError):
+        open_sealed(b"k" * 32, Place("t", "c", "1", "s"), b"\x01short")

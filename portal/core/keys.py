@@ -1,0 +1,128 @@
+"""Data keys in the database, wrapped by the master key, and the keyring that uses them.
+
+A ``Keyring`` serves one unit of work (a request, a command): it loads and
+unwraps the keys it needs once, makes an owner's key on first use, seals and
+opens values, and computes blind indexes with the system's index key. Queries
+run in the caller's transaction, so a key made for a new row lands with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from portal.core.crypto import (
+    KEY_BYTES,
+    KeyDestroyedError,
+    MasterKeyError,
+    Place,
+    blind_index,
+    master_key_id,
+    open_sealed,
+    seal,
+    sealed_key_id,
+    unwrap_key,
+    wrap_key,
+)
+from portal.core.tables import DataKey
+
+# The owner of the key behind every blind index. It is a data key like the
+# others, so rotating the master key keeps every index valid.
+INDEX_KEY_OWNER = "system:blind-index"
+
+
+class Keyring:
+    """The data keys of one unit of work, unwrapped on first use."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._master_key = master_key
+        self._master_key_id = master_key_id(master_key)
+        self._keys: dict[str, bytes] = {}
+        self._owner_of: dict[str, str] = {}
+        self._current: dict[str, str] = {}
+
+    def _remember(self, key_id: str, owner: str, wrapped: bytes) -> bytes:
+        key = unwrap_key(self._master_key, key_id, wrapped)
+        self._keys[key_id] = key
+        self._owner_of[key_id] = owner
+        return key
+
+    async def key_for(self, owner: str) -> tuple[str, bytes]:
+        """The owner's newest data key, made (and stored wrapped) if they have none."""
+        key_id = self._current.get(owner)
+        if key_id is not None:
+            return key_id, self._keys[key_id]
+        row = (
+            await DataKey.select(DataKey.key_id, DataKey.wrapped)
+            .where(DataKey.owner == owner)
+            .order_by(DataKey.id, ascending=False)
+            .first()
+        )
+        if row is None:
+            key_id, key = secrets.token_hex(16), secrets.token_bytes(KEY_BYTES)
+            wrapped = wrap_key(self._master_key, key_id, key)
+            await DataKey.insert(
+                DataKey(key_id=key_id, owner=owner, wrapped=wrapped, master_key_id=self._master_key_id)
+            )
+            self._keys[key_id], self._owner_of[key_id] = key, owner
+        else:
+            key_id = row["key_id"]
+            key = self._remember(key_id, owner, bytes(row["wrapped"]))
+        self._current[owner] = key_id
+        return key_id, key
+
+    async def _key_by_id(self, key_id: str) -> tuple[str, bytes]:
+        if key_id not in self._keys:
+            row = await DataKey.select(DataKey.owner, DataKey.wrapped).where(DataKey.key_id == key_id).first()
+            if row is None:
+                raise KeyDestroyedError("the key of this value was destroyed")
+            self._remember(key_id, row["owner"], bytes(row["wrapped"]))
+        return self._owner_of[key_id], self._keys[key_id]
+
+    async def seal(self, place: Place, plaintext: str) -> bytes:
+        """Seal ``plaintext`` for ``place`` with its subject's data key."""
+        key_id, key = await self.key_for(place.subject)
+        return seal(key, key_id, place, plaintext)
+
+    async def open(self, place: Place, sealed: bytes) -> str:
+        """Open a value sealed for ``place``; raise ``SealedValueError`` if it was not."""
+        owner, key = await self._key_by_id(sealed_key_id(sealed))
+        if owner != place.subject:
+            raise KeyDestroyedError("the value was sealed for another subject")
+        return open_sealed(key, place, sealed)
+
+    async def index(self, purpose: str, value: str) -> str:
+        """The blind index of ``value`` for look-ups of one kind (``purpose``)."""
+        _key_id, key = await self.key_for(INDEX_KEY_OWNER)
+        return blind_index(key, purpose, value)
+
+
+async def destroy_keys_of(owner: str) -> int:
+    """Erase an owner's data: delete their data keys. Returns how many were destroyed."""
+    if owner == INDEX_KEY_OWNER:
+        raise ValueError("the index key is not a subject's key")
+    count = int(await DataKey.count().where(DataKey.owner == owner))
+    await DataKey.delete().where(DataKey.owner == owner)
+    return count
+
+
+async def rewrap_all(old_master_key: bytes, new_master_key: bytes) -> int:
+    """Wrap every data key under ``new_master_key`` instead of the old one.
+
+    Keys already wrapped by the new key are left as they are, so a rotation
+    interrupted half-way can simply be run again. Returns how many were re-wrapped.
+    """
+    old_id, new_id = master_key_id(old_master_key), master_key_id(new_master_key)
+    if old_id == new_id:
+        raise ValueError("the new master key is the same as the old one")
+    strangers = await DataKey.count().where(DataKey.master_key_id.not_in([old_id, new_id]))
+    if strangers:
+        raise MasterKeyError(f"{strangers} data keys are wrapped by neither key; nothing was changed")
+    rows = await DataKey.select(DataKey.id, DataKey.key_id, DataKey.wrapped).where(
+        DataKey.master_key_id == old_id
+    )
+    for row in rows:
+        key = unwrap_key(old_master_key, row["key_id"], bytes(row["wrapped"]))
+        await DataKey.update(
+            {DataKey.wrapped: wrap_key(new_master_key, row["key_id"], key), DataKey.master_key_id: new_id}
+        ).where(DataKey.id == row["id"])
+    return len(rows)
