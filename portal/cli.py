@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, demo, outbox."""
+"""The ``portal`` command: serve, migrate, demo, outbox, audit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from portal.core import crypto, db
+from portal.core import audit, crypto, db
 from portal.core.notify import read_outbox
 from portal.settings import Settings, SettingsError
 
@@ -74,6 +74,25 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _verify_audit(settings: Settings) -> audit.VerifyResult:
+    engine = db.engine_for(settings)
+    db.bind_engine(engine)
+    await db.start(engine)
+    try:
+        return await audit.verify()
+    finally:
+        await db.stop(engine)
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    result = asyncio.run(_verify_audit(settings))
+    print(result.message)
+    if result.ok and result.last_id is not None:
+        # A copy of this, kept outside the database, shows later whether events were cut from the end.
+        print(f"Newest event: #{result.last_id}, hash {result.last_hash}")
+    return 0 if result.ok else 1
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -119,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="print the newest messages of the outbox")
     outbox.add_argument("-n", "--limit", type=int, default=5, help="how many messages (default 5)")
     outbox.set_defaults(handler=cmd_outbox)
+
+    audit_ = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit_.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser(
+        "verify", help="check that no audit event was changed, removed, added or moved"
+    ).set_defaults(handler=cmd_audit_verify)
     return parser
 
 

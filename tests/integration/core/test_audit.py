@@ -1,0 +1,379 @@
+"""The audit trail on a real database: events chain, and tampering shows.
+
+Each test starts from an empty trail: on SQLite a new migrated file, on PostgreSQL
+the session database with its trail emptied. The tampering helper works as someone
+with direct database access would: it gets the append-only triggers out of the way
+first, to prove the chain catches what the triggers did not stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+import asyncpg
+import pytest
+from litestar import Request, Response, get, post
+from piccolo.engine.sqlite import TransactionType
+
+from portal.cli import main
+from portal.core import audit, db
+from portal.core.audit import GENESIS, AuditError, hash_of, record, verify
+from portal.core.tables import AuditEvent
+from portal.settings import Settings
+from tests.conftest import csrf
+
+EVENT = {"actor": "pro:7c1e", "area": "documents", "action": "read", "outcome": "allowed"}
+
+
+async def _as_database_owner(settings: Settings, sql: str, *args: Any) -> None:
+    """Run ``sql`` (``?`` placeholders) past the append-only triggers, and commit."""
+    if settings.sqlite_path is not None:
+        # The file is this test's own: the triggers may stay dropped.
+        async with aiosqlite.connect(settings.sqlite_path) as conn:
+            await conn.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+            await conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+            await conn.execute(sql, args)
+            await conn.commit()
+        return
+    for number in range(1, len(args) + 1):
+        sql = sql.replace("?", f"${number}", 1)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        async with conn.transaction():  # the triggers are off for this transaction only
+            await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
+            await conn.execute(sql, *args)
+            await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER USER")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def trail(settings: Settings, tmp_path) -> AsyncIterator[Settings]:
+    """Settings of a database with an empty audit trail, its engine bound and started."""
+    if settings.sqlite_path is not None:
+        settings = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'audit.sqlite'}")
+        engine = db.engine_for(settings)
+        await db.migrate(engine)
+    else:
+        await _as_database_owner(settings, "TRUNCATE audit_event RESTART IDENTITY")
+        engine = db.engine_for(settings)
+        db.bind_engine(engine)
+    await db.start(engine)
+    yield settings
+    await db.stop(engine)
+
+
+def _write_transaction() -> Any:
+    engine = AuditEvent._meta.db
+    if engine.engine_type == "sqlite":
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def _three_events() -> list[AuditEvent]:
+    return [
+        await record(**EVENT, subject="patient:a1", object_id="doc-1"),
+        await record(
+            **{**EVENT, "actor": "carer:9d", "action": "download"},
+            on_behalf_of="patient:a1",
+            subject="patient:a1",
+        ),
+        await record(**{**EVENT, "area": "messages", "outcome": "denied"}, subject="patient:b2"),
+    ]
+
+
+async def _row(event_id: int) -> dict[str, Any]:
+    row = await AuditEvent.select().where(AuditEvent.id == event_id).first()
+    assert row is not None
+    return row
+
+
+async def test_an_event_recorded_in_a_transaction_that_rolls_back_is_not_kept(trail):
+    class Failed(Exception):
+        pass
+
+    with pytest.raises(Failed):
+        async with _write_transaction():
+            event = await record(**EVENT, subject="patient:a1")
+            assert await AuditEvent.exists().where(AuditEvent.id == event.id)
+            raise Failed
+    assert await AuditEvent.count() == 0
+
+
+async def test_each_event_follows_the_one_before_it(trail):
+    first, second, third = await _three_events()
+    assert first.prev_hash == GENESIS
+    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    assert len({first.hash, second.hash, third.hash}) == 3
+    stored = await _row(second.id)
+    assert stored["actor"] == "carer:9d" and stored["on_behalf_of"] == "patient:a1"
+    assert hash_of(stored) == stored["hash"] == second.hash
+
+
+def test_an_event_recorded_during_a_request_is_kept_only_if_the_request_succeeds(trail, make_client):
+    client = make_client(database_url=trail.database_url)
+
+    @post("/test-audit", opt={"public": True}, status_code=200)
+    async def act(request: Request) -> Response[str]:
+        await record(**EVENT, subject="patient:a1", object_id=request.query_params["doc"])
+        return Response("done", status_code=500 if request.query_params.get("fail") else 200)
+
+    @get("/test-audit", opt={"public": True})
+    async def look() -> str:
+        await record(**{**EVENT, "action": "list"}, subject="patient:a1")  # in a GET's deferred transaction
+        return (await verify()).message
+
+    client.app.register(act)
+    client.app.register(look)
+    token = {"x-csrftoken": csrf(client)}
+    assert client.post("/test-audit", params={"doc": "doc-1"}, headers=token).status_code == 200
+    assert client.post("/test-audit", params={"doc": "doc-2", "fail": "1"}, headers=token).status_code == 500
+    assert client.get("/test-audit").text == "The audit trail is intact: 2 events."
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 11, 25, 9, 30, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 25, 9, 30, 0, 999999, tzinfo=UTC),
+        datetime(2026, 11, 25, 9, 30, 0, 1, tzinfo=UTC),
+    ],
+)
+async def test_the_time_of_an_event_reads_back_to_the_microsecond(trail, monkeypatch, when):
+    monkeypatch.setattr(audit, "_now", lambda: when)
+    event = await record(**EVENT)
+    stored = await _row(event.id)
+    assert stored["occurred_at"] == when and stored["occurred_at"].utcoffset() == timedelta(0)
+    assert hash_of(stored) == event.hash
+    assert (await verify()).ok
+
+
+async def test_an_event_recorded_outside_any_transaction_gets_its_own(trail):
+    await record(**EVENT)
+    await record(**EVENT)
+    assert (await verify()).events == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"area": "billing"},
+        {"outcome": "ok"},
+        {"action": "read the blood test results"},
+        {"action": "Read"},
+        {"actor": "Jeanne Dupont"},
+        {"actor": "jeanne@example.org"},
+        {"actor": ""},
+        {"subject": "patient:" + "a" * 60},
+        {"object_id": "diabète"},
+        {"on_behalf_of": "ma fille"},
+    ],
+)
+async def test_only_known_words_and_short_identifiers_are_recorded(trail, change):
+    with pytest.raises(AuditError) as raised:
+        await record(**{**EVENT, **change})
+    value = next(iter(change.values()))
+    assert not value or value not in str(raised.value)  # the refusal never repeats what it refused
+    assert await AuditEvent.count() == 0
+
+
+async def test_an_untouched_trail_is_intact_however_many_pages_it_takes(trail):
+    assert await verify() == audit.VerifyResult(ok=True, events=0)
+    events = [await record(**EVENT, object_id=f"doc-{n}") for n in range(5)]
+    for batch_size in (1, 2, 5, 1000):
+        result = await verify(batch_size=batch_size)
+        assert result.ok and result.events == 5
+        assert (result.last_id, result.last_hash) == (events[-1].id, events[-1].hash)
+
+
+def _changed(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value + timedelta(microseconds=1)
+    if value is None:
+        return "patient:z9"
+    if len(value) == 64:  # a hash
+        return ("1" if value[0] == "0" else "0") + value[1:]
+    return value + "x"
+
+
+async def test_an_event_changed_in_any_field_breaks_the_trail_there(trail):
+    _, second, _ = await _three_events()
+    original = await _row(second.id)
+    for column in [name for name in original if name != "id"]:
+        await _as_database_owner(
+            trail, f"UPDATE audit_event SET {column} = ? WHERE id = ?", _changed(original[column]), second.id
+        )
+        result = await verify()
+        assert not result.ok, column
+        assert result.broken_at == second.id, column
+        assert "does not match its hash" in result.reason, column
+        await _as_database_owner(
+            trail, f"UPDATE audit_event SET {column} = ? WHERE id = ?", original[column], second.id
+        )
+        assert (await verify()).ok, column
+
+
+async def test_an_event_removed_from_the_middle_breaks_the_trail_at_the_next_one(trail):
+    _, second, third = await _three_events()
+    await _as_database_owner(trail, "DELETE FROM audit_event WHERE id = ?", second.id)
+    result = await verify()
+    assert (result.ok, result.broken_at, result.events) == (False, third.id, 1)
+    assert result.reason.startswith("the event it follows is missing")
+    assert result.message.startswith(f"The audit trail is broken at event #{third.id}: the event it follows")
+
+
+async def test_events_removed_from_the_start_break_the_trail_at_the_first_one_left(trail):
+    first, second, _ = await _three_events()
+    await _as_database_owner(trail, "DELETE FROM audit_event WHERE id = ?", first.id)
+    result = await verify()
+    assert (result.ok, result.broken_at) == (False, second.id)
+    assert result.reason == "the events before it are missing"
+
+
+async def test_an_event_removed_from_the_end_shows_only_as_a_different_newest_hash(trail):
+    # The chain alone cannot see it: the newest hash, kept elsewhere, can.
+    _, second, third = await _three_events()
+    assert (await verify()).last_hash == third.hash
+    await _as_database_owner(trail, "DELETE FROM audit_event WHERE id = ?", third.id)
+    result = await verify()
+    assert result.ok and result.events == 2
+    assert result.last_hash == second.hash != third.hash
+
+
+async def test_a_forged_event_slipped_in_breaks_the_trail_at_the_event_after_it(trail):
+    first, second, third = await _three_events()
+    await _as_database_owner(trail, "UPDATE audit_event SET id = id + 1000 WHERE id = ?", third.id)
+    forged = {
+        "occurred_at": second.occurred_at + timedelta(seconds=1),
+        "actor": "pro:7c1e",
+        "on_behalf_of": None,
+        "subject": "patient:a1",
+        "area": "documents",
+        "action": "read",
+        "object_id": "doc-1",
+        "outcome": "allowed",
+        "prev_hash": second.hash,
+    }
+    forged["hash"] = hash_of(forged)
+    columns = ", ".join(["id", *forged])
+    await _as_database_owner(
+        trail,
+        f"INSERT INTO audit_event ({columns}) VALUES ({', '.join('?' * (len(forged) + 1))})",
+        third.id,
+        *forged.values(),
+    )
+    result = await verify()
+    assert (result.ok, result.broken_at, result.events) == (False, third.id + 1000, 3)
+    assert (
+        result.reason
+        == f"it follows event #{second.id}, not event #{third.id} (an event was added in between)"
+    )
+
+
+async def test_two_events_swapped_break_the_trail_at_the_first_of_them(trail):
+    _, second, third = await _three_events()
+    for old, new in [(second.id, -1), (third.id, second.id), (-1, third.id)]:
+        await _as_database_owner(trail, "UPDATE audit_event SET id = ? WHERE id = ?", new, old)
+    result = await verify()
+    assert (result.ok, result.broken_at) == (False, second.id)
+    assert (
+        result.reason
+        == f"it follows event #{third.id}, which is stored after it (the events are out of order)"
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET outcome = 'denied'",
+        "DELETE FROM audit_event",
+        "UPDATE audit_event SET outcome = 'denied' WHERE id < 0",
+        "TRUNCATE audit_event",
+    ],
+)
+async def test_the_database_refuses_to_change_or_remove_events(trail, statement):
+    if trail.sqlite_path is not None and ("TRUNCATE" in statement or "id < 0" in statement):
+        pytest.skip("SQLite has no TRUNCATE and no statement triggers: the chain is its protection")
+    await _three_events()
+    with pytest.raises(
+        (sqlite3.IntegrityError, asyncpg.RaiseError), match="audit events cannot be changed or removed"
+    ):
+        await AuditEvent.raw(statement)
+    result = await verify()
+    assert result.ok and result.events == 3
+
+
+@pytest.mark.parametrize("writers", [2, 20])
+async def test_writers_at_the_same_time_never_follow_the_same_event(trail, writers):
+    async def write(n: int) -> None:
+        async with _write_transaction():
+            await asyncio.sleep(0)
+            await record(**EVENT, subject=f"patient:{n}")
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(write(n) for n in range(writers)))
+    result = await verify()
+    assert result.ok and result.events == writers
+
+
+async def test_on_sqlite_deferred_transactions_queue_for_the_trail_too(trail):
+    if trail.sqlite_path is None:
+        pytest.skip("SQLite only")
+    engine = AuditEvent._meta.db
+
+    async def write(n: int) -> None:
+        async with engine.transaction(transaction_type=TransactionType.deferred):
+            await record(**EVENT, subject=f"patient:{n}")
+
+    await asyncio.gather(*(write(n) for n in range(10)))
+    result = await verify()
+    assert result.ok and result.events == 10
+
+
+async def test_on_sqlite_a_stale_deferred_transaction_fails_rather_than_fork_the_trail(trail):
+    if trail.sqlite_path is None:
+        pytest.skip("SQLite only")
+    engine = AuditEvent._meta.db
+    await record(**EVENT)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        async with engine.transaction(transaction_type=TransactionType.deferred):
+            await AuditEvent.count()  # this transaction now reads an old picture of the database
+            # Another writer, outside this transaction, records an event meanwhile.
+            await asyncio.create_task(record(**EVENT), context=contextvars.Context())
+            await record(**EVENT)
+    result = await verify()
+    assert result.ok and result.events == 2
+
+
+@pytest.fixture
+def cli_env(trail, monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("PORTAL_DATABASE_URL", trail.database_url)
+    return trail
+
+
+async def test_audit_verify_says_the_trail_is_intact_and_exits_0(cli_env, capsys):
+    *_, third = await _three_events()
+    assert await asyncio.to_thread(main, ["audit", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "The audit trail is intact: 3 events." in out
+    assert f"Newest event: #{third.id}, hash {third.hash}" in out
+
+
+async def test_audit_verify_names_the_first_broken_event_and_exits_1(cli_env, capsys):
+    _, second, _ = await _three_events()
+    await _as_database_owner(
+        cli_env, "UPDATE audit_event SET subject = ? WHERE id = ?", "patient:c3", second.id
+    )
+    assert await asyncio.to_thread(main, ["audit", "verify"]) == 1
+    assert capsys.readouterr().out == (
+        f"The audit trail is broken at event #{second.id}: "
+        "its content does not match its hash (the event was changed)\n"
+    )
