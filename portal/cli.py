@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, demo, outbox, audit."""
+"""The ``portal`` command: serve, migrate, demo, outbox, audit, keys."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from portal.core import audit, crypto, db
 from portal.core.notify import read_outbox
@@ -93,6 +94,52 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+async def _rewrap(settings: Settings, old: bytes, new: bytes) -> int:
+    from portal.core.keys import rewrap_all
+
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        async with engine.transaction():
+            count = await rewrap_all(old, new)
+    finally:
+        await db.stop(engine)
+    return count
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-wrap every data key under a new master key; the data itself is not touched.
+
+    The portal must be stopped: a running process would go on wrapping new keys
+    with the old master key. Interrupted, the command can simply be run again.
+    """
+    old = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    if settings.master_key:
+        # The key comes from the environment: the operator brings the new one.
+        if not args.new_key_file:
+            print(
+                "portal: the master key is set by PORTAL_MASTER_KEY(_FILE); make a new key file "
+                "(mode 600, 32 random bytes in base64) and pass it with --new-key-file",
+                file=sys.stderr,
+            )
+            return 2
+        new = crypto.decode_key(Path(args.new_key_file).read_text(encoding="ascii"))
+        count = asyncio.run(_rewrap(settings, old, new))
+        print(f"{count} data keys now wrapped by the new master key.")
+        print("Point PORTAL_MASTER_KEY_FILE at the new key and restart; keep the old one")
+        print("as long as backups taken before now may need restoring, then destroy it.")
+        return 0
+    new = crypto.stage_next_master_key(settings.data_dir)
+    count = asyncio.run(_rewrap(settings, old, new))
+    previous = crypto.promote_next_master_key(settings.data_dir)
+    key_file = settings.data_dir / crypto.KEY_FILE_NAME
+    print(f"{count} data keys now wrapped by the new master key, in {key_file}.")
+    print(f"The old key is in {previous}: keep it as long as backups taken before now")
+    print("may need restoring, then delete it. Restart the portal to use the new key.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -144,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser(
         "verify", help="check that no audit event was changed, removed, added or moved"
     ).set_defaults(handler=cmd_audit_verify)
+
+    keys = sub.add_parser("keys", help="the master key")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    rotate = keys_sub.add_parser(
+        "rotate", help="re-wrap every data key under a new master key (stop the portal first)"
+    )
+    rotate.add_argument(
+        "--new-key-file", help="the new key, when PORTAL_MASTER_KEY(_FILE) gives the current one"
+    )
+    rotate.set_defaults(handler=cmd_keys_rotate)
     return parser
 
 
@@ -157,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings)
     try:
         return int(args.handler(settings, args))
-    except crypto.MasterKeyError as exc:
+    except (crypto.MasterKeyError, OSError) as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2
 

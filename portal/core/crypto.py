@@ -179,3 +179,38 @@ def blind_index(index_key: bytes, purpose: str, value: str) -> str:
     """
     key = derive_key(index_key, f"index/{purpose}")
     return hmac.new(key, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------- master key rotation (key file)
+
+NEXT_KEY_FILE_NAME = "master.key.next"
+PREVIOUS_KEY_FILE_NAME = "master.key.previous"
+
+
+def _write_key_file(path: Path, key: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(base64.b64encode(key).decode("ascii") + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def stage_next_master_key(data_dir: Path) -> bytes:
+    """Make the next master key and write it beside the current one before anything
+    is re-wrapped, so a crash half-way never leaves keys wrapped by a key that was lost.
+    A staged key left by an interrupted rotation is used again."""
+    path = data_dir / NEXT_KEY_FILE_NAME
+    if path.exists():
+        return decode_key(path.read_text(encoding="ascii"))
+    key = secrets.token_bytes(KEY_BYTES)
+    _write_key_file(path, key)
+    return key
+
+
+def promote_next_master_key(data_dir: Path) -> Path:
+    """After the re-wrap committed: master.key becomes master.key.previous and the
+    staged key becomes master.key. Returns the previous key's path."""
+    current, previous = data_dir / KEY_FILE_NAME, data_dir / PREVIOUS_KEY_FILE_NAME
+    os.replace(current, previous)
+    os.replace(data_dir / NEXT_KEY_FILE_NAME, current)
+    return previous

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from portal.cli import main
+from portal.core.crypto import Place
 from portal.core.notify import send_email
 
 
@@ -98,3 +99,87 @@ def test_serve_starts_workers_on_the_port_asked(env, database_url):
     assert Path(env / "master.key").exists()
     assert "created a new master key file" in output
     assert "2 workers" in output
+
+
+def _with_keyring(action):
+    """Run ``action(keyring)`` with the master key the environment gives, as the portal would."""
+    import asyncio
+
+    from portal.core import crypto, db
+    from portal.core.keys import Keyring
+    from portal.settings import Settings
+
+    settings = Settings.from_env()
+    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+
+    async def run():
+        engine = db.engine_for(settings)
+        await db.migrate(engine)
+        async with engine.transaction():
+            return await action(Keyring(master))
+
+    return asyncio.run(run())
+
+
+def _seal(subject):
+    return _with_keyring(
+        lambda keyring: keyring.seal(Place("patient", "family_name", "1", subject), "Dupont")
+    )
+
+
+def _open(subject, sealed):
+    return _with_keyring(lambda keyring: keyring.open(Place("patient", "family_name", "1", subject), sealed))
+
+
+def test_keys_rotate_replaces_the_key_file_and_every_value_still_opens(env, capsys, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the session's PostgreSQL database holds other tests' keys")
+    sealed = _seal("patient:rotate-1")
+    old_key = (env / "master.key").read_text()
+    assert main(["keys", "rotate"]) == 0
+    out = capsys.readouterr().out
+    assert "data keys now wrapped by the new master key" in out
+    assert (env / "master.key").read_text() != old_key
+    assert (env / "master.key.previous").read_text() == old_key
+    assert oct((env / "master.key").stat().st_mode & 0o777) == "0o600"
+    assert not (env / "master.key.next").exists()
+    assert _open("patient:rotate-1", sealed) == "Dupont"
+
+
+def test_keys_rotate_with_a_key_from_the_environment_needs_the_new_key(
+    env, capsys, monkeypatch, tmp_path, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the session's PostgreSQL database holds other tests' keys")
+    import base64
+    import secrets
+
+    monkeypatch.setenv("PORTAL_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+    sealed = _seal("patient:rotate-2")
+    assert main(["keys", "rotate"]) == 2
+    assert "--new-key-file" in capsys.readouterr().err
+    new_key = tmp_path / "new.key"
+    new_key.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+    assert main(["keys", "rotate", "--new-key-file", str(new_key)]) == 0
+    monkeypatch.delenv("PORTAL_MASTER_KEY")
+    monkeypatch.setenv("PORTAL_MASTER_KEY_FILE", str(new_key))
+    assert _open("patient:rotate-2", sealed) == "Dupont"
+
+
+def test_an_interrupted_rotation_completes_when_run_again(env, capsys, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the session's PostgreSQL database holds other tests' keys")
+    import asyncio
+
+    from portal.cli import _rewrap
+    from portal.core import crypto
+    from portal.settings import Settings
+
+    sealed = _seal("patient:rotate-3")
+    settings = Settings.from_env()
+    old = crypto.load_or_create_master_key(settings.data_dir)
+    # the keys were re-wrapped, then the command stopped before swapping the key files
+    asyncio.run(_rewrap(settings, old, crypto.stage_next_master_key(settings.data_dir)))
+    assert main(["keys", "rotate"]) == 0
+    assert "0 data keys now wrapped" in capsys.readouterr().out
+    assert _open("patient:rotate-3", sealed) == "Dupont"
