@@ -7,6 +7,8 @@ from portal.settings import PROJECT_ROOT
 # Each feature area lists its tables module here as it lands.
 TABLE_MODULES = [
     "portal.core.tables",
+    "portal.accounts.tables",
+    "portal.circle.tables",
     "portal.site.tables",
 ]
 

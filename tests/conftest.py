@@ -20,6 +20,10 @@ from portal.settings import Settings
 from portal.site.services import seed_demo_help_points
 from tests.pagecheck import check_page
 
+# One master key for every test that seals values: the session's databases are shared, and
+# the system's index key, made by whichever test comes first, must open for all of them.
+TEST_MASTER_KEY = bytes(range(32))
+
 POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("PORTAL_REQUIRE_POSTGRES") == "1"
 

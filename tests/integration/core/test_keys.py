@@ -10,8 +10,9 @@ from portal.core import db
 from portal.core.crypto import KeyDestroyedError, MasterKeyError, Place, SealedValueError, master_key_id
 from portal.core.keys import INDEX_KEY_OWNER, Keyring, destroy_keys_of, rewrap_all
 from portal.core.tables import DataKey
+from tests.conftest import TEST_MASTER_KEY
 
-MASTER = secrets.token_bytes(32)
+MASTER = TEST_MASTER_KEY
 
 
 @pytest.fixture

@@ -1,0 +1,111 @@
+"""Accounts: creating one with its sealed identity, finding it by identifier, erasing it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from portal.accounts.tables import Account, Identity
+from portal.core.access import Role
+from portal.core.crypto import Place
+from portal.core.keys import Keyring, destroy_keys_of
+
+SEALED_FIELDS = (
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "nir",
+    "email",
+    "mobile",
+    "postal_address",
+    "rpps",
+    "place_of_practice",
+)
+
+
+@dataclass(frozen=True)
+class PersonIdentity:
+    """Who a person is, in plain text: only ever in memory, never stored like this."""
+
+    family_name: str
+    given_names: str
+    date_of_birth: str | None = None  # ISO date
+    nir: str | None = None  # normalised, 15 characters
+    email: str | None = None  # normalised
+    mobile: str | None = None  # E.164
+    postal_address: str | None = None
+    profession: str | None = None
+    rpps: str | None = None
+    place_of_practice: str | None = None
+
+
+def key_owner(account_id: uuid.UUID) -> str:
+    """The owner name of an account's data keys, and the subject its values are sealed to."""
+    return f"account:{account_id}"
+
+
+def _place(account_id: uuid.UUID, column: str) -> Place:
+    return Place(table="identity", column=column, row=str(account_id), subject=key_owner(account_id))
+
+
+async def create_account(keyring: Keyring, role: Role, person: PersonIdentity) -> uuid.UUID:
+    """Create an invited account and its sealed identity, with blind indexes for look-ups."""
+    account_id = uuid.uuid4()
+    await Account.insert(
+        Account(
+            id=account_id,
+            role=role.value,
+            email_index=await keyring.index("email", person.email) if person.email else None,
+            nir_index=await keyring.index("nir", person.nir) if person.nir else None,
+            rpps_index=await keyring.index("rpps", person.rpps) if person.rpps else None,
+        )
+    )
+    sealed: dict[str, Any] = {}
+    for name in SEALED_FIELDS:
+        value = getattr(person, name)
+        sealed[name] = await keyring.seal(_place(account_id, name), value) if value is not None else None
+    await Identity.insert(Identity(account=account_id, profession=person.profession, **sealed))
+    return account_id
+
+
+async def read_identity(keyring: Keyring, account_id: uuid.UUID) -> PersonIdentity | None:
+    """The identity of an account, opened; None when there is none (or it was erased)."""
+    row = await Identity.select().where(Identity.account == account_id).first()
+    if row is None:
+        return None
+    values: dict[str, Any] = {"profession": row["profession"]}
+    for name in SEALED_FIELDS:
+        sealed = row[name]
+        values[name] = (
+            await keyring.open(_place(account_id, name), bytes(sealed)) if sealed is not None else None
+        )
+    return PersonIdentity(**values)
+
+
+async def find_account_id(keyring: Keyring, identifier: str) -> uuid.UUID | None:
+    """The account an email address or a national health number (normalised) belongs to."""
+    column = Account.nir_index if identifier[:1].isdigit() else Account.email_index
+    purpose = "nir" if identifier[:1].isdigit() else "email"
+    row = (
+        await Account.select(Account.id)
+        .where(
+            (column == await keyring.index(purpose, identifier))
+            & (Account.status.is_in(["invited", "active"]))
+        )
+        .first()
+    )
+    return row["id"] if row else None
+
+
+async def erase_account(account_id: uuid.UUID, status: str = "closed") -> None:
+    """Erase a person's data by destroying their keys; keep only the account's status.
+
+    The sealed identity is deleted too, but it is the destroyed key that makes
+    every copy of it (backups included) unreadable.
+    """
+    await destroy_keys_of(key_owner(account_id))
+    await Identity.delete().where(Identity.account == account_id)
+    await Account.update(
+        {Account.status: status, Account.email_index: None, Account.nir_index: None, Account.rpps_index: None}
+    ).where(Account.id == account_id)

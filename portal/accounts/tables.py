@@ -1,0 +1,41 @@
+"""Accounts and who they belong to. Identity values are sealed to their account."""
+
+from piccolo.columns import UUID, Bytea, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Account(Table):
+    """A person who may sign in, in one role (``portal.core.access.Role``).
+
+    Look-ups go through blind indexes (``portal.core.keys.Keyring.index``); the
+    identity itself is in ``Identity``, sealed. ``status``: invited, active,
+    refused, closed.
+    """
+
+    id = UUID(primary_key=True)
+    role = Varchar(length=24)
+    status = Varchar(length=12, default="invited")
+    email_index = Varchar(length=64, null=True, default=None, index=True)
+    nir_index = Varchar(length=64, null=True, default=None, index=True)
+    rpps_index = Varchar(length=64, null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Identity(Table):
+    """Who the person of an account is. Every value is sealed with the account's data key
+    to its place (table, column, account), so destroying the account's keys erases it."""
+
+    account = ForeignKey(Account, unique=True, on_delete=OnDelete.cascade)
+    family_name = Bytea()
+    given_names = Bytea()
+    date_of_birth = Bytea(null=True, default=None)
+    nir = Bytea(null=True, default=None)
+    email = Bytea(null=True, default=None)
+    mobile = Bytea(null=True, default=None)
+    postal_address = Bytea(null=True, default=None)
+    # Professionals only. The profession is not secret: it decides what they may read.
+    profession = Varchar(length=40, null=True, default=None)
+    rpps = Bytea(null=True, default=None)
+    place_of_practice = Bytea(null=True, default=None)

@@ -1,0 +1,96 @@
+"""The access policy: may this actor do this action in this area of this subject's record?
+
+Every route asks ``decide`` and nothing else decides access (DESIGN.md). A denial
+is answered like a missing object (404), so nobody learns that a record exists,
+and the caller audits it. The rules, in order:
+
+- a patient may do everything in their own record;
+- a professional may read and write in the areas their profession may use, in the
+  record of a patient whose circle they are in and who has not blocked them;
+- a mediator helps people activate and learn the space, and never reaches an area
+  of anyone's record;
+- an analyst sees counts, never a record;
+- carers and legal representatives act through a delegation the patient granted
+  (issue 8); until delegations exist, they are refused like everyone else.
+
+Everything not allowed above is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    CARER = "carer"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    PROFESSIONAL = "professional"
+    MEDIATOR = "mediator"
+    ANALYST = "analyst"
+    OPERATOR = "operator"
+
+
+class Area(StrEnum):
+    DOCUMENTS = "documents"
+    MESSAGES = "messages"
+    PROFILE = "profile"
+    AGENDA = "agenda"
+    NOTES = "notes"
+    CATALOGUE = "catalogue"
+    CIRCLE = "circle"
+    ACCOUNT = "account"
+
+
+class Action(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+# What each profession may use in the record of a patient of its circle. The
+# profile sections each profession may read arrive with the profile (issue 7).
+PROFESSIONAL_AREAS: dict[str, frozenset[Area]] = {
+    "general_practitioner": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
+    "specialist": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
+    "pharmacist": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
+    "nurse": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
+    "physiotherapist": frozenset({Area.MESSAGES}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is signed in: their account, their role and, for professionals, their profession."""
+
+    account_id: UUID
+    role: Role
+    profession: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+async def decide(actor: Actor, subject: UUID, area: Area, action: Action) -> Decision:
+    """The one answer to "may ``actor`` do ``action`` in ``area`` of ``subject``'s record?"."""
+    if actor.role is Role.PATIENT:
+        if actor.account_id == subject:
+            return Decision(True, "own record")
+        return Decision(False, "another patient's record")
+    if actor.role is Role.PROFESSIONAL:
+        if area not in PROFESSIONAL_AREAS.get(actor.profession or "", frozenset()):
+            return Decision(False, "not an area of this profession")
+        from portal.circle.services import circle_standing
+
+        standing = await circle_standing(patient=subject, professional=actor.account_id)
+        if standing == "member":
+            return Decision(True, "in the patient's circle")
+        return Decision(False, "blocked by the patient" if standing == "blocked" else "not in the circle")
+    return Decision(False, f"a {actor.role.value} never reaches a record")
