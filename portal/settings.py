@@ -8,12 +8,17 @@ against it by a test.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAIL_FROM = "Mon espace santé <ne-pas-repondre@portal.invalid>"
 
 # name -> (default shown to people, what it does)
 SETTINGS_DOC: dict[str, tuple[str, str]] = {
@@ -40,6 +45,17 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "PORTAL_LOG_LEVEL": ("INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
     "PORTAL_DEBUG": ("0", "`1` logs every request in the console (pages never show errors' details)."),
     "PORTAL_MIGRATE_ON_START": ("1", "`1` runs pending migrations when the portal starts."),
+    "PORTAL_SMTP_URL": (
+        "(empty: emails go to the outbox)",
+        "Mail server for outgoing emails: `smtp://user:pass@host:587?starttls=1` (STARTTLS), "
+        "`smtps://user:pass@host:465` (TLS from the start) or `smtp://host:25`. "
+        "Percent-encode special characters of the password; it is only sent over TLS (or on this machine).",
+    ),
+    "PORTAL_SMTP_URL_FILE": ("", "File holding the mail server URL (for URLs with a password)."),
+    "PORTAL_MAIL_FROM": (
+        f"`{DEFAULT_MAIL_FROM}`",
+        "Sender of outgoing emails, `Name <address>`: an address the mail server may send from.",
+    ),
 }
 
 
@@ -85,6 +101,84 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """The mail server of ``PORTAL_SMTP_URL``."""
+
+    host: str
+    port: int
+    # "implicit": TLS from the first byte (smtps://); "starttls": plain, then STARTTLS; "none".
+    tls: Literal["implicit", "starttls", "none"] = "none"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_url(cls, url: str, name: str = "PORTAL_SMTP_URL") -> SmtpServer:
+        """Parse ``smtp://user:pass@host:port[?starttls=1]`` or ``smtps://...``."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise SettingsError(f"{name} must start with smtp:// or smtps://")
+        try:
+            port = parts.port
+        except ValueError:
+            raise SettingsError(f"{name} has a bad port") from None
+        if not parts.hostname:
+            raise SettingsError(f"{name} must name the mail server: smtp://host:port")
+        if parts.path not in {"", "/"}:
+            raise SettingsError(f"{name} must not have a path after the server")
+        try:
+            query = parse_qs(parts.query, strict_parsing=bool(parts.query))
+        except ValueError:
+            raise SettingsError(f"{name}: cannot read the options after '?'") from None
+        unknown = set(query) - {"starttls"}
+        if unknown:
+            raise SettingsError(f"{name}: unknown option {sorted(unknown)[0]!r} (only starttls=1)")
+        starttls = query.get("starttls", ["0"])[-1]
+        if starttls not in {"0", "1"}:
+            raise SettingsError(f"{name}: starttls must be 1 or 0")
+        if parts.scheme == "smtps":
+            if starttls == "1":
+                raise SettingsError(f"{name}: smtps:// already uses TLS; leave out starttls=1")
+            tls: Literal["implicit", "starttls", "none"] = "implicit"
+        else:
+            tls = "starttls" if starttls == "1" else "none"
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        if (username is None) != (password is None):
+            raise SettingsError(f"{name}: give both a user and a password, or neither")
+        if not ((username or "").isascii() and (password or "").isascii()):
+            # smtplib's AUTH sends them as ASCII.
+            raise SettingsError(f"{name}: the user and password must be plain ASCII characters")
+        if username and tls == "none" and not _is_loopback(parts.hostname):
+            # The password would cross the network in clear.
+            raise SettingsError(f"{name}: a password is only sent over TLS: use smtps:// or add ?starttls=1")
+        default_port = {"implicit": 465, "starttls": 587, "none": 25}[tls]
+        return cls(
+            host=parts.hostname,
+            port=port or default_port,
+            tls=tls,
+            username=username,
+            password=password,
+        )
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    value = _read(env, "PORTAL_MAIL_FROM") or DEFAULT_MAIL_FROM
+    _name, address = parseaddr(value)
+    if "@" not in address or "\r" in value or "\n" in value:
+        raise SettingsError("PORTAL_MAIL_FROM must be an address: `Name <name@example.org>`")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -99,6 +193,9 @@ class Settings:
     log_level: str = "INFO"
     debug: bool = False
     migrate_on_start: bool = True
+    # None: emails go to the outbox in the data folder.
+    smtp: SmtpServer | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +208,7 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         port = _int(env, "PORTAL_PORT", 8000, minimum=0)
+        smtp_url = _read(env, "PORTAL_SMTP_URL", secret=True)
         return cls(
             data_dir=Path(_read(env, "PORTAL_DATA_DIR") or "data").resolve(),
             database_url=_read(env, "PORTAL_DATABASE_URL", secret=True),
@@ -124,6 +222,8 @@ class Settings:
             log_level=log_level,
             debug=_bool(env, "PORTAL_DEBUG", False),
             migrate_on_start=_bool(env, "PORTAL_MIGRATE_ON_START", True),
+            smtp=SmtpServer.from_url(smtp_url) if smtp_url else None,
+            mail_from=_mail_from(env),
         )
 
     @property

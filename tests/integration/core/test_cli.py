@@ -14,7 +14,7 @@ import pytest
 
 from portal.cli import main
 from portal.core.crypto import Place
-from portal.core.notify import send_email
+from portal.core.notify import write_email_to_outbox
 
 
 @pytest.fixture
@@ -48,8 +48,12 @@ def test_demo_loads_the_demo_data_once_however_often_it_runs(env, capsys, databa
 def test_outbox_prints_the_newest_messages(env, capsys):
     assert main(["outbox"]) == 0
     assert "The outbox is empty" in capsys.readouterr().out
-    send_email(env / "outbox", "jeanne@example.org", "Votre code d'activation", "Votre code : 4821-7730")
-    send_email(env / "outbox", "paul@example.org", "Un nouveau message", "Connectez-vous pour le lire.")
+    write_email_to_outbox(
+        env / "outbox", "jeanne@example.org", "Votre code d'activation", "Votre code : 4821-7730"
+    )
+    write_email_to_outbox(
+        env / "outbox", "paul@example.org", "Un nouveau message", "Connectez-vous pour le lire."
+    )
     assert main(["outbox", "-n", "1"]) == 0
     out = capsys.readouterr().out
     assert "paul@example.org" in out and "jeanne@example.org" not in out
