@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, demo, outbox, audit, keys."""
+"""The ``portal`` command: serve, migrate, demo, outbox, invite, audit, keys."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from portal.accounts.invitations import Invited
+from portal.accounts.services import PersonIdentity
 from portal.core import audit, crypto, db
+from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.settings import Settings, SettingsError
 
@@ -140,6 +143,98 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _person_from_args(args: argparse.Namespace) -> tuple[PersonIdentity, str | None]:
+    """The person to invite, checked like the forms check it; the error message if not."""
+    from datetime import date
+
+    from portal.accounts import identity
+
+    try:
+        day, month, year = (
+            (args.birth_date.split("-")[::-1]) if "-" in args.birth_date else args.birth_date.split()
+        )
+        birth = identity.parse_date_of_birth(day, month, year, today=date.today())
+        person = PersonIdentity(
+            family_name=args.family_name.strip(),
+            given_names=args.given_names.strip(),
+            date_of_birth=birth.isoformat(),
+            nir=identity.normalise_nir(args.nir),
+            email=identity.normalise_email(args.email) if args.email else None,
+            mobile=identity.normalise_mobile(args.mobile) if args.mobile else None,
+            postal_address="\n".join(args.address_line) if args.address_line else None,
+        )
+    except identity.IdentityError as exc:
+        return PersonIdentity(family_name="", given_names=""), exc.message
+    except ValueError:
+        return PersonIdentity(family_name="", given_names=""), "--birth-date: write it as 1941-03-27"
+    if not person.family_name or not person.given_names:
+        return person, "--family-name and --given-names are needed"
+    if not person.email and not (args.letter and person.postal_address):
+        return person, "give --email, or --letter FILE with --address-line (one per line of the address)"
+    return person, None
+
+
+async def _invite(settings: Settings, person: PersonIdentity, delivery: str) -> Invited:
+    from portal.accounts.invitations import invite_person
+
+    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        async with engine.transaction():
+            invited = await invite_person(Keyring(master), person, delivery=delivery, invited_by="operator")
+    finally:
+        await db.stop(engine)
+    return invited
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a space for a person and give them their activation code, by email or letter."""
+    from portal.accounts.invitations import AlreadyHasASpace, activation_email
+    from portal.core.i18n import use_locale
+    from portal.core.letters import activation_letter_pdf
+    from portal.core.notify import DeliveryError, send_email
+
+    person, error = _person_from_args(args)
+    if error:
+        print(f"portal invite: {error}", file=sys.stderr)
+        return 2
+    delivery = "email" if person.email else "letter"
+    try:
+        invited = asyncio.run(_invite(settings, person, delivery))
+    except AlreadyHasASpace as exc:
+        print(f"portal invite: {exc}", file=sys.stderr)
+        return 2
+    activation_url = f"{settings.base_url}/activate"
+    expires_on = invited.expires_at.date()
+    if person.email:
+        with use_locale(args.locale):
+            subject, body = activation_email(invited.code, expires_on, activation_url)
+        try:
+            asyncio.run(send_email(settings, person.email, subject, body))
+        except DeliveryError as exc:
+            print(f"portal invite: the space was created but the email was not sent: {exc}", file=sys.stderr)
+            return 1
+        where = "by email" + (" (read it with `portal outbox`)" if settings.smtp is None else "")
+    if args.letter:
+        pdf = activation_letter_pdf(
+            recipient_name=f"{person.given_names} {person.family_name}",
+            address_lines=(person.postal_address or "").split("\n"),
+            code=invited.code,
+            expires_on=expires_on,
+            locale=args.locale,
+            activation_url=activation_url,
+        )
+        # The letter holds a name, an address and a code: readable by its owner only.
+        fd = os.open(args.letter, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pdf)
+        where = f"in the letter {args.letter}" + (" and by email" if person.email else "")
+    print(f"Space created for {person.given_names} {person.family_name}; the code was given {where}.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -185,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="print the newest messages of the outbox")
     outbox.add_argument("-n", "--limit", type=int, default=5, help="how many messages (default 5)")
     outbox.set_defaults(handler=cmd_outbox)
+
+    invite = sub.add_parser("invite", help="create a space for a person and send their activation code")
+    invite.add_argument("--family-name", required=True)
+    invite.add_argument("--given-names", required=True)
+    invite.add_argument("--birth-date", required=True, help="1941-03-27")
+    invite.add_argument("--nir", required=True, help="social security number, 15 characters")
+    invite.add_argument("--email", help="the code goes by email when given")
+    invite.add_argument("--mobile")
+    invite.add_argument("--address-line", action="append", help="one line of the postal address (repeat)")
+    invite.add_argument("--letter", help="also write a large-print letter with the code to this PDF file")
+    invite.add_argument("--locale", choices=["fr", "en"], default="fr")
+    invite.set_defaults(handler=cmd_invite)
 
     audit_ = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit_.add_subparsers(dest="audit_command", required=True)

@@ -1,6 +1,6 @@
 """Accounts and who they belong to. Identity values are sealed to their account."""
 
-from piccolo.columns import UUID, Bytea, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -39,3 +39,20 @@ class Identity(Table):
     profession = Varchar(length=40, null=True, default=None)
     rpps = Bytea(null=True, default=None)
     place_of_practice = Bytea(null=True, default=None)
+
+
+class Invitation(Table):
+    """A one-time activation code for an invited account.
+
+    Only a keyed index of the code is stored (the code is short enough to guess
+    from a plain hash). It is used once, expires, and counts wrong tries.
+    """
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
+    code_index = Varchar(length=64, unique=True)
+    delivery = Varchar(length=8)  # "email" or "letter"
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    failed_attempts = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -54,7 +54,7 @@ class Keyring:
         row = (
             await DataKey.select(DataKey.key_id, DataKey.wrapped)
             .where(DataKey.owner == owner)
-            .order_by(DataKey.id, ascending=False)
+            .order_by(DataKey._meta.primary_key, ascending=False)
             .first()
         )
         if row is None:
@@ -117,12 +117,12 @@ async def rewrap_all(old_master_key: bytes, new_master_key: bytes) -> int:
     strangers = await DataKey.count().where(DataKey.master_key_id.not_in([old_id, new_id]))
     if strangers:
         raise MasterKeyError(f"{strangers} data keys are wrapped by neither key; nothing was changed")
-    rows = await DataKey.select(DataKey.id, DataKey.key_id, DataKey.wrapped).where(
-        DataKey.master_key_id == old_id
-    )
+    rows = await DataKey.select(
+        DataKey._meta.primary_key.as_alias("id"), DataKey.key_id, DataKey.wrapped
+    ).where(DataKey.master_key_id == old_id)
     for row in rows:
         key = unwrap_key(old_master_key, row["key_id"], bytes(row["wrapped"]))
         await DataKey.update(
             {DataKey.wrapped: wrap_key(new_master_key, row["key_id"], key), DataKey.master_key_id: new_id}
-        ).where(DataKey.id == row["id"])
+        ).where(DataKey._meta.primary_key == row["id"])
     return len(rows)

@@ -17,7 +17,6 @@ class DataKey(Table):
     sealed with them unreadable, in the database and in its backups.
     """
 
-    id = Serial(primary_key=True)
     key_id = Varchar(length=32, unique=True)
     owner = Varchar(length=64, index=True)
     wrapped = Bytea()
