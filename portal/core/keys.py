@@ -15,6 +15,7 @@ from portal.core.crypto import (
     KeyDestroyedError,
     MasterKeyError,
     Place,
+    SealedValueError,
     blind_index,
     master_key_id,
     open_sealed,
@@ -87,7 +88,7 @@ class Keyring:
         """Open a value sealed for ``place``; raise ``SealedValueError`` if it was not."""
         owner, key = await self._key_by_id(sealed_key_id(sealed))
         if owner != place.subject:
-            raise KeyDestroyedError("the value was sealed for another subject")
+            raise SealedValueError("the value was sealed for another subject")
         return open_sealed(key, place, sealed)
 
     async def index(self, purpose: str, value: str) -> str:
