@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar, Request
@@ -14,20 +15,23 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Response
+from litestar.response import Redirect, Response
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
-from portal.core import crypto, db
+from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from portal.core import crypto, db, sessions
 from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
 from portal.core.web import (
     STATIC_DIR,
     TEMPLATES_DIR,
     LocaleMiddleware,
     add_security_headers,
+    current_path,
     page,
+    safe_next,
     static_url,
 )
 from portal.settings import Settings
@@ -77,6 +81,22 @@ def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return response
 
 
+def _sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A guarded page asked without a live session: go and sign in, then come back.
+
+    htmx (which would swap the sign-in page into a part of this one) gets a 401 and
+    ``HX-Redirect``, so the whole page goes to the sign-in page.
+    """
+    if request.headers.get("hx-request") == "true":
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
+        target = "/sign-in" + (f"?{urlencode({'next': back})}" if back else "")
+        return Response(content=b"", status_code=401, headers={"HX-Redirect": target})
+    # A form sent to a guarded address cannot be sent again by a redirect: come back home.
+    back = safe_next(current_path(request)) if request.method in ("GET", "HEAD") else "/"
+    return Redirect(path=f"/sign-in?{urlencode({'next': back})}", status_code=303)
+
+
 def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
     """Give an error page the CSRF token its header forms need.
 
@@ -122,6 +142,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_shutdown() -> None:
         await db.stop(engine)
 
+    session_store = sessions.store_for(settings)
+
+    async def close_sessions() -> None:
+        await session_store.close()
+
     env = template_environment()
     static_router = create_static_files_router(
         path="/static",
@@ -133,13 +158,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         send_as_attachment=False,
     )
     return Litestar(
-        route_handlers=[*SITE_ROUTES, static_router],
-        state=State({"settings": settings, "engine": engine}),
+        route_handlers=[*SITE_ROUTES, *ACCOUNT_ROUTES, static_router],
+        state=State({"settings": settings, "engine": engine, "sessions": session_store}),
         on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
+        on_shutdown=[on_shutdown, close_sessions],
+        # Outermost first: the request's transaction wraps the session read, so a
+        # session kept in the database shares the request's one connection.
         middleware=[
             LocaleMiddleware,
             DefineMiddleware(db.RequestTransaction, engine=engine),
+            DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
         ],
         before_send=[add_security_headers],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
@@ -159,7 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="brotli", brotli_quality=4, brotli_lgwin=18, brotli_gzip_fallback=True, minimum_size=256
         ),
         request_max_body_size=settings.max_body_bytes,
-        exception_handlers={Exception: _error_page},
+        exception_handlers={sessions.SignInRequired: _sign_in_first, Exception: _error_page},
         openapi_config=None,
         debug=False,
     )

@@ -56,6 +56,16 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         f"`{DEFAULT_MAIL_FROM}`",
         "Sender of outgoing emails, `Name <address>`: an address the mail server may send from.",
     ),
+    "PORTAL_SESSION_IDLE_MINUTES": (
+        "30",
+        "Minutes without any request after which a person is signed out (warned 2 minutes before).",
+    ),
+    "PORTAL_SESSION_MAX_HOURS": ("12", "Hours after signing in when a person is signed out, even if active."),
+    "PORTAL_REDIS_URL": (
+        "(empty: sessions in the database)",
+        "`redis://host:6379/0` (or `rediss://` for TLS) to keep sessions in Redis instead of the database.",
+    ),
+    "PORTAL_REDIS_URL_FILE": ("", "File holding the Redis URL (for URLs with a password)."),
 }
 
 
@@ -179,6 +189,13 @@ def _mail_from(env: Mapping[str, str]) -> str:
     return value
 
 
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = _read(env, "PORTAL_REDIS_URL", secret=True)
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("PORTAL_REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -196,6 +213,10 @@ class Settings:
     # None: emails go to the outbox in the data folder.
     smtp: SmtpServer | None = None
     mail_from: str = DEFAULT_MAIL_FROM
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # None: sessions live in the database.
+    redis_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -224,6 +245,9 @@ class Settings:
             migrate_on_start=_bool(env, "PORTAL_MIGRATE_ON_START", True),
             smtp=SmtpServer.from_url(smtp_url) if smtp_url else None,
             mail_from=_mail_from(env),
+            session_idle_minutes=_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30, minimum=3),
+            session_max_hours=_int(env, "PORTAL_SESSION_MAX_HOURS", 12, minimum=1),
+            redis_url=_redis_url(env),
         )
 
     @property

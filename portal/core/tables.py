@@ -1,10 +1,11 @@
-"""Tables of the shared machinery: wrapped data keys and the audit trail.
+"""Tables of the shared machinery: wrapped data keys, the audit trail and sessions.
 
-Neither holds health data: a data key is stored only wrapped by the master key,
-and an audit event names who did what to which record, never what it contains.
+None holds health data: a data key is stored only wrapped by the master key,
+an audit event names who did what to which record, never what it contains, and
+a session is stored under the hash of its token, never the token itself.
 """
 
-from piccolo.columns import Bytea, Serial, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, Bytea, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -38,3 +39,17 @@ class AuditEvent(Table):
     outcome = Varchar(length=16)
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64, unique=True)
+
+
+class Session(Table):
+    """A signed-in browser (see ``portal.core.sessions``), when sessions live in the database.
+
+    ``token_hash`` is the SHA-256 of the cookie's token: a copy of the table opens no session.
+    """
+
+    token_hash = Varchar(length=64, unique=True)
+    account = UUID(index=True)
+    role = Varchar(length=24)
+    kiosk = Boolean(default=False)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()

@@ -16,6 +16,25 @@
     }
   });
 
+  // Two minutes before the session ends, show the "stay signed in" button and move focus to it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var warning = document.querySelector("[data-session-expires-in]");
+    if (!warning) {
+      return;
+    }
+    var seconds = parseInt(warning.getAttribute("data-session-expires-in"), 10);
+    if (isNaN(seconds)) {
+      return;
+    }
+    window.setTimeout(function () {
+      warning.hidden = false;
+      var text = warning.querySelector("[data-session-warning]");
+      if (text) {
+        text.focus();
+      }
+    }, Math.max(0, seconds - 120) * 1000);
+  });
+
   // After htmx replaces part of a page, an error summary in the new part takes focus.
   document.addEventListener("htmx:afterSettle", function (event) {
     focusErrorSummary(event.detail.elt);

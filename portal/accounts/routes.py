@@ -1,0 +1,61 @@
+"""Signing out, and asking for more time before the session ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, post
+from litestar.response import Redirect, Response
+
+from portal.accounts.services import key_owner
+from portal.core import audit
+from portal.core.sessions import (
+    cleared_session_cookie,
+    cookie_name,
+    end_session,
+    requires_signed_in,
+    signed_in,
+    touch_or_expire,
+)
+from portal.core.web import safe_next
+
+SIGNED_IN = [requires_signed_in]
+# A shared computer keeps nothing of the person who leaves it.
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+@post("/sign-out", name="sign_out", guards=SIGNED_IN, status_code=303)
+async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End the session, make the browser forget this site, and go to the home page."""
+    user = signed_in(request)
+    settings = request.app.state.settings
+    token = request.cookies.get(cookie_name(settings))
+    if token:
+        await end_session(request.app.state.sessions, token)
+    owner = key_owner(user.account_id)
+    await audit.record(actor=owner, area="account", action="sign_out", outcome="allowed", subject=owner)
+    headers = {"Clear-Site-Data": CLEAR_SITE_DATA}
+    response: Response[Any]
+    if request.headers.get("hx-request") == "true":
+        # htmx would follow a 303 itself and swap the home page into this one.
+        response = Response(content=b"", status_code=200, headers={**headers, "HX-Redirect": "/"})
+    else:
+        response = Redirect(path="/", status_code=303, headers=headers)
+    response.set_cookie(cleared_session_cookie(settings))
+    return response
+
+
+@post("/session/extend", name="extend_session", guards=SIGNED_IN, status_code=303)
+async def extend_session(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The "stay signed in" button: the idle time-out starts again, then back to the page."""
+    settings = request.app.state.settings
+    token = request.cookies.get(cookie_name(settings), "")
+    await touch_or_expire(request.app.state.sessions, token, datetime.now(UTC), force=True)
+    if request.headers.get("hx-request") == "true":
+        return Response(content=b"", status_code=204)
+    form = await request.form()
+    return Redirect(path=safe_next(form.get("next")), status_code=303)
+
+
+ROUTES = [sign_out, extend_session]

@@ -1,0 +1,413 @@
+"""Server-side sessions: who is signed in, for how long, and the guards that ask.
+
+A session is a random token in a browser cookie. Only the SHA-256 of the token
+is stored, so a copy of the store (a stolen database, a Redis dump) opens no
+session. A session ends after ``PORTAL_SESSION_IDLE_MINUTES`` without a request,
+and ``PORTAL_SESSION_MAX_HOURS`` after it began however active the person is.
+
+Sessions live in the database (the ``Session`` table) by default, or in Redis
+when ``PORTAL_REDIS_URL`` is set; both stores answer the same four calls. The
+database store runs its queries in the request's transaction (the transaction
+middleware wraps ``SessionMiddleware``), so reading a session costs no extra
+connection. ``last_seen_at`` is written at most once a minute, to spare writes;
+the idle time-out therefore counts from the last write, which only ever ends a
+session up to a minute early, never late.
+
+``SessionMiddleware`` puts a ``SignedIn`` in ``scope["user"]`` for a live
+session and leaves it out otherwise; ``requires_signed_in`` and
+``requires_role`` are the route guards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+
+from portal.core.access import Actor, Role
+
+if TYPE_CHECKING:
+    from litestar.handlers.base import BaseRouteHandler
+    from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
+
+    from portal.settings import Settings
+
+COOKIE_NAME = "session"
+SECURE_COOKIE_NAME = "__Host-session"
+TOUCH_EVERY = timedelta(minutes=1)
+WARN_BEFORE_SECONDS = 120
+_MAX_TOKEN_LENGTH = 128
+
+
+def hash_token(token: str) -> str:
+    """What the store keeps instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What a store keeps about one session (under the hash of its token)."""
+
+    account_id: UUID
+    role: str
+    kiosk: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session, as ``touch_or_expire`` found it."""
+
+    account_id: UUID
+    role: str
+    kiosk: bool
+    created_at: datetime
+    last_seen_at: datetime
+    expires_in_seconds: int
+    """Seconds until the session ends if nothing happens: the idle time-out, or the
+    absolute limit when that comes first."""
+
+
+class SessionStore:
+    """Where sessions live. Subclasses keep records under token hashes."""
+
+    def __init__(self, idle: timedelta, max_age: timedelta) -> None:
+        self.idle = idle
+        self.max_age = max_age
+
+    def ttl(self, record: SessionRecord, now: datetime) -> timedelta:
+        """How long ``record`` may live from ``now`` if nothing touches it again."""
+        return min(record.last_seen_at + self.idle, record.created_at + self.max_age) - now
+
+    async def create(self, token_hash: str, record: SessionRecord) -> None:
+        raise NotImplementedError
+
+    async def load(self, token_hash: str) -> SessionRecord | None:
+        raise NotImplementedError
+
+    async def touch(self, token_hash: str, record: SessionRecord, now: datetime) -> None:
+        """Set ``last_seen_at`` to ``now``; do nothing if the session is gone meanwhile."""
+        raise NotImplementedError
+
+    async def delete(self, token_hash: str) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Release what the store holds (connections)."""
+
+
+class DatabaseSessionStore(SessionStore):
+    """Sessions in the ``Session`` table, in the caller's transaction when there is one."""
+
+    async def create(self, token_hash: str, record: SessionRecord) -> None:
+        from portal.core.tables import Session
+
+        # Sessions nobody came back to would stay forever: sweep them as new ones begin.
+        await Session.delete().where(
+            (Session.last_seen_at < record.created_at - self.idle)
+            | (Session.created_at < record.created_at - self.max_age)
+        )
+        await Session.insert(
+            Session(
+                token_hash=token_hash,
+                account=record.account_id,
+                role=record.role,
+                kiosk=record.kiosk,
+                created_at=record.created_at,
+                last_seen_at=record.last_seen_at,
+            )
+        )
+
+    async def load(self, token_hash: str) -> SessionRecord | None:
+        from portal.core.tables import Session
+
+        row = await Session.select().where(Session.token_hash == token_hash).first()
+        if row is None:
+            return None
+        account = row["account"]
+        return SessionRecord(
+            account_id=account if isinstance(account, UUID) else UUID(str(account)),
+            role=row["role"],
+            kiosk=bool(row["kiosk"]),
+            created_at=_utc(row["created_at"]),
+            last_seen_at=_utc(row["last_seen_at"]),
+        )
+
+    async def touch(self, token_hash: str, record: SessionRecord, now: datetime) -> None:
+        from portal.core.tables import Session
+
+        await Session.update({Session.last_seen_at: now}).where(Session.token_hash == token_hash)
+
+    async def delete(self, token_hash: str) -> None:
+        from portal.core.tables import Session
+
+        await Session.delete().where(Session.token_hash == token_hash)
+
+
+class RedisSessionStore(SessionStore):
+    """Sessions in Redis: JSON under ``<prefix><hash>``, living no longer than they may."""
+
+    def __init__(
+        self, url: str, idle: timedelta, max_age: timedelta, prefix: str = "portal:session:"
+    ) -> None:
+        super().__init__(idle, max_age)
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url)
+        self.prefix = prefix
+
+    def _key(self, token_hash: str) -> str:
+        return self.prefix + token_hash
+
+    @staticmethod
+    def _dump(record: SessionRecord) -> str:
+        return json.dumps(
+            {
+                "account": str(record.account_id),
+                "role": record.role,
+                "kiosk": record.kiosk,
+                "created_at": record.created_at.isoformat(),
+                "last_seen_at": record.last_seen_at.isoformat(),
+            }
+        )
+
+    def _seconds(self, record: SessionRecord, now: datetime) -> int:
+        return max(1, int(self.ttl(record, now).total_seconds()))
+
+    async def create(self, token_hash: str, record: SessionRecord) -> None:
+        await self.redis.set(
+            self._key(token_hash), self._dump(record), ex=self._seconds(record, record.created_at)
+        )
+
+    async def load(self, token_hash: str) -> SessionRecord | None:
+        raw = await self.redis.get(self._key(token_hash))
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            return SessionRecord(
+                account_id=UUID(data["account"]),
+                role=str(data["role"]),
+                kiosk=bool(data["kiosk"]),
+                created_at=_utc(datetime.fromisoformat(data["created_at"])),
+                last_seen_at=_utc(datetime.fromisoformat(data["last_seen_at"])),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    async def touch(self, token_hash: str, record: SessionRecord, now: datetime) -> None:
+        touched = replace(record, last_seen_at=now)
+        # xx: only if it still exists, so a touch racing a sign-out cannot bring it back.
+        await self.redis.set(
+            self._key(token_hash), self._dump(touched), ex=self._seconds(touched, now), xx=True
+        )
+
+    async def delete(self, token_hash: str) -> None:
+        await self.redis.delete(self._key(token_hash))
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def store_for(settings: Settings) -> SessionStore:
+    """The store the settings describe: Redis when ``redis_url`` is set, else the database."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    max_age = timedelta(hours=settings.session_max_hours)
+    if settings.redis_url:
+        return RedisSessionStore(settings.redis_url, idle, max_age)
+    return DatabaseSessionStore(idle, max_age)
+
+
+async def start_session(
+    store: SessionStore, account_id: UUID, role: str, *, kiosk: bool = False, now: datetime | None = None
+) -> str:
+    """Begin a session for ``account_id`` and return its token (for the cookie, never stored)."""
+    now = _utc(now or datetime.now(UTC))
+    token = secrets.token_urlsafe(32)
+    record = SessionRecord(
+        account_id=account_id, role=str(role), kiosk=kiosk, created_at=now, last_seen_at=now
+    )
+    await store.create(hash_token(token), record)
+    return token
+
+
+async def end_session(store: SessionStore, token: str) -> None:
+    await store.delete(hash_token(token))
+
+
+async def touch_or_expire(
+    store: SessionStore, token: str, now: datetime, *, force: bool = False
+) -> SessionInfo | None:
+    """The live session of ``token`` at ``now``, or None (and the session deleted) when it ended.
+
+    ``last_seen_at`` moves at most once a minute, unless ``force`` (the "stay signed in" button).
+    """
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    now = _utc(now)
+    token_hash = hash_token(token)
+    record = await store.load(token_hash)
+    if record is None:
+        return None
+    if now - record.last_seen_at >= store.idle or now - record.created_at >= store.max_age:
+        await store.delete(token_hash)
+        return None
+    if force or now - record.last_seen_at >= TOUCH_EVERY:
+        await store.touch(token_hash, record, now)
+        record = replace(record, last_seen_at=now)
+    return SessionInfo(
+        account_id=record.account_id,
+        role=record.role,
+        kiosk=record.kiosk,
+        created_at=record.created_at,
+        last_seen_at=record.last_seen_at,
+        expires_in_seconds=max(0, int(store.ttl(record, now).total_seconds())),
+    )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The person signed in on this request (``scope["user"]``, ``user`` in templates)."""
+
+    account_id: UUID
+    role: Role
+    kiosk: bool
+    expires_in_seconds: int
+    profession: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(account_id=self.account_id, role=self.role, profession=self.profession)
+
+
+def cookie_name(settings: Settings) -> str:
+    """``__Host-session`` over https (Secure, this host only), ``session`` otherwise."""
+    return SECURE_COOKIE_NAME if settings.base_url.startswith("https://") else COOKIE_NAME
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """The cookie that carries ``token``: HttpOnly, SameSite=Lax, gone when the browser closes."""
+    return Cookie(
+        key=cookie_name(settings),
+        value=token,
+        path="/",
+        secure=settings.base_url.startswith("https://"),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def cleared_session_cookie(settings: Settings) -> Cookie:
+    """The cookie that makes the browser forget its session cookie."""
+    return replace(session_cookie(settings, ""), max_age=0, expires=0)
+
+
+class SessionMiddleware:
+    """ASGI middleware: ``scope["user"]`` is the signed-in person, or absent.
+
+    A cookie whose session has ended (or never existed) is cleared in the
+    response, unless the response sets that cookie itself.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: SessionStore,
+        settings: Settings,
+        skip_prefixes: tuple[str, ...] = ("/static/",),
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.settings = settings
+        self.cookie_name = cookie_name(settings)
+        self.skip_prefixes = skip_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
+            await self.app(scope, receive, send)
+            return
+        scope.pop("user", None)  # type: ignore[misc]
+        token = ASGIConnection(scope).cookies.get(self.cookie_name)
+        if not token:
+            await self.app(scope, receive, send)
+            return
+        info = await touch_or_expire(self.store, token, datetime.now(UTC))
+        role = _role(info.role) if info else None
+        if info is not None and role is not None:
+            scope["user"] = SignedIn(
+                account_id=info.account_id,
+                role=role,
+                kiosk=info.kiosk,
+                expires_in_seconds=info.expires_in_seconds,
+            )
+            await self.app(scope, receive, send)
+            return
+        if info is not None:
+            await end_session(self.store, token)
+        await self.app(scope, receive, self._clearing_cookie(send))
+
+    def _clearing_cookie(self, send: Send) -> Send:
+        name, value = cleared_session_cookie(self.settings).to_encoded_header()
+        prefix = f"{self.cookie_name}=".encode()
+
+        async def send_and_clear(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                if not any(v.encode("latin-1").startswith(prefix) for v in headers.getall("set-cookie", [])):
+                    headers.add(name.decode("latin-1"), value.decode("latin-1"))
+            await send(message)
+
+        return send_and_clear
+
+
+def _role(value: str) -> Role | None:
+    try:
+        return Role(value)
+    except ValueError:
+        return None
+
+
+class SignInRequired(NotAuthorizedException):
+    """Raised by the guards for a request without a live session; ``portal.app`` answers it
+    with a redirect to the sign-in page (or a 401 with ``HX-Redirect`` for htmx)."""
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedIn:
+    """The signed-in person of a guarded route (raises ``SignInRequired`` otherwise)."""
+    user = connection.scope.get("user")
+    if not isinstance(user, SignedIn):
+        raise SignInRequired()
+    return user
+
+
+def requires_signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the route needs a live session."""
+    signed_in(connection)
+
+
+def requires_role(*roles: Role) -> Guard:
+    """Guard: the route needs a live session in one of ``roles``.
+
+    Someone signed in with another role gets the "page not found" answer, as for any
+    denial (``portal.core.access``): a page they may not use is not there for them.
+    """
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if signed_in(connection).role not in allowed:
+            raise NotFoundException()
+
+    return guard
