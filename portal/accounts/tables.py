@@ -20,7 +20,11 @@ class Account(Table):
     email_index = Varchar(length=64, null=True, default=None, index=True)
     nir_index = Varchar(length=64, null=True, default=None, index=True)
     rpps_index = Varchar(length=64, null=True, default=None, index=True)
+    # Set at activation: the argon2id hash, and where sign-in codes go ("email" or "sms").
+    password_hash = Varchar(length=200, null=True, default=None)
+    code_channel = Varchar(length=8, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    activated_at = Timestamptz(null=True, default=None)
 
 
 class Identity(Table):
@@ -55,4 +59,18 @@ class Invitation(Table):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     failed_attempts = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OneTimeCode(Table):
+    """A 6-digit code sent at sign-in (``purpose`` "sign_in") or to choose a new
+    password ("reset"): a keyed index only, 10 minutes, single use, 5 tries."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
+    purpose = Varchar(length=12)
+    code_index = Varchar(length=64)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
