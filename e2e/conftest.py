@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -64,6 +64,8 @@ class LiveServer:
     base_url: str
     data_dir: Path
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    """The server's environment: a ``portal`` command run with it reaches the same data."""
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -178,7 +180,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, database_url: str | No
                     f"`portal serve` gave no /healthz in {STARTUP_TIMEOUT:.0f} s:\n{_log_tail(log_path)}"
                 )
             time.sleep(0.1)
-        yield LiveServer(base_url=base_url, data_dir=data_dir, log_path=log_path)
+        yield LiveServer(base_url=base_url, data_dir=data_dir, log_path=log_path, env=env)
     finally:
         server.terminate()
         try:

@@ -21,7 +21,9 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
+from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.core import crypto, db, sessions
 from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
 from portal.core.web import (
@@ -158,8 +160,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         send_as_attachment=False,
     )
     return Litestar(
-        route_handlers=[*SITE_ROUTES, *ACCOUNT_ROUTES, static_router],
-        state=State({"settings": settings, "engine": engine, "sessions": session_store}),
+        route_handlers=[*SITE_ROUTES, *ACCOUNT_ROUTES, *SIGN_IN_ROUTES, *ACTIVATION_ROUTES, static_router],
+        state=State(
+            {"settings": settings, "engine": engine, "sessions": session_store, "master_key": master_key}
+        ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown, close_sessions],
         # Outermost first: the request's transaction wraps the session read, so a

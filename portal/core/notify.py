@@ -9,8 +9,9 @@ mail program) in the data folder, each readable by its owner only. ``portal
 outbox`` prints the newest ones, so a person trying the demo can read a code
 "sent" to them.
 
-Features call one function, :func:`send_email`; it does the blocking work (the
-SMTP conversation, or the file write) in a worker thread, off the event loop.
+Features call :func:`send_email` (or :func:`send_sms`, which only writes to the
+outbox until an SMS gateway is set up); the blocking work (the SMTP conversation,
+or the file write) runs in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -177,6 +178,24 @@ async def send_email(settings: Settings, to: str, subject: str, body: str) -> No
     except DeliveryError as exc:
         log.warning("email %s not sent: %s", message_id, exc)
         raise
+
+
+async def send_sms(settings: Settings, to: str, body: str) -> None:
+    """Send a text message to the mobile number ``to`` (E.164).
+
+    For now every SMS goes to the outbox, as an .eml whose To is the number and
+    whose Subject is "SMS", so a demo or a test can read it; a real SMS gateway
+    (and its setting) comes later. Same rules as an email: no health data, and
+    the body is never logged.
+    """
+    message = build_email(to, "SMS", body, settings.mail_from)
+    message_id = message["Message-ID"]
+    try:
+        await asyncio.to_thread(_write_to_outbox_or_fail, settings.outbox_dir, message)
+    except DeliveryError as exc:
+        log.warning("SMS %s not sent: %s", message_id, exc)
+        raise
+    log.info("SMS %s written to the outbox", message_id)
 
 
 def _write_to_outbox_or_fail(outbox_dir: Path, message: EmailMessage) -> Path:

@@ -1,0 +1,373 @@
+"""Signing in: a password, then a 6-digit code sent by email or SMS; and a forgotten password.
+
+Between the two steps, the browser keeps a *pending* cookie: the account, when the
+step began and when it ends, signed with a key derived from the master key. It never
+holds the code. Codes are stored only as a keyed index of "<account id>:<code>" (the
+index key is shared by every account, so the account id keeps two accounts' codes
+apart); each works once, for ``CODE_MINUTES``, and ``CODE_TRIES`` wrong tries wear it
+out. Only the newest code of a step counts: sending a new one ends the older ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+
+from portal.accounts.identity import IdentityError, normalise_email, normalise_nir
+from portal.accounts.passwords import birth_date_words, burn_verify_time, verify_password
+from portal.accounts.services import find_account_id, read_identity
+from portal.accounts.tables import Account, OneTimeCode
+from portal.core import throttle
+from portal.core.crypto import derive_key
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring
+from portal.core.notify import DeliveryError, send_email, send_sms
+from portal.core.sessions import DatabaseSessionStore, SessionStore
+from portal.core.tables import Session
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SIGN_IN = "sign_in"
+RESET = "reset"
+CODE_DIGITS = 6
+CODE_MINUTES = 10
+CODE_TRIES = 5
+RESEND_EVERY = timedelta(minutes=1)
+MAX_RESENDS = 3
+CODE_INDEX = "one-time-code"
+PENDING_COOKIE = "sign_in_pending"
+PENDING_PATH = "/sign-in"
+
+
+# --------------------------------------------------------------------------- identifier
+
+
+def parse_identifier(value: str) -> str:
+    """An email address or a social security number, normalised; raises ``IdentityError``."""
+    text = value.strip()
+    if not text:
+        raise IdentityError(_("Enter your email address or your social security number."))
+    return normalise_nir(text) if text[:1].isdigit() else normalise_email(text)
+
+
+# --------------------------------------------------------------------------- pending cookie
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in (or a password reset) between its first step and its code."""
+
+    account_id: uuid.UUID
+    purpose: str
+    started_at: datetime
+    expires_at: datetime
+
+
+def _signature(master_key: bytes, payload: str) -> str:
+    key = derive_key(master_key, "sign-in")
+    digest = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def sign_pending(master_key: bytes, pending: Pending) -> str:
+    """The cookie value of ``pending``: readable fields and their HMAC."""
+    payload = ".".join(
+        [
+            str(pending.account_id),
+            pending.purpose,
+            str(int(pending.started_at.timestamp())),
+            str(int(pending.expires_at.timestamp())),
+        ]
+    )
+    return f"{payload}.{_signature(master_key, payload)}"
+
+
+def read_pending(
+    master_key: bytes, value: str | None, purpose: str, now: datetime | None = None
+) -> Pending | None:
+    """The pending step a cookie holds, or None when it is absent, forged, of another purpose or over."""
+    if not value or len(value) > 200:
+        return None
+    payload, _dot, signature = value.rpartition(".")
+    if not hmac.compare_digest(signature.encode(), _signature(master_key, payload).encode()):
+        return None
+    try:
+        account, kind, started, expires = payload.split(".")
+        pending = Pending(
+            account_id=uuid.UUID(account),
+            purpose=kind,
+            started_at=datetime.fromtimestamp(int(started), UTC),
+            expires_at=datetime.fromtimestamp(int(expires), UTC),
+        )
+    except ValueError:
+        return None
+    if pending.purpose != purpose or pending.expires_at <= (now or datetime.now(UTC)):
+        return None
+    return pending
+
+
+def new_pending(account_id: uuid.UUID, purpose: str, now: datetime | None = None) -> Pending:
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    return Pending(account_id, purpose, now, now + timedelta(minutes=CODE_MINUTES))
+
+
+# --------------------------------------------------------------------------- throttle keys
+
+
+async def account_key(keyring: Keyring, account_id: uuid.UUID) -> str:
+    return await keyring.index("throttle", f"account:{account_id}")
+
+
+async def address_key(keyring: Keyring, address: str) -> str:
+    return await keyring.index("throttle", f"ip:{address}")
+
+
+async def identifier_key(keyring: Keyring, identifier: str) -> str:
+    """For an identifier that has no space: it locks like an account does, so a lock
+    tells nobody whether a space exists."""
+    return await keyring.index("throttle", f"identifier:{identifier}")
+
+
+async def longest_lock(keys: list[str]) -> timedelta | None:
+    """The longest lock among ``keys`` (None: none is locked)."""
+    locks = [lock for key in keys if (lock := await throttle.locked_for(key)) is not None]
+    return max(locks) if locks else None
+
+
+# --------------------------------------------------------------------------- password
+
+
+@dataclass(frozen=True)
+class SignInAccount:
+    account_id: uuid.UUID
+    role: str
+    code_channel: str | None
+
+
+async def active_account(keyring: Keyring, identifier: str) -> SignInAccount | None:
+    """The active account of ``identifier`` (None for an unknown, invited or closed one)."""
+    account_id = await find_account_id(keyring, identifier)
+    if account_id is None:
+        return None
+    return await get_active_account(account_id)
+
+
+async def get_active_account(account_id: uuid.UUID) -> SignInAccount | None:
+    row = (
+        await Account.select(Account.id, Account.role, Account.code_channel)
+        .where((Account.id == account_id) & (Account.status == "active"))
+        .first()
+    )
+    if row is None:
+        return None
+    return SignInAccount(uuid.UUID(str(row["id"])), row["role"], row["code_channel"])
+
+
+async def check_password(account: SignInAccount | None, password: str) -> bool:
+    """Whether ``password`` is the account's; for no account, as slow as a wrong one.
+
+    A hash made with older parameters is replaced by the one ``verify_password`` gives.
+    """
+    if account is None:
+        return await burn_verify_time(password)
+    row = await Account.select(Account.password_hash).where(Account.id == account.account_id).first()
+    if row is None or not row["password_hash"]:
+        return await burn_verify_time(password)
+    matches, new_hash = await verify_password(row["password_hash"], password)
+    if matches and new_hash:
+        await Account.update({Account.password_hash: new_hash}).where(Account.id == account.account_id)
+    return matches
+
+
+async def save_password(account_id: uuid.UUID, password_hash: str) -> None:
+    await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
+
+
+async def end_sessions_of(store: SessionStore, account_id: uuid.UUID) -> None:
+    """End every session of an account (after a new password). Sessions kept in Redis
+    cannot be listed by account yet: they end at their time-out."""
+    if isinstance(store, DatabaseSessionStore):
+        await Session.delete().where(Session.account == account_id)
+
+
+# --------------------------------------------------------------------------- codes
+
+
+class CodeCheck(Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    USED = "used"
+    WORN_OUT = "worn_out"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    check: CodeCheck
+    tries_left: int = 0
+
+
+def normalise_code(value: str) -> str:
+    """The digits of a code as typed ("123 456" -> "123456")."""
+    return "".join(ch for ch in value if ch in "0123456789")
+
+
+def group_code(code: str) -> str:
+    return f"{code[:3]} {code[3:]}"
+
+
+async def _code_index(keyring: Keyring, account_id: uuid.UUID, code: str) -> str:
+    return await keyring.index(CODE_INDEX, f"{account_id}:{code}")
+
+
+async def issue_code(
+    keyring: Keyring, account_id: uuid.UUID, purpose: str, now: datetime | None = None
+) -> str:
+    """A new code for ``purpose``; the account's older live codes of that purpose end now."""
+    now = now or datetime.now(UTC)
+    await OneTimeCode.update({OneTimeCode.expires_at: now}).where(
+        (OneTimeCode.account == account_id)
+        & (OneTimeCode.purpose == purpose)
+        & (OneTimeCode.used_at.is_null())
+        & (OneTimeCode.expires_at > now)
+    )
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    await OneTimeCode.insert(
+        OneTimeCode(
+            account=account_id,
+            purpose=purpose,
+            code_index=await _code_index(keyring, account_id, code),
+            expires_at=now + timedelta(minutes=CODE_MINUTES),
+            created_at=now,
+        )
+    )
+    return code
+
+
+def code_message(code: str, purpose: str) -> tuple[str, str]:
+    """Subject and body of the message that gives a code: no health data."""
+    if purpose == RESET:
+        return _("Your code to choose a new password"), _(
+            "Your code to choose a new password: %(code)s. It works for 10 minutes. "
+            "If you did not ask for it, do nothing: your password stays the same.",
+            code=group_code(code),
+        )
+    return _("Your code to sign in"), _(
+        "Your code to sign in: %(code)s. It works for 10 minutes. "
+        "If you did not ask for it, do nothing: nobody can sign in without your password.",
+        code=group_code(code),
+    )
+
+
+async def send_code(
+    settings: Settings, keyring: Keyring, account: SignInAccount, code: str, purpose: str
+) -> bool:
+    """Send ``code`` the way the person chose (SMS or email); False when it could not go."""
+    identity = await read_identity(keyring, account.account_id)
+    if identity is None:
+        return False
+    subject, body = code_message(code, purpose)
+    try:
+        if account.code_channel == "sms" and identity.mobile:
+            await send_sms(settings, identity.mobile, body)
+        elif identity.email:
+            await send_email(settings, identity.email, subject, body + "\n")
+        else:
+            log.warning("account %s has nowhere to send a code to", account.account_id)
+            return False
+    except DeliveryError:
+        return False
+    return True
+
+
+async def _codes_since(account_id: uuid.UUID, purpose: str, since: datetime) -> list[dict[str, object]]:
+    """The account's codes of ``purpose`` made since ``since``, newest first."""
+    rows: list[dict[str, object]] = (
+        await OneTimeCode.select()
+        .where(
+            (OneTimeCode.account == account_id)
+            & (OneTimeCode.purpose == purpose)
+            & (OneTimeCode.created_at >= since)
+        )
+        .order_by(OneTimeCode.id, ascending=False)
+    )
+    return rows
+
+
+def _utc(value: object) -> datetime:
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def check_code(
+    keyring: Keyring, pending: Pending, typed: str, now: datetime | None = None, *, use: bool = True
+) -> CodeResult:
+    """Check a typed code against the newest code of the pending step.
+
+    A wrong code counts a try; ``use`` marks a right one used (the reset step first
+    checks the code, then the new password, and uses the code only when both are right).
+    """
+    now = now or datetime.now(UTC)
+    rows = await _codes_since(pending.account_id, pending.purpose, pending.started_at)
+    if not rows:
+        return CodeResult(CodeCheck.NONE)
+    newest = rows[0]
+    typed_index = await _code_index(keyring, pending.account_id, typed)
+    matches = hmac.compare_digest(str(newest["code_index"]), typed_index)
+    if newest["used_at"] is not None:
+        return CodeResult(CodeCheck.USED)
+    if int(str(newest["attempts"])) >= CODE_TRIES:
+        return CodeResult(CodeCheck.WORN_OUT)
+    if _utc(newest["expires_at"]) <= now or any(
+        hmac.compare_digest(str(row["code_index"]), typed_index) for row in rows[1:]
+    ):
+        return CodeResult(CodeCheck.EXPIRED)
+    if not matches:
+        await OneTimeCode.update({OneTimeCode.attempts: OneTimeCode.attempts + 1}).where(
+            OneTimeCode.id == newest["id"]
+        )
+        return CodeResult(CodeCheck.WRONG, tries_left=max(0, CODE_TRIES - int(str(newest["attempts"])) - 1))
+    if use:
+        await use_code(pending, now)
+    return CodeResult(CodeCheck.RIGHT)
+
+
+async def use_code(pending: Pending, now: datetime | None = None) -> None:
+    """Mark the pending step's live code used."""
+    await OneTimeCode.update({OneTimeCode.used_at: now or datetime.now(UTC)}).where(
+        (OneTimeCode.account == pending.account_id)
+        & (OneTimeCode.purpose == pending.purpose)
+        & (OneTimeCode.used_at.is_null())
+        & (OneTimeCode.created_at >= pending.started_at)
+    )
+
+
+async def why_no_new_code(pending: Pending, now: datetime | None = None) -> str | None:
+    """None when a new code may be sent for ``pending``, else a kind message why not."""
+    now = now or datetime.now(UTC)
+    rows = await _codes_since(pending.account_id, pending.purpose, pending.started_at)
+    if len(rows) > MAX_RESENDS:
+        return _("You have asked for 3 new codes. Start again from the beginning to get another one.")
+    if rows and now - _utc(rows[0]["created_at"]) < RESEND_EVERY:
+        return _("You can ask for a new code once a minute. Wait a little, then try again.")
+    return None
+
+
+async def personal_words(keyring: Keyring, account_id: uuid.UUID) -> list[str]:
+    """What a new password must not be made of: the person's names, email and birth date."""
+    identity = await read_identity(keyring, account_id)
+    if identity is None:
+        return []
+    words = [identity.family_name, identity.given_names, identity.email or ""]
+    if identity.date_of_birth:
+        words += birth_date_words(date.fromisoformat(identity.date_of_birth))
+    return words

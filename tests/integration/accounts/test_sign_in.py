@@ -1,0 +1,467 @@
+"""Signing in with a password then a 6-digit code, lock-outs, and a forgotten password."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from portal.accounts import sign_in_services
+from portal.accounts.passwords import hash_password
+from portal.accounts.services import PersonIdentity, create_account
+from portal.accounts.sign_in_services import PENDING_COOKIE
+from portal.accounts.tables import Account, OneTimeCode
+from portal.core import throttle
+from portal.core.access import Role
+from portal.core.keys import Keyring
+from portal.core.notify import read_outbox
+from portal.core.sessions import cookie_name, hash_token
+from portal.core.tables import AuditEvent, Session, Throttle
+from tests.conftest import TEST_MASTER_KEY, csrf
+
+PASSWORD = "correct horse battery"
+NOT_RIGHT = "The identifier or the password is not right."
+TOO_MANY = "Too many tries."
+MOBILE = "+33612345678"
+# A well-formed social security number (its key matches) that nobody has.
+UNKNOWN_NIR = "148037512345611"
+
+
+@pytest.fixture
+def app(make_client: Any) -> Any:
+    client = make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en")
+
+    async def clear() -> None:
+        # Every test client comes from the same address: start each test with no failures.
+        await Throttle.delete(force=True)
+
+    _run(client, clear)
+    return client
+
+
+def _run(client: Any, fn: Any) -> Any:
+    return client.blocking_portal.call(fn)
+
+
+def _make_account(client: Any, channel: str = "email", mobile: str | None = None) -> tuple[UUID, str]:
+    email = f"marie.{secrets.token_hex(4)}@example.org"
+
+    async def go() -> UUID:
+        async with client.app.state.engine.transaction():
+            account_id = await create_account(
+                Keyring(TEST_MASTER_KEY),
+                Role.PATIENT,
+                PersonIdentity(family_name="Martin", given_names="Marie", email=email, mobile=mobile),
+            )
+            await Account.update(
+                {
+                    Account.password_hash: await hash_password(PASSWORD),
+                    Account.status: "active",
+                    Account.code_channel: channel,
+                }
+            ).where(Account.id == account_id)
+        return account_id
+
+    return _run(client, go), email
+
+
+def _post(client: Any, path: str, **data: str) -> Any:
+    return client.post(path, data={"_csrf_token": csrf(client), **data}, follow_redirects=False)
+
+
+def _password_step(client: Any, identifier: str, password: str = PASSWORD, next_path: str = "/") -> Any:
+    return _post(client, "/sign-in", identifier=identifier, password=password, next=next_path)
+
+
+def _newest_code(client: Any, to: str) -> str:
+    messages = [m for m in read_outbox(client.app.state.settings.outbox_dir, limit=1000) if m.to == to]
+    assert messages, f"nothing sent to {to}"
+    found = re.search(r"\b(\d{3}) (\d{3})\b", messages[0].body)
+    assert found, messages[0].body
+    return found.group(1) + found.group(2)
+
+
+def _sign_in(client: Any, email: str, next_path: str = "/") -> Any:
+    assert _password_step(client, email, next_path=next_path).status_code == 303
+    return _post(client, "/sign-in/code", code=_newest_code(client, email), next=next_path)
+
+
+def _session_token(client: Any) -> str | None:
+    return client.cookies.get(cookie_name(client.app.state.settings))
+
+
+def _audit_events(client: Any, since: int) -> list[dict[str, Any]]:
+    async def go() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await AuditEvent.select().where(AuditEvent.id > since)
+        return rows
+
+    return _run(client, go)
+
+
+def _last_audit_id(client: Any) -> int:
+    async def go() -> int:
+        row = await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first()
+        return int(row["id"]) if row else 0
+
+    return _run(client, go)
+
+
+def _backdate_codes(client: Any, account_id: UUID, **changes: timedelta) -> None:
+    async def go() -> None:
+        for row in await OneTimeCode.select().where(OneTimeCode.account == account_id):
+            values = {getattr(OneTimeCode, name): row[name] - delta for name, delta in changes.items()}
+            await OneTimeCode.update(values).where(OneTimeCode.id == row["id"])
+
+    _run(client, go)
+
+
+# --------------------------------------------------------------------------- the journey
+
+
+def test_a_person_signs_in_with_a_password_and_the_emailed_code(app):
+    account_id, email = _make_account(app)
+    page = app.get("/sign-in")
+    assert page.status_code == 200
+    assert 'href="/sign-in"' in page.text and 'autocomplete="current-password"' in page.text
+    response = _password_step(app, email.upper().replace("@EXAMPLE.ORG", "@Example.org").lower())
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in/code"
+    pending = response.headers["set-cookie"]
+    assert pending.startswith(f"{PENDING_COOKIE}=") and "HttpOnly" in pending
+    assert "samesite=strict" in pending.lower() and "Path=/sign-in" in pending
+    code = _newest_code(app, email)
+    assert code not in pending
+    stored = _run(app, lambda: OneTimeCode.select().where(OneTimeCode.account == account_id).run())
+    assert len(stored) == 1 and code not in str(stored) and stored[0]["purpose"] == "sign_in"
+    form = app.get("/sign-in/code")
+    assert form.status_code == 200
+    assert 'autocomplete="one-time-code"' in form.text and 'inputmode="numeric"' in form.text
+    since = _last_audit_id(app)
+    response = _post(app, "/sign-in/code", code=f"{code[:3]} {code[3:]}", next="/")
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert _session_token(app)
+    home = app.get("/")
+    assert 'action="/sign-out"' in home.text and 'href="/sign-in"' not in home.text
+    events = _audit_events(app, since)
+    owner = f"account:{account_id}"
+    assert [(e["actor"], e["action"], e["outcome"], e["subject"]) for e in events] == [
+        (owner, "sign_in", "allowed", owner)
+    ]
+
+
+def test_the_email_holds_the_code_and_nothing_else(app):
+    _, email = _make_account(app)
+    _password_step(app, email)
+    message = read_outbox(app.app.state.settings.outbox_dir)[0]
+    assert message.subject == "Your code to sign in"
+    assert (
+        "It works for 10 minutes" in message.body
+        and "nobody can sign in without your password" in message.body
+    )
+
+
+def test_an_sms_account_gets_its_code_in_the_outbox_as_an_sms(app):
+    _, email = _make_account(app, channel="sms", mobile=MOBILE)
+    assert _password_step(app, email).status_code == 303
+    message = read_outbox(app.app.state.settings.outbox_dir)[0]
+    assert message.to == MOBILE and message.subject == "SMS"
+    assert "text message" in app.get("/sign-in/code").text
+    code = _newest_code(app, MOBILE)
+    assert _post(app, "/sign-in/code", code=code).status_code == 303
+    assert 'action="/sign-out"' in app.get("/").text
+
+
+def test_each_sign_in_gets_a_new_session_id_and_ends_the_old_one(app):
+    _, email = _make_account(app)
+    _sign_in(app, email)
+    first = _session_token(app)
+    _sign_in(app, email)
+    second = _session_token(app)
+    assert first and second and first != second
+    gone = _run(app, lambda: Session.count().where(Session.token_hash == hash_token(first)).run())
+    assert gone == 0
+
+
+def test_next_is_kept_and_must_stay_on_the_site(app):
+    _, email = _make_account(app)
+    assert 'name="next" value="/help?page=2"' in app.get("/sign-in?next=/help%3Fpage%3D2").text
+    response = _password_step(app, email, next_path="/help?page=2")
+    assert response.headers["location"] == "/sign-in/code?next=%2Fhelp%3Fpage%3D2"
+    assert 'name="next" value="/help?page=2"' in app.get(response.headers["location"]).text
+    assert (
+        _post(app, "/sign-in/code", code=_newest_code(app, email), next="/help?page=2").headers["location"]
+        == "/help?page=2"
+    )
+    assert 'name="next" value="/"' in app.get("/sign-in?next=//evil.example/").text
+
+
+def test_an_off_site_next_goes_home_instead(make_client):
+    client = make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en")
+    _run(client, lambda: Throttle.delete(force=True).run())
+    _, email = _make_account(client)
+    response = _sign_in(client, email, next_path="https://evil.example/")
+    assert response.headers["location"] == "/"
+
+
+# --------------------------------------------------------------------------- the password step
+
+
+def test_an_unknown_account_and_a_wrong_password_get_the_same_answer(app):
+    account_id, email = _make_account(app)
+    since = _last_audit_id(app)
+    wrong = _password_step(app, email, password="not my password")
+    unknown = _password_step(app, "nobody@example.org")
+    nir = _password_step(app, UNKNOWN_NIR)
+    for response in (wrong, unknown, nir):
+        assert response.status_code == 400
+        assert NOT_RIGHT in response.text
+        assert "not my password" not in response.text and PASSWORD not in response.text
+    events = _audit_events(app, since)
+    assert [(e["actor"], e["action"], e["outcome"], e["subject"]) for e in events] == [
+        ("anonymous", "sign_in", "failed", f"account:{account_id}"),
+        ("anonymous", "sign_in", "failed", None),
+        ("anonymous", "sign_in", "failed", None),
+    ]
+    text = str(events)
+    assert email not in text and "nobody@example.org" not in text and UNKNOWN_NIR not in text
+
+
+def test_an_invited_account_cannot_sign_in(app):
+    account_id, email = _make_account(app)
+    _run(app, lambda: Account.update({Account.status: "invited"}).where(Account.id == account_id).run())
+    assert NOT_RIGHT in _password_step(app, email).text
+
+
+def test_a_badly_shaped_identifier_gets_its_message_at_the_field(app):
+    response = _password_step(app, "1234", password="")
+    assert response.status_code == 400
+    assert "A social security number has 15 characters" in response.text
+    assert "Enter your password." in response.text
+    assert 'href="#identifier"' in response.text and 'href="#password"' in response.text
+    assert 'value="1234"' in response.text
+    assert "marie.dupont@example.fr" in _password_step(app, "marie@").text
+    assert "Enter your email address or your social security number." in _password_step(app, "  ").text
+
+
+def test_show_the_password_works_without_javascript(app):
+    response = _post(app, "/sign-in", identifier="marie@example.org", password="my secret words", reveal="1")
+    assert response.status_code == 200
+    assert 'type="text" value="my secret words"' in response.text
+    assert 'value="marie@example.org"' in response.text
+    assert 'name="reveal" value="0"' in response.text
+    hidden = _post(app, "/sign-in", identifier="marie@example.org", password="my secret words", reveal="0")
+    assert 'type="password" value=""' in hidden.text and "my secret words" not in hidden.text
+
+
+# --------------------------------------------------------------------------- lock-out
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(app):
+    account_id, email = _make_account(app)
+    for _ in range(5):
+        assert _password_step(app, email, password="wrong guess").status_code == 400
+
+    async def forget_address() -> None:
+        # Only the account's lock is left: the address's is lifted by hand.
+        await Throttle.delete().where(
+            Throttle.key == await Keyring(TEST_MASTER_KEY).index("throttle", "ip:testclient")
+        )
+
+    _run(app, forget_address)
+    since = _last_audit_id(app)
+    response = _password_step(app, email)
+    assert response.status_code == 429
+    assert (
+        TOO_MANY in response.text and "wait 1 minute " in response.text and "0 800 00 00 00" in response.text
+    )
+    assert not read_outbox(app.app.state.settings.outbox_dir)
+    events = _audit_events(app, since)
+    assert [(e["actor"], e["outcome"], e["subject"]) for e in events] == [
+        ("anonymous", "denied", f"account:{account_id}")
+    ]
+
+
+def test_five_failures_from_one_address_lock_that_address(app):
+    _, email = _make_account(app)
+    for number in range(5):
+        assert _password_step(app, f"nobody{number}@example.org").status_code == 400
+    response = _password_step(app, email)
+    assert response.status_code == 429 and TOO_MANY in response.text
+
+
+def test_a_success_resets_the_account_counter(app):
+    account_id, email = _make_account(app)
+    for _ in range(4):
+        _password_step(app, email, password="wrong guess")
+    key = _run(app, lambda: Keyring(TEST_MASTER_KEY).index("throttle", f"account:{account_id}"))
+    assert _run(app, lambda: Throttle.count().where(Throttle.key == key).run()) == 1
+    assert _sign_in(app, email).status_code == 303
+    assert _run(app, lambda: Throttle.count().where(Throttle.key == key).run()) == 0
+
+
+def test_each_further_failure_doubles_the_lock_up_to_an_hour(app):
+    assert [throttle.lock_length(n) for n in (4, 5, 6, 7)] == [
+        None,
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+    ]
+    assert throttle.lock_length(12) == throttle.lock_length(500) == timedelta(hours=1)
+    start = datetime.now(UTC)
+
+    async def go() -> list[Any]:
+        key = "test-" + secrets.token_hex(8)
+        locks = [await throttle.record_failure(key, start + timedelta(seconds=n)) for n in range(5)]
+        locks.append(await throttle.locked_for(key, start + timedelta(seconds=30)))
+        # Once the lock is over, one more failure doubles it.
+        locks.append(await throttle.record_failure(key, start + timedelta(minutes=2)))
+        # A quiet quarter of an hour after the last lock: the count starts again.
+        locks.append(await throttle.record_failure(key, start + timedelta(minutes=30)))
+        return locks
+
+    locks = _run(app, go)
+    assert locks[:4] == [None] * 4
+    assert locks[4] == timedelta(minutes=1)
+    assert timedelta(0) < locks[5] <= timedelta(seconds=35)
+    assert locks[6] == timedelta(minutes=2)
+    assert locks[7] is None
+
+
+# --------------------------------------------------------------------------- the code step
+
+
+def test_a_wrong_code_says_how_many_tries_are_left(app):
+    account_id, email = _make_account(app)
+    _password_step(app, email)
+    code = _newest_code(app, email)
+    wrong = "000000" if code != "000000" else "111111"
+    since = _last_audit_id(app)
+    response = _post(app, "/sign-in/code", code=wrong)
+    assert response.status_code == 400
+    assert "This code is not right. You can try 4 more times." in response.text
+    assert "Enter the code we sent you" in _post(app, "/sign-in/code", code="12").text
+    events = _audit_events(app, since)
+    assert [(e["action"], e["outcome"], e["subject"]) for e in events] == [
+        ("sign_in_code", "failed", f"account:{account_id}")
+    ]
+
+
+def test_five_wrong_codes_wear_the_code_out(app):
+    _, email = _make_account(app)
+    _password_step(app, email)
+    code = _newest_code(app, email)
+    wrong = "000000" if code != "000000" else "111111"
+    texts = [_post(app, "/sign-in/code", code=wrong).text for _ in range(5)]
+    assert "You can try 1 more time." in texts[3]
+    assert "You typed a wrong code too many times." in texts[4]
+    # The failures also lock the account and the address for a while...
+    locked = _post(app, "/sign-in/code", code=code)
+    assert locked.status_code == 429 and TOO_MANY in locked.text
+    # ...and when the lock is over, the code is still worn out.
+    _run(app, lambda: Throttle.delete(force=True).run())
+    worn = _post(app, "/sign-in/code", code=code)
+    assert worn.status_code == 400 and "You typed a wrong code too many times." in worn.text
+    assert not _session_token(app)
+
+
+def test_an_expired_code_is_refused(app):
+    account_id, email = _make_account(app)
+    _password_step(app, email)
+    _backdate_codes(app, account_id, expires_at=timedelta(minutes=11))
+    response = _post(app, "/sign-in/code", code=_newest_code(app, email))
+    assert response.status_code == 400 and "This code has expired." in response.text
+    assert not _session_token(app)
+
+
+def test_a_used_code_is_refused(app):
+    _, email = _make_account(app)
+    _password_step(app, email)
+    pending = app.cookies.get(PENDING_COOKIE)
+    code = _newest_code(app, email)
+    assert _post(app, "/sign-in/code", code=code).status_code == 303
+    assert not app.cookies.get(PENDING_COOKIE)
+    app.cookies.set(PENDING_COOKIE, pending, domain=app.base_url.host, path="/sign-in")
+    response = _post(app, "/sign-in/code", code=code)
+    assert response.status_code == 400 and "This code was already used." in response.text
+
+
+def test_the_code_page_without_a_pending_sign_in_goes_back_to_the_start(app):
+    response = app.get("/sign-in/code?next=/help", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/sign-in?next=%2Fhelp"
+    app.cookies.set(PENDING_COOKIE, "forged.value", domain=app.base_url.host, path="/sign-in")
+    assert _post(app, "/sign-in/code", code="123456").headers["location"] == "/sign-in"
+
+
+def test_a_new_code_at_most_once_a_minute_and_three_times(app, monkeypatch):
+    account_id, email = _make_account(app)
+    _password_step(app, email)
+    first = _newest_code(app, email)
+    too_soon = _post(app, "/sign-in/code", resend="1")
+    assert too_soon.status_code == 429 and "once a minute" in too_soon.text
+    monkeypatch.setattr(sign_in_services, "RESEND_EVERY", timedelta(0))
+    for _ in range(3):
+        response = _post(app, "/sign-in/code", resend="1")
+        assert response.status_code == 303 and response.headers["location"] == "/sign-in/code?sent=again"
+    assert "We have sent you a new code." in app.get("/sign-in/code?sent=again").text
+    assert "You have asked for 3 new codes." in _post(app, "/sign-in/code", resend="1").text
+    newest = _newest_code(app, email)
+    if newest != first:
+        assert "This code has expired." in _post(app, "/sign-in/code", code=first).text
+    assert _post(app, "/sign-in/code", code=newest).status_code == 303
+
+
+# --------------------------------------------------------------------------- forgotten password
+
+
+def test_the_forgotten_password_answer_is_the_same_for_anyone(app):
+    _, email = _make_account(app)
+    for identifier in (email, "nobody@example.org"):
+        response = _post(app, "/sign-in/forgot", identifier=identifier)
+        assert response.status_code == 303 and response.headers["location"] == "/sign-in/forgot/code"
+        assert "If this identifier has a space, we have sent a code." in app.get("/sign-in/forgot/code").text
+    messages = read_outbox(app.app.state.settings.outbox_dir, limit=10)
+    assert [m.to for m in messages] == [email]
+    assert "nobody" not in str(_audit_events(app, 0)[-3:])
+
+
+def test_a_person_chooses_a_new_password_with_the_code(app):
+    account_id, email = _make_account(app)
+    _sign_in(app, email)
+    other_session = _session_token(app)
+    app.cookies.clear()
+    _post(app, "/sign-in/forgot", identifier=email)
+    code = _newest_code(app, email)
+    weak = _post(app, "/sign-in/forgot/code", code=code, password="short")
+    assert weak.status_code == 400 and "at least 8 characters" in weak.text and "short" not in weak.text
+    personal = _post(app, "/sign-in/forgot/code", code=code, password="Martin 1948!")
+    assert personal.status_code == 400 and "easy to guess" in personal.text
+    shown = _post(app, "/sign-in/forgot/code", code=code, password="blue kettle morning", reveal="1")
+    assert 'type="text" value="blue kettle morning"' in shown.text
+    since = _last_audit_id(app)
+    saved = _post(app, "/sign-in/forgot/code", code=code, password="blue kettle morning")
+    assert saved.status_code == 303 and saved.headers["location"] == "/sign-in?password=saved"
+    assert "Your new password is saved. You can sign in." in app.get(saved.headers["location"]).text
+    owner = f"account:{account_id}"
+    assert [(e["actor"], e["action"], e["subject"]) for e in _audit_events(app, since)] == [
+        (owner, "reset_password", owner)
+    ]
+    assert (
+        _run(app, lambda: Session.count().where(Session.token_hash == hash_token(other_session)).run()) == 0
+    )
+    assert NOT_RIGHT in _password_step(app, email).text
+    assert _password_step(app, email, password="blue kettle morning").status_code == 303
+
+
+def test_a_wrong_reset_code_changes_nothing(app):
+    _, email = _make_account(app)
+    _post(app, "/sign-in/forgot", identifier=email)
+    code = _newest_code(app, email)
+    wrong = "000000" if code != "000000" else "111111"
+    response = _post(app, "/sign-in/forgot/code", code=wrong, password="blue kettle morning")
+    assert response.status_code == 400 and "This code is not right." in response.text
+    assert _password_step(app, email).status_code == 303
