@@ -9,8 +9,6 @@ account as soon as it is chosen; the space only opens once its status is "active
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +17,7 @@ from portal.accounts.passwords import birth_date_words, hash_password
 from portal.accounts.services import PersonIdentity, erase_account, key_owner
 from portal.accounts.tables import Account, Invitation
 from portal.core import audit
-from portal.core.crypto import derive_key
+from portal.core.crypto import read_signed, sign_value
 
 STATE_COOKIE = "activation"
 STATE_MINUTES = 30
@@ -43,23 +41,15 @@ def new_state(account_id: uuid.UUID, now: datetime | None = None) -> ActivationS
     return ActivationState(account_id, int((now + timedelta(minutes=STATE_MINUTES)).timestamp()))
 
 
-def _signature(master_key: bytes, payload: str) -> str:
-    key = derive_key(master_key, "activation")
-    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).hexdigest()
-
-
 def sign_state(master_key: bytes, state: ActivationState) -> str:
     """The cookie value of ``state``: ``<account>.<expiry>.<channel>.<hmac>``."""
-    payload = f"{state.account_id}.{state.expires_at}.{state.channel}"
-    return f"{payload}.{_signature(master_key, payload)}"
+    return sign_value(master_key, "activation", f"{state.account_id}.{state.expires_at}.{state.channel}")
 
 
 def read_state(master_key: bytes, value: str | None, now: datetime | None = None) -> ActivationState | None:
     """The state a cookie carries, or None when it is missing, altered or expired."""
-    if not value or len(value) > 200:
-        return None
-    payload, _dot, signature = value.rpartition(".")
-    if not hmac.compare_digest(signature, _signature(master_key, payload)):
+    payload = read_signed(master_key, "activation", value)
+    if payload is None:
         return None
     try:
         account, expires, channel = payload.split(".")

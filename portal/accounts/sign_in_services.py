@@ -10,8 +10,6 @@ out. Only the newest code of a step counts: sending a new one ends the older one
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import logging
 import secrets
@@ -25,7 +23,7 @@ from portal.accounts.passwords import birth_date_words, burn_verify_time, verify
 from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account, OneTimeCode
 from portal.core import throttle
-from portal.core.crypto import derive_key
+from portal.core.crypto import read_signed, sign_value
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.notify import DeliveryError, send_email, send_sms
@@ -71,12 +69,6 @@ class Pending:
     expires_at: datetime
 
 
-def _signature(master_key: bytes, payload: str) -> str:
-    key = derive_key(master_key, "sign-in")
-    digest = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
-
-
 def sign_pending(master_key: bytes, pending: Pending) -> str:
     """The cookie value of ``pending``: readable fields and their HMAC."""
     payload = ".".join(
@@ -87,17 +79,15 @@ def sign_pending(master_key: bytes, pending: Pending) -> str:
             str(int(pending.expires_at.timestamp())),
         ]
     )
-    return f"{payload}.{_signature(master_key, payload)}"
+    return sign_value(master_key, "sign-in", payload)
 
 
 def read_pending(
     master_key: bytes, value: str | None, purpose: str, now: datetime | None = None
 ) -> Pending | None:
     """The pending step a cookie holds, or None when it is absent, forged, of another purpose or over."""
-    if not value or len(value) > 200:
-        return None
-    payload, _dot, signature = value.rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(master_key, payload).encode()):
+    payload = read_signed(master_key, "sign-in", value)
+    if payload is None:
         return None
     try:
         account, kind, started, expires = payload.split(".")

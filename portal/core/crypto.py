@@ -214,3 +214,31 @@ def promote_next_master_key(data_dir: Path) -> Path:
     os.replace(current, previous)
     os.replace(data_dir / NEXT_KEY_FILE_NAME, current)
     return previous
+
+
+# --------------------------------------------------------------------------- signed values for the browser
+
+SIGNED_MAX_LENGTH = 200
+
+
+def _mac(master_key: bytes, purpose: str, payload: str) -> str:
+    key = derive_key(master_key, f"signed/{purpose}")
+    digest = hmac.new(key, payload.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def sign_value(master_key: bytes, purpose: str, payload: str) -> str:
+    """``<payload>.<mac>``: a short state a browser keeps and gives back unchanged
+    (a step of a journey, never a secret), bound to one purpose."""
+    return f"{payload}.{_mac(master_key, purpose, payload)}"
+
+
+def read_signed(master_key: bytes, purpose: str, value: str | None) -> str | None:
+    """The payload of a value ``sign_value`` made for ``purpose``; None when it is
+    missing, too long or altered."""
+    if not value or len(value) > SIGNED_MAX_LENGTH:
+        return None
+    payload, _dot, mac = value.rpartition(".")
+    if not hmac.compare_digest(mac.encode("utf-8"), _mac(master_key, purpose, payload).encode("utf-8")):
+        return None
+    return payload

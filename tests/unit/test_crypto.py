@@ -73,3 +73,17 @@ def test_something_that_is_not_a_sealed_value_is_refused():
         open_sealed(b"k" * 32, Place("t", "c", "1", "s"), b"\x02" + b"x" * 40)
     with pytest.raises(SealedValueError):
         open_sealed(b"k" * 32, Place("t", "c", "1", "s"), b"\x01short")
+
+
+def test_a_signed_value_comes_back_only_unchanged_and_for_its_own_purpose():
+    from portal.core.crypto import read_signed, sign_value
+
+    master = b"m" * 32
+    value = sign_value(master, "activation", "abc.123")
+    assert read_signed(master, "activation", value) == "abc.123"
+    assert read_signed(master, "sign-in", value) is None
+    assert read_signed(b"n" * 32, "activation", value) is None
+    assert read_signed(master, "activation", value.replace("123", "124")) is None
+    assert read_signed(master, "activation", "é" + value) is None  # a forged cookie never crashes
+    assert read_signed(master, "activation", None) is None
+    assert read_signed(master, "activation", "x" * 500) is None
