@@ -87,6 +87,14 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return _settings(tmp_path / "data", database_url)
 
 
+@pytest.fixture
+def engine(settings: Settings) -> Any:
+    """The engine of the session's database, bound to every table, for service-level tests."""
+    engine = db.engine_for(settings)
+    db.bind_engine(engine)
+    return engine
+
+
 class CheckedClient(TestClient):  # type: ignore[type-arg]
     """A test client that runs the page check on every HTML response."""
 

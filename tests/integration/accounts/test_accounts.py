@@ -17,20 +17,12 @@ from portal.accounts.services import (
     read_identity,
 )
 from portal.accounts.tables import Account, Identity
-from portal.core import db
 from portal.core.access import Role
 from portal.core.crypto import KeyDestroyedError
 from portal.core.keys import Keyring
 from tests.conftest import TEST_MASTER_KEY
 
 MASTER = TEST_MASTER_KEY
-
-
-@pytest.fixture
-async def engine(settings):
-    engine = db.engine_for(settings)
-    db.bind_engine(engine)
-    return engine
 
 
 def _jeanne() -> PersonIdentity:

@@ -21,7 +21,6 @@ from portal.accounts.invitations import (
 from portal.accounts.services import PersonIdentity, key_owner
 from portal.accounts.tables import Account, Invitation
 from portal.cli import main
-from portal.core import db
 from portal.core.i18n import use_locale
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
@@ -29,13 +28,6 @@ from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY
 
 BIRTH = date(1941, 3, 27)
-
-
-@pytest.fixture
-async def engine(settings):
-    engine = db.engine_for(settings)
-    db.bind_engine(engine)
-    return engine
 
 
 def _nir() -> str:

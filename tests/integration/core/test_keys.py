@@ -6,20 +6,12 @@ import secrets
 
 import pytest
 
-from portal.core import db
 from portal.core.crypto import KeyDestroyedError, MasterKeyError, Place, SealedValueError, master_key_id
 from portal.core.keys import INDEX_KEY_OWNER, Keyring, destroy_keys_of, rewrap_all
 from portal.core.tables import DataKey
 from tests.conftest import TEST_MASTER_KEY
 
 MASTER = TEST_MASTER_KEY
-
-
-@pytest.fixture
-async def engine(settings):
-    engine = db.engine_for(settings)
-    db.bind_engine(engine)
-    return engine
 
 
 def _subject() -> str:
