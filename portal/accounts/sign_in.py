@@ -214,13 +214,15 @@ async def _send_first_code(
     next_path: str,
     typed: str,
 ) -> Response[Any]:
+    # The pending step starts (to the second) before its code is made, so the code is found.
+    pending = services.new_pending(account.account_id, services.SIGN_IN)
     code = await services.issue_code(keyring, account.account_id, services.SIGN_IN)
     if not await services.send_code(request.app.state.settings, keyring, account, code, services.SIGN_IN):
         errors = {"identifier": _("We could not send your code. Try again in a few minutes, or call us.")}
         # 503: the request's transaction is rolled back, so the code that did not go is forgotten.
         return _sign_in_form(request, next_path, errors=errors, identifier=typed, status=503)
     response: Response[Any] = Redirect(path=_with_next("/sign-in/code", next_path), status_code=303)
-    _set_pending(request, response, services.new_pending(account.account_id, services.SIGN_IN))
+    _set_pending(request, response, pending)
     return response
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import anyio
 import pytest
 
 from portal.accounts import sign_in_services
@@ -376,6 +377,25 @@ def test_an_expired_code_is_refused(app):
     response = _post(app, "/sign-in/code", code=_newest_code(app, email))
     assert response.status_code == 400 and "This code has expired." in response.text
     assert not _session_token(app)
+
+
+def test_a_code_sent_across_a_second_boundary_still_works(app, monkeypatch):
+    # The pending cookie keeps whole seconds: a slow delivery that ends in the next
+    # second must not leave the code outside the pending step.
+    real_send = sign_in_services.send_code
+
+    async def slow_send(*args: Any) -> bool:
+        sent = await real_send(*args)
+        now = datetime.now(UTC)
+        await anyio.sleep(1.05 - now.microsecond / 1_000_000)
+        return sent
+
+    monkeypatch.setattr(sign_in_services, "send_code", slow_send)
+    _, email = _make_account(app)
+    assert _password_step(app, email).status_code == 303
+    response = _post(app, "/sign-in/code", code=_newest_code(app, email))
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert _session_token(app)
 
 
 def test_a_used_code_is_refused(app):
