@@ -492,7 +492,7 @@ async def _save_new_password(
 ) -> Response[Any]:
     await services.use_code(pending)
     await services.save_password(pending.account_id, await hash_password(password))
-    await services.end_sessions_of(request.app.state.sessions, pending.account_id)
+    await request.app.state.sessions.delete_all_of(pending.account_id)
     await throttle.reset(account_key)
     owner = key_owner(pending.account_id)
     await audit.record(actor=owner, area="account", action="reset_password", outcome="allowed", subject=owner)

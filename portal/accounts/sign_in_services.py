@@ -27,8 +27,6 @@ from portal.core.crypto import read_signed, sign_value
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.notify import DeliveryError, send_email, send_sms
-from portal.core.sessions import DatabaseSessionStore, SessionStore
-from portal.core.tables import Session
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -179,13 +177,6 @@ async def check_password(account: SignInAccount | None, password: str) -> bool:
 
 async def save_password(account_id: uuid.UUID, password_hash: str) -> None:
     await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
-
-
-async def end_sessions_of(store: SessionStore, account_id: uuid.UUID) -> None:
-    """End every session of an account (after a new password). Sessions kept in Redis
-    cannot be listed by account yet: they end at their time-out."""
-    if isinstance(store, DatabaseSessionStore):
-        await Session.delete().where(Session.account == account_id)
 
 
 # --------------------------------------------------------------------------- codes

@@ -105,6 +105,10 @@ class SessionStore:
     async def delete(self, token_hash: str) -> None:
         raise NotImplementedError
 
+    async def delete_all_of(self, account_id: UUID) -> None:
+        """End every session of an account (a new password, a closed space)."""
+        raise NotImplementedError
+
     async def close(self) -> None:
         """Release what the store holds (connections)."""
 
@@ -156,9 +160,16 @@ class DatabaseSessionStore(SessionStore):
 
         await Session.delete().where(Session.token_hash == token_hash)
 
+    async def delete_all_of(self, account_id: UUID) -> None:
+        from portal.core.tables import Session
+
+        await Session.delete().where(Session.account == account_id)
+
 
 class RedisSessionStore(SessionStore):
-    """Sessions in Redis: JSON under ``<prefix><hash>``, living no longer than they may."""
+    """Sessions in Redis: JSON under ``<prefix><hash>``, living no longer than they may,
+    and each account's token hashes in a set under ``<prefix>account:<id>``, so all of
+    an account's sessions can be ended at once."""
 
     def __init__(
         self, url: str, idle: timedelta, max_age: timedelta, prefix: str = "portal:session:"
@@ -187,10 +198,17 @@ class RedisSessionStore(SessionStore):
     def _seconds(self, record: SessionRecord, now: datetime) -> int:
         return max(1, int(self.ttl(record, now).total_seconds()))
 
+    def _account_key(self, account_id: UUID) -> str:
+        return f"{self.prefix}account:{account_id}"
+
     async def create(self, token_hash: str, record: SessionRecord) -> None:
-        await self.redis.set(
-            self._key(token_hash), self._dump(record), ex=self._seconds(record, record.created_at)
-        )
+        account_key = self._account_key(record.account_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(token_hash), self._dump(record), ex=self._seconds(record, record.created_at))
+            pipe.sadd(account_key, token_hash)
+            # No session lives longer than max_age: neither does the set of an account's sessions.
+            pipe.expire(account_key, int(self.max_age.total_seconds()))
+            await pipe.execute()
 
     async def load(self, token_hash: str) -> SessionRecord | None:
         raw = await self.redis.get(self._key(token_hash))
@@ -217,6 +235,11 @@ class RedisSessionStore(SessionStore):
 
     async def delete(self, token_hash: str) -> None:
         await self.redis.delete(self._key(token_hash))
+
+    async def delete_all_of(self, account_id: UUID) -> None:
+        account_key = self._account_key(account_id)
+        hashes = [h.decode() if isinstance(h, bytes) else str(h) for h in await self.redis.smembers(account_key)]
+        await self.redis.delete(account_key, *(self._key(h) for h in hashes))
 
     async def close(self) -> None:
         await self.redis.aclose()

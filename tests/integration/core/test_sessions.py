@@ -312,11 +312,15 @@ async def redis_store():
 async def test_redis_keeps_only_the_hash_with_a_time_to_live(redis_store):
     account_id = uuid4()
     token = await start_session(redis_store, account_id, "patient")
-    keys = [key.decode() async for key in redis_store.redis.scan_iter(match=f"{redis_store.prefix}*")]
-    assert keys == [redis_store.prefix + hash_token(token)]
-    raw = (await redis_store.redis.get(keys[0])).decode()
+    keys = {key.decode() async for key in redis_store.redis.scan_iter(match=f"{redis_store.prefix}*")}
+    session_key = redis_store.prefix + hash_token(token)
+    account_key = f"{redis_store.prefix}account:{account_id}"
+    assert keys == {session_key, account_key}
+    raw = (await redis_store.redis.get(session_key)).decode()
     assert token not in raw and str(account_id) in raw
-    assert 0 < await redis_store.redis.ttl(keys[0]) <= 30 * 60
+    assert 0 < await redis_store.redis.ttl(session_key) <= 30 * 60
+    assert await redis_store.redis.smembers(account_key) == {hash_token(token).encode()}
+    assert 0 < await redis_store.redis.ttl(account_key) <= 12 * 3600
     info = await touch_or_expire(redis_store, token, datetime.now(UTC))
     assert info is not None and info.account_id == account_id and info.role == "patient"
     assert await touch_or_expire(redis_store, secrets.token_urlsafe(32), datetime.now(UTC)) is None
@@ -338,6 +342,26 @@ async def test_redis_sessions_expire_when_idle_or_too_old(redis_store):
         info = await touch_or_expire(redis_store, old, moment)
         assert info is not None and info.last_seen_at == moment
     assert await touch_or_expire(redis_store, old, start + timedelta(hours=12)) is None
+
+
+async def _all_sessions_of_an_account_end_at_once(store: Any) -> None:
+    mine, other = uuid4(), uuid4()
+    tokens = [await start_session(store, mine, "patient") for _ in range(3)]
+    kept = await start_session(store, other, "patient")
+    await store.delete_all_of(mine)
+    now = datetime.now(UTC)
+    for token in tokens:
+        assert await touch_or_expire(store, token, now) is None
+    assert await touch_or_expire(store, kept, now) is not None
+
+
+@requires_redis
+async def test_redis_ends_all_the_sessions_of_an_account(redis_store):
+    await _all_sessions_of_an_account_end_at_once(redis_store)
+
+
+def test_the_database_ends_all_the_sessions_of_an_account(client):
+    _run(client, lambda: _all_sessions_of_an_account_end_at_once(client.app.state.sessions))
 
 
 @requires_redis
