@@ -24,8 +24,10 @@ from litestar.utils.scope.state import ScopeState
 from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
+from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
+from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.core import crypto, db, sessions
-from portal.core.i18n import LOCALE_NAMES, gettext, ngettext
+from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext
 from portal.core.web import (
     STATIC_DIR,
     TEMPLATES_DIR,
@@ -38,6 +40,7 @@ from portal.core.web import (
 )
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
+from portal.space.routes import ROUTES as SPACE_ROUTES
 
 log = logging.getLogger("portal")
 
@@ -46,8 +49,9 @@ CSRF_HEADER = "x-csrftoken"
 CSRF_FAILED = "CSRF token verification failed"
 
 
-def template_environment() -> Environment:
-    """The Jinja environment: autoescaped, strict, translated through the catalogue."""
+def template_environment(timezone: str = "Europe/Paris") -> Environment:
+    """The Jinja environment: autoescaped, strict, translated through the catalogue,
+    with ``day`` and ``moment`` filters that show a time where people live."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -59,6 +63,8 @@ def template_environment() -> Environment:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static_url=static_url, locale_names=LOCALE_NAMES)
+    env.filters["day"] = lambda value: format_day(value, timezone)
+    env.filters["moment"] = lambda value: format_moment(value, timezone)
     return env
 
 
@@ -149,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def close_sessions() -> None:
         await session_store.close()
 
-    env = template_environment()
+    env = template_environment(settings.timezone)
     static_router = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -160,7 +166,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         send_as_attachment=False,
     )
     return Litestar(
-        route_handlers=[*SITE_ROUTES, *ACCOUNT_ROUTES, *SIGN_IN_ROUTES, *ACTIVATION_ROUTES, static_router],
+        route_handlers=[
+            *SITE_ROUTES,
+            *ACCOUNT_ROUTES,
+            *SIGN_IN_ROUTES,
+            *ACTIVATION_ROUTES,
+            *SPACE_ROUTES,
+            *ACTIVITY_ROUTES,
+            *CIRCLE_ROUTES,
+            static_router,
+        ],
         state=State(
             {"settings": settings, "engine": engine, "sessions": session_store, "master_key": master_key}
         ),

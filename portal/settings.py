@@ -16,6 +16,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAIL_FROM = "Mon espace santé <ne-pas-repondre@portal.invalid>"
@@ -42,6 +43,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "PORTAL_MAX_BODY_BYTES": ("25000000", "Largest request body accepted; bigger ones get a 413 page."),
     "PORTAL_DEFAULT_LOCALE": ("fr", "Language for people who have not chosen one (`fr` or `en`)."),
+    "PORTAL_TIMEZONE": (
+        "Europe/Paris",
+        "Time zone of the dates and times people read (`Indian/Reunion`, `America/Cayenne`...).",
+    ),
     "PORTAL_LOG_LEVEL": ("INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
     "PORTAL_DEBUG": ("0", "`1` logs every request in the console (pages never show errors' details)."),
     "PORTAL_MIGRATE_ON_START": ("1", "`1` runs pending migrations when the portal starts."),
@@ -207,6 +212,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 25_000_000
     default_locale: str = "fr"
+    timezone: str = "Europe/Paris"
     log_level: str = "INFO"
     debug: bool = False
     migrate_on_start: bool = True
@@ -229,6 +235,12 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         port = _int(env, "PORTAL_PORT", 8000, minimum=0)
+        timezone = _read(env, "PORTAL_TIMEZONE") or "Europe/Paris"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            message = f"PORTAL_TIMEZONE: unknown time zone {timezone!r} (for example Europe/Paris)"
+            raise SettingsError(message) from None
         smtp_url = _read(env, "PORTAL_SMTP_URL", secret=True)
         return cls(
             data_dir=Path(_read(env, "PORTAL_DATA_DIR") or "data").resolve(),
@@ -240,6 +252,7 @@ class Settings:
             base_url=(_read(env, "PORTAL_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             max_body_bytes=_int(env, "PORTAL_MAX_BODY_BYTES", 25_000_000, minimum=1024),
             default_locale=locale,
+            timezone=timezone,
             log_level=log_level,
             debug=_bool(env, "PORTAL_DEBUG", False),
             migrate_on_start=_bool(env, "PORTAL_MIGRATE_ON_START", True),

@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.passwords import birth_date_words, hash_password
-from portal.accounts.services import PersonIdentity, erase_account, key_owner
+from portal.accounts.services import PersonIdentity, erase_account
 from portal.accounts.tables import Account, Invitation
 from portal.core import audit
 from portal.core.crypto import read_signed, sign_value
+from portal.core.keys import key_owner
 
 STATE_COOKIE = "activation"
 STATE_MINUTES = 30

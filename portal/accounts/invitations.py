@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from portal.accounts.services import PersonIdentity, create_account, find_account_id, key_owner, read_identity
+from portal.accounts.services import PersonIdentity, create_account, find_account_id, read_identity
 from portal.accounts.tables import Invitation
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
+from portal.core.keys import Keyring, key_owner
 
 CODE_DIGITS = 12
 VALID_DAYS = 30

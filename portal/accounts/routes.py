@@ -8,9 +8,10 @@ from typing import Any
 from litestar import Request, post
 from litestar.response import Redirect, Response
 
-from portal.accounts.services import key_owner
 from portal.core import audit
+from portal.core.keys import key_owner
 from portal.core.sessions import (
+    CLEAR_SITE_DATA,
     cleared_session_cookie,
     cookie_name,
     end_session,
@@ -21,8 +22,6 @@ from portal.core.sessions import (
 from portal.core.web import safe_next
 
 SIGNED_IN = [requires_signed_in]
-# A shared computer keeps nothing of the person who leaves it.
-CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
 @post("/sign-out", name="sign_out", guards=SIGNED_IN, status_code=303)

@@ -9,7 +9,7 @@ from typing import Any
 from portal.accounts.tables import Account, Identity
 from portal.core.access import Role
 from portal.core.crypto import Place
-from portal.core.keys import Keyring, destroy_keys_of
+from portal.core.keys import Keyring, destroy_keys_of, key_owner
 
 SEALED_FIELDS = (
     "family_name",
@@ -38,11 +38,6 @@ class PersonIdentity:
     profession: str | None = None
     rpps: str | None = None
     place_of_practice: str | None = None
-
-
-def key_owner(account_id: uuid.UUID) -> str:
-    """The owner name of an account's data keys, and the subject its values are sealed to."""
-    return f"account:{account_id}"
 
 
 def _place(account_id: uuid.UUID, column: str) -> Place:

@@ -22,11 +22,10 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts import sign_in_services as services
 from portal.accounts.identity import IdentityError
 from portal.accounts.passwords import check_new_password, hash_password
-from portal.accounts.services import key_owner
 from portal.core import audit, throttle
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
-from portal.core.keys import Keyring
+from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name, end_session, session_cookie, start_session
 from portal.core.web import page, safe_next
 

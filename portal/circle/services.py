@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
+from portal.accounts.people import Person, names_of
+from portal.accounts.tables import Account
 from portal.circle.tables import CircleMember
+from portal.core import audit
+from portal.core.access import Role
+from portal.core.keys import Keyring, key_owner
 
 Standing = Literal["member", "blocked", "outside"]
 
@@ -51,3 +57,80 @@ async def remove_from_circle(*, patient: UUID, professional: UUID) -> bool:
         .returning(CircleMember._meta.primary_key)
     )
     return bool(removed)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A professional of a patient's circle, as the patient's page shows them."""
+
+    person: Person
+    joined_by: str  # "invited" or "declared"
+    joined_at: datetime
+    blocked_at: datetime | None
+
+
+async def members_of(keyring: Keyring, patient: UUID) -> list[Member]:
+    """The professionals of ``patient``'s circle, blocked ones included, newest first."""
+    rows = (
+        await CircleMember.select()
+        .where(CircleMember.patient == patient)
+        .order_by(CircleMember.joined_at, ascending=False)
+    )
+    people = await names_of(keyring, [UUID(str(row["professional"])) for row in rows])
+    return [
+        Member(
+            person=people[UUID(str(row["professional"]))],
+            joined_by=row["joined_by"],
+            joined_at=row["joined_at"],
+            blocked_at=row["blocked_at"],
+        )
+        for row in rows
+        if UUID(str(row["professional"])) in people
+    ]
+
+
+async def member(keyring: Keyring, patient: UUID, professional: UUID) -> Member | None:
+    return next((m for m in await members_of(keyring, patient) if m.person.account_id == professional), None)
+
+
+async def find_professional(keyring: Keyring, rpps: str) -> Person | None:
+    """The active professional with this RPPS number (normalised), or None."""
+    row = (
+        await Account.select(Account.id)
+        .where(
+            (Account.rpps_index == await keyring.index("rpps", rpps))
+            & (Account.role == Role.PROFESSIONAL.value)
+            & (Account.status == "active")
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    found = await names_of(keyring, [UUID(str(row["id"]))])
+    return next(iter(found.values()), None)
+
+
+async def change_circle(
+    *, patient: UUID, professional: UUID, change: Literal["add", "block", "unblock", "remove"], actor: str
+) -> bool:
+    """Make one change to a patient's circle and audit it; False when it changed nothing."""
+    if change == "add":
+        done = await add_to_circle(patient=patient, professional=professional, joined_by="invited")
+    elif change == "remove":
+        done = await remove_from_circle(patient=patient, professional=professional)
+    else:
+        standing = await circle_standing(patient=patient, professional=professional)
+        wanted: Standing = "blocked" if change == "block" else "member"
+        done = standing not in ("outside", wanted) and await set_blocked(
+            patient=patient, professional=professional, blocked=change == "block"
+        )
+    if done:
+        await audit.record(
+            actor=actor,
+            area="circle",
+            action=f"circle.{change}",
+            outcome="allowed",
+            subject=key_owner(patient),
+            object_id=key_owner(professional),
+        )
+    return done

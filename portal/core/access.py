@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from litestar.exceptions import NotFoundException
+
+from portal.core import audit
+from portal.core.keys import key_owner
+
 
 class Role(StrEnum):
     PATIENT = "patient"
@@ -94,3 +99,20 @@ async def decide(actor: Actor, subject: UUID, area: Area, action: Action) -> Dec
             return Decision(True, "in the patient's circle")
         return Decision(False, "blocked by the patient" if standing == "blocked" else "not in the circle")
     return Decision(False, f"a {actor.role.value} never reaches a record")
+
+
+async def require(
+    actor: Actor, subject: UUID, area: Area, action: Action, object_id: str | None = None
+) -> None:
+    """``decide``, for a route: a denial is audited, then answered like a missing page (404)."""
+    if await decide(actor, subject, area, action):
+        return
+    await audit.record(
+        actor=key_owner(actor.account_id),
+        area=area.value,
+        action=action.value,
+        outcome="denied",
+        subject=key_owner(subject),
+        object_id=object_id,
+    )
+    raise NotFoundException()

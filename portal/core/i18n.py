@@ -12,9 +12,12 @@ import contextvars
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -89,3 +92,22 @@ def choose_locale(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> st
     if cookie_value in LOCALES:
         return cookie_value
     return default
+
+
+def _local(value: datetime, timezone: str) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(timezone))
+
+
+def format_day(value: datetime, timezone: str) -> str:
+    """ "3 March 2026" in the current language, on the day it was where people live."""
+    return format_date(_local(value, timezone), format="long", locale=current_locale())
+
+
+def format_moment(value: datetime, timezone: str) -> str:
+    """ "3 March 2026 at 10:42" in the current language and the portal's time zone."""
+    local = _local(value, timezone)
+    return gettext(
+        "%(date)s at %(time)s",
+        date=format_date(local, format="long", locale=current_locale()),
+        time=format_time(local, format="HH:mm", locale=current_locale()),
+    )

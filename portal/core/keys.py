@@ -26,6 +26,13 @@ from portal.core.crypto import (
 )
 from portal.core.tables import DataKey
 
+
+def key_owner(account_id: object) -> str:
+    """The owner name of an account's data keys, the subject its values are sealed to,
+    and how the audit trail names the account (``account:<uuid>``)."""
+    return f"account:{account_id}"
+
+
 # The owner of the key behind every blind index. It is a data key like the
 # others, so rotating the master key keeps every index valid.
 INDEX_KEY_OWNER = "system:blind-index"

@@ -238,7 +238,8 @@ class RedisSessionStore(SessionStore):
 
     async def delete_all_of(self, account_id: UUID) -> None:
         account_key = self._account_key(account_id)
-        hashes = [h.decode() if isinstance(h, bytes) else str(h) for h in await self.redis.smembers(account_key)]
+        members = await self.redis.smembers(account_key)
+        hashes = [h.decode() if isinstance(h, bytes) else str(h) for h in members]
         await self.redis.delete(account_key, *(self._key(h) for h in hashes))
 
     async def close(self) -> None:
@@ -314,6 +315,16 @@ class SignedIn:
     @property
     def actor(self) -> Actor:
         return Actor(account_id=self.account_id, role=self.role, profession=self.profession)
+
+    @property
+    def home(self) -> str:
+        """Where the person starts: their own space, or the page of their work."""
+        return HOMES.get(self.role, "/")
+
+
+HOMES = {Role.PATIENT: "/space", Role.PROFESSIONAL: "/pro", Role.MEDIATOR: "/mediator"}
+# Sent when a session ends: a shared computer keeps nothing of the person who leaves it.
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
 def cookie_name(settings: Settings) -> str:

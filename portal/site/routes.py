@@ -10,6 +10,7 @@ from litestar.response import Redirect, Response, Template
 from portal.core import db
 from portal.core.i18n import LOCALE_COOKIE, LOCALE_NAMES, LOCALES, current_locale
 from portal.core.i18n import gettext as _
+from portal.core.sessions import SignedIn
 from portal.core.web import (
     PREFERENCE_MAX_AGE,
     TEXT_COOKIE,
@@ -25,7 +26,11 @@ PUBLIC = {"public": True}
 
 
 @get("/", name="home", opt=PUBLIC)
-async def show_home(request: Request[Any, Any, Any]) -> Template:
+async def show_home(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The service's welcome page; a signed-in person goes to their own home page."""
+    user = request.scope.get("user")
+    if isinstance(user, SignedIn) and user.home != "/":
+        return Redirect(path=user.home, status_code=303)
     return page(request, "site/home.html")
 
 

@@ -15,9 +15,9 @@ from portal.accounts.activation_services import STATE_COOKIE, mask_email, mask_m
 from portal.accounts.identity import nir_key
 from portal.accounts.invitations import Invited, group_code, invite_person
 from portal.accounts.passwords import verify_password
-from portal.accounts.services import PersonIdentity, key_owner, read_identity
+from portal.accounts.services import PersonIdentity, read_identity
 from portal.accounts.tables import Account, Invitation
-from portal.core.keys import Keyring
+from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
 from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf

@@ -18,11 +18,11 @@ from portal.accounts.invitations import (
     group_code,
     invite_person,
 )
-from portal.accounts.services import PersonIdentity, key_owner
+from portal.accounts.services import PersonIdentity
 from portal.accounts.tables import Account, Invitation
 from portal.cli import main
 from portal.core.i18n import use_locale
-from portal.core.keys import Keyring
+from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY

@@ -25,6 +25,7 @@ PUBLIC_ROUTES = {
     ("/refuse", "GET"),
     ("/refuse", "POST"),
     ("/refuse/done", "GET"),
+    ("/space/closed", "GET"),
     ("/sign-in", "GET"),
     ("/sign-in", "POST"),
     ("/sign-in/code", "GET"),

@@ -1,0 +1,1 @@
+"""The patient's own space: its home page, and closing it."""

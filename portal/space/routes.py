@@ -1,0 +1,95 @@
+"""The home page of a signed-in person, and closing a patient's space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from portal.accounts import sign_in_services
+from portal.accounts.people import actor_of
+from portal.accounts.services import read_identity
+from portal.core import throttle
+from portal.core.access import Action, Area, Role, require
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring
+from portal.core.sessions import CLEAR_SITE_DATA, cleared_session_cookie, requires_role, signed_in
+from portal.core.web import page
+from portal.space.services import close_space
+
+PATIENTS = [requires_role(Role.PATIENT)]
+
+
+@get("/space", name="space", guards=PATIENTS)
+async def show_space(request: Request[Any, Any, Any]) -> Template:
+    user = signed_in(request)
+    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.READ)
+    identity = await read_identity(Keyring(request.app.state.master_key), user.account_id)
+    name = f"{identity.given_names} {identity.family_name}" if identity else ""
+    return page(request, "space/space.html", name=name)
+
+
+def _close_form(
+    request: Request[Any, Any, Any],
+    errors: dict[str, str] | None = None,
+    *,
+    password: str = "",
+    shown: bool = False,
+) -> Template:
+    return page(
+        request,
+        "space/close.html",
+        status=400 if errors else 200,
+        errors=errors or {},
+        password=password,
+        shown=shown,
+    )
+
+
+@get("/space/close", name="close_space", guards=PATIENTS)
+async def show_close_space(request: Request[Any, Any, Any]) -> Template:
+    user = signed_in(request)
+    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.WRITE)
+    return _close_form(request)
+
+
+@post("/space/close", name="confirm_close_space", guards=PATIENTS, status_code=303)
+async def confirm_close_space(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Close the space when the person confirms with their password (a space left open
+    on a shared computer must not be closable by the next person)."""
+    user = signed_in(request)
+    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.WRITE)
+    form = await request.form()
+    password = form.get("password", "")
+    if "show" in form:
+        # The "show the password" button: the same page, the password in plain text (or hidden again).
+        return _close_form(request, password=password, shown=form.get("show") == "1")
+    shown = form.get("shown") == "1"
+    if not password:
+        return _close_form(request, {"password": _("Type your password to close your space.")}, shown=shown)
+    keyring = Keyring(request.app.state.master_key)
+    lock_key = await sign_in_services.account_key(keyring, user.account_id)
+    if await throttle.locked_for(lock_key) is not None:
+        errors = {"password": _("Too many tries. Wait a few minutes, then try again.")}
+        return _close_form(request, errors, shown=shown)
+    account = await sign_in_services.get_active_account(user.account_id)
+    if not await sign_in_services.check_password(account, password):
+        await throttle.record_failure(lock_key)
+        return _close_form(request, {"password": _("This is not your password. Try again.")}, shown=shown)
+    await close_space(user.account_id)
+    store = request.app.state.sessions
+    await store.delete_all_of(user.account_id)
+    response: Response[Any] = Redirect(
+        path="/space/closed", status_code=303, headers={"Clear-Site-Data": CLEAR_SITE_DATA}
+    )
+    response.set_cookie(cleared_session_cookie(request.app.state.settings))
+    return response
+
+
+@get("/space/closed", name="space_closed", opt={"public": True})
+async def show_space_closed(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "space/closed.html")
+
+
+ROUTES = [show_space, show_close_space, confirm_close_space, show_space_closed]

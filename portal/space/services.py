@@ -1,0 +1,25 @@
+"""Closing a space: everything in it is erased by destroying its keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from portal.accounts.services import erase_account
+from portal.circle.tables import CircleMember
+from portal.core import audit
+from portal.core.keys import key_owner
+
+
+async def close_space(account_id: uuid.UUID) -> None:
+    """Close an active space for good, in the caller's transaction.
+
+    The audit event is the proof the person chose it. Every value of the space is
+    sealed with the person's keys: destroying them erases it all, backups included.
+    What is not sealed but says who the person knew (their care circle) is deleted.
+    """
+    owner = key_owner(account_id)
+    await audit.record(actor=owner, area="account", action="close", outcome="allowed", subject=owner)
+    await CircleMember.delete().where(
+        (CircleMember.patient == account_id) | (CircleMember.professional == account_id)
+    )
+    await erase_account(account_id, status="closed")

@@ -1,0 +1,99 @@
+"""The patient's home page and closing a space for good."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portal.accounts.tables import Account, Identity
+from portal.circle.services import add_to_circle
+from portal.circle.tables import CircleMember
+from portal.core.access import Role
+from portal.core.keys import key_owner
+from portal.core.tables import AuditEvent, DataKey, Session
+from tests.conftest import csrf
+from tests.people import PASSWORD, make_person, portal_client, run, sign_in_as
+
+
+@pytest.fixture
+def app(make_client: Any) -> Any:
+    return portal_client(make_client)
+
+
+def test_a_signed_in_person_starts_on_their_own_home_page(app):
+    patient = make_person(app, given_names="Jeanne", family_name="Dupont")
+    sign_in_as(app, patient)
+    home = app.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/space"
+    page = app.get("/space")
+    assert "Hello Jeanne Dupont." in page.text
+    assert 'href="/space/activity"' in page.text and 'href="/space/circle"' in page.text
+
+
+def test_the_space_is_for_patients_only(app):
+    doctor = make_person(app, Role.PROFESSIONAL, profession="general_practitioner")
+    sign_in_as(app, doctor, Role.PROFESSIONAL)
+    assert app.get("/space").status_code == 404
+    assert app.get("/space/close").status_code == 404
+    assert app.get("/", follow_redirects=False).headers["location"] == "/pro"
+
+
+def test_without_a_session_the_space_asks_to_sign_in(app):
+    response = app.get("/space/close", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/sign-in?next=%2Fspace%2Fclose"
+
+
+def _close(app: Any, **data: str) -> Any:
+    return app.post("/space/close", data={"_csrf_token": csrf(app), **data}, follow_redirects=False)
+
+
+def test_closing_needs_the_password(app):
+    patient = make_person(app, password=PASSWORD)
+    sign_in_as(app, patient)
+    page = app.get("/space/close")
+    assert "Everything in your space is erased for good" in page.text
+    empty = _close(app, password="")
+    assert empty.status_code == 400 and "Type your password to close your space." in empty.text
+    wrong = _close(app, password="not my password")
+    assert wrong.status_code == 400 and "This is not your password. Try again." in wrong.text
+    shown = _close(app, password="typed so far", show="1")
+    assert shown.status_code == 200 and 'type="text" value="typed so far"' in shown.text
+    assert run(app, lambda: Account.select(Account.status).where(Account.id == patient).first())["status"] == (
+        "active"
+    )
+
+
+def test_closing_erases_the_space_by_destroying_its_keys(app):
+    patient = make_person(app, password=PASSWORD)
+    doctor = make_person(app, Role.PROFESSIONAL, profession="general_practitioner")
+
+    async def join() -> None:
+        async with app.app.state.engine.transaction():
+            await add_to_circle(patient=patient, professional=doctor, joined_by="invited")
+
+    run(app, join)
+    token = sign_in_as(app, patient)
+    other_browser = sign_in_as(app, patient)
+    assert token != other_browser
+    response = _close(app, password=PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/space/closed"
+    assert response.headers["clear-site-data"] == '"cache", "cookies", "storage"'
+    owner = key_owner(patient)
+
+    async def after() -> dict[str, Any]:
+        return {
+            "account": await Account.select().where(Account.id == patient).first(),
+            "identity": await Identity.count().where(Identity.account == patient),
+            "keys": await DataKey.count().where(DataKey.owner == owner),
+            "circle": await CircleMember.count().where(CircleMember.patient == patient),
+            "sessions": await Session.count().where(Session.account == patient),
+            "proof": await AuditEvent.count().where((AuditEvent.subject == owner) & (AuditEvent.action == "close")),
+        }
+
+    state = run(app, after)
+    assert state["account"]["status"] == "closed" and state["account"]["email_index"] is None
+    assert state["identity"] == state["keys"] == state["circle"] == state["sessions"] == 0
+    assert state["proof"] == 1
+    assert "Your space is closed" in app.get("/space/closed").text
+    assert app.get("/space", follow_redirects=False).status_code == 303
