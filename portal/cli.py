@@ -35,17 +35,20 @@ async def _migrate(settings: Settings) -> None:
 
 async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
+    from portal.accounts.demo import seed_demo_people
     from portal.site.services import seed_demo_help_points
 
+    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
     engine = db.engine_for(settings)
     await db.migrate(engine)
     await db.start(engine)
     try:
         async with engine.transaction():
             help_points = await seed_demo_help_points()
+            people = await seed_demo_people(Keyring(master))
     finally:
         await db.stop(engine)
-    return {"help points": help_points}
+    return {"help points": help_points, "people": people}
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -55,7 +58,6 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
     changed = asyncio.run(_demo(settings))
     for what, count in changed.items():
         print(f"demo {what}: {count} added or updated")

@@ -29,7 +29,9 @@ def luhn_rpps(first_ten: str) -> str:
 
 def portal_client(make_client: Any, **overrides: Any) -> Any:
     """A client whose master key opens the keys every test of the session shares."""
-    return make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en", **overrides)
+    return make_client(
+        master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en", **overrides
+    )
 
 
 def run(client: Any, fn: Any) -> Any:

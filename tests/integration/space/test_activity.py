@@ -74,7 +74,12 @@ def test_the_activity_is_in_french_too(app):
 def test_nobody_sees_another_persons_activity(app):
     patient, other = make_person(app), make_person(app)
     _record(
-        app, actor=key_owner(other), area="account", action="activate", outcome="allowed", subject=key_owner(other)
+        app,
+        actor=key_owner(other),
+        area="account",
+        action="activate",
+        outcome="allowed",
+        subject=key_owner(other),
     )
     sign_in_as(app, patient)
     page = app.get("/space/activity")

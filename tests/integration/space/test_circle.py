@@ -57,9 +57,11 @@ def _post(app: Any, path: str, htmx: bool = False, **data: str) -> Any:
 def _circle_events(app: Any, patient: Any) -> list[str]:
     rows = run(
         app,
-        lambda: AuditEvent.select(AuditEvent.action)
-        .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "circle"))
-        .order_by(AuditEvent.id),
+        lambda: (
+            AuditEvent.select(AuditEvent.action)
+            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "circle"))
+            .order_by(AuditEvent.id)
+        ),
     )
     return [row["action"] for row in rows]
 

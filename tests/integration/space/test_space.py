@@ -59,9 +59,9 @@ def test_closing_needs_the_password(app):
     assert wrong.status_code == 400 and "This is not your password. Try again." in wrong.text
     shown = _close(app, password="typed so far", show="1")
     assert shown.status_code == 200 and 'type="text" value="typed so far"' in shown.text
-    assert run(app, lambda: Account.select(Account.status).where(Account.id == patient).first())["status"] == (
-        "active"
-    )
+    assert run(app, lambda: Account.select(Account.status).where(Account.id == patient).first())[
+        "status"
+    ] == ("active")
 
 
 def test_closing_erases_the_space_by_destroying_its_keys(app):
@@ -88,7 +88,9 @@ def test_closing_erases_the_space_by_destroying_its_keys(app):
             "keys": await DataKey.count().where(DataKey.owner == owner),
             "circle": await CircleMember.count().where(CircleMember.patient == patient),
             "sessions": await Session.count().where(Session.account == patient),
-            "proof": await AuditEvent.count().where((AuditEvent.subject == owner) & (AuditEvent.action == "close")),
+            "proof": await AuditEvent.count().where(
+                (AuditEvent.subject == owner) & (AuditEvent.action == "close")
+            ),
         }
 
     state = run(app, after)
