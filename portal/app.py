@@ -38,6 +38,8 @@ from portal.core.web import (
     safe_next,
     static_url,
 )
+from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
+from portal.pro.routes import ROUTES as PRO_ROUTES
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
 from portal.space.routes import ROUTES as SPACE_ROUTES
@@ -174,6 +176,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *SPACE_ROUTES,
             *ACTIVITY_ROUTES,
             *CIRCLE_ROUTES,
+            *OUTREACH_ROUTES,
+            *PRO_ROUTES,
             static_router,
         ],
         state=State(

@@ -133,3 +133,7 @@ def csrf(client: TestClient) -> str:  # type: ignore[type-arg]
     if "csrftoken" not in client.cookies:
         client.get("/")
     return str(client.cookies["csrftoken"])
+
+
+# A real SMTP server on 127.0.0.1, for every test that sends mail.
+from tests.smtp import smtp_server  # noqa: E402, F401

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.services import PersonIdentity, create_account, find_account_id, read_identity
-from portal.accounts.tables import Invitation
+from portal.accounts.tables import Account, Invitation
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.i18n import gettext as _
@@ -79,11 +79,59 @@ async def invite_person(
             account=account_id,
             code_index=await keyring.index(CODE_INDEX, code),
             delivery=delivery,
+            invited_by=invited_by,
             expires_at=expires_at,
         )
     )
     await audit.record(
         actor=invited_by, area="account", action="invite", outcome="allowed", subject=key_owner(account_id)
+    )
+    return Invited(account_id=account_id, code=code, expires_at=expires_at)
+
+
+async def reissue_code(
+    keyring: Keyring,
+    account_id: uuid.UUID,
+    *,
+    invited_by: str,
+    valid_days: int = VALID_DAYS,
+    now: datetime | None = None,
+) -> Invited | None:
+    """A new code for a space ``invited_by`` made and nobody has activated yet (a letter
+    printed again, an email that did not arrive); the code before it stops working.
+
+    None when there is no such invitation. Only a keyed index of a code is kept, so a
+    code cannot be shown twice: printing again means a new code.
+    """
+    now = now or datetime.now(UTC)
+    row = (
+        await Invitation.select(Invitation.id)
+        .where(
+            (Invitation.account == account_id)
+            & (Invitation.invited_by == invited_by)
+            & Invitation.used_at.is_null()
+        )
+        .order_by(Invitation.id, ascending=False)
+        .first()
+    )
+    status = await Account.select(Account.status).where(Account.id == account_id).first()
+    if row is None or status is None or status["status"] != "invited":
+        return None
+    code = new_code()
+    expires_at = now + timedelta(days=valid_days)
+    await Invitation.update(
+        {
+            Invitation.code_index: await keyring.index(CODE_INDEX, code),
+            Invitation.expires_at: expires_at,
+            Invitation.failed_attempts: 0,
+        }
+    ).where(Invitation.id == row["id"])
+    await audit.record(
+        actor=invited_by,
+        area="account",
+        action="reissue_code",
+        outcome="allowed",
+        subject=key_owner(account_id),
     )
     return Invited(account_id=account_id, code=code, expires_at=expires_at)
 

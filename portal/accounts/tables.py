@@ -56,6 +56,8 @@ class Invitation(Table):
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     code_index = Varchar(length=64, unique=True)
     delivery = Varchar(length=8)  # "email" or "letter"
+    # The audit name of who made it: "operator" (command line) or a mediator's "account:<uuid>".
+    invited_by = Varchar(length=64, null=True, default=None)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     failed_attempts = Integer(default=0)

@@ -40,6 +40,10 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
             _("Your space was created and an activation code was sent to you."),
             _("%(who)s created your space and gave you an activation code."),
         ),
+        ("account", "reissue_code", "allowed"): Wording(
+            _("You asked for a new activation code."),
+            _("%(who)s gave you a new activation code; the one before it stopped working."),
+        ),
         ("account", "activate", "allowed"): Wording(
             _("You activated your space."), _("%(who)s activated your space.")
         ),

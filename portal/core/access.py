@@ -8,7 +8,8 @@ and the caller audits it. The rules, in order:
 - a professional may read and write in the areas their profession may use, in the
   record of a patient whose circle they are in and who has not blocked them;
 - a mediator helps people activate and learn the space, and never reaches an area
-  of anyone's record;
+  of anyone's record; the one thing they may do is give a new activation code for a
+  space they made that is not activated yet (a letter printed again);
 - an analyst sees counts, never a record;
 - carers and legal representatives act through a delegation the patient granted
   (issue 8); until delegations exist, they are refused like everyone else.
@@ -98,7 +99,22 @@ async def decide(actor: Actor, subject: UUID, area: Area, action: Action) -> Dec
         if standing == "member":
             return Decision(True, "in the patient's circle")
         return Decision(False, "blocked by the patient" if standing == "blocked" else "not in the circle")
+    if actor.role is Role.MEDIATOR and area is Area.ACCOUNT and action is Action.WRITE:
+        if await _made_by_and_not_activated(actor, subject):
+            return Decision(True, "a space this mediator made, not activated yet")
     return Decision(False, f"a {actor.role.value} never reaches a record")
+
+
+async def _made_by_and_not_activated(actor: Actor, subject: UUID) -> bool:
+    from portal.accounts.tables import Account, Invitation
+
+    made = await Invitation.exists().where(
+        (Invitation.account == subject)
+        & (Invitation.invited_by == key_owner(actor.account_id))
+        & Invitation.used_at.is_null()
+    )
+    invited = await Account.exists().where((Account.id == subject) & (Account.status == "invited"))
+    return bool(made and invited)
 
 
 async def require(

@@ -136,10 +136,11 @@ def _layout(render, user):
 
 
 def test_a_signed_in_page_offers_sign_out(render):
-    html = _layout(render, user={"name": "Jeanne"})
+    html = _layout(render, user={"name": "Jeanne", "home": "/space"})
     assert '<form class="sign-out" method="post" action="/sign-out">' in html
     assert 'name="_csrf_token" value="token-123"' in html
     check_page(html)
+    assert '<a class="nav-link" href="/space">My space</a>' in html
 
 
 def test_a_public_page_has_no_sign_out(render):

@@ -8,18 +8,13 @@ import ipaddress
 import logging
 import socket
 import ssl
-from collections.abc import Iterator
 from dataclasses import replace
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from portal.core import notify
 from portal.core.notify import DeliveryError, read_outbox, send_email
 from portal.settings import DEFAULT_MAIL_FROM, Settings, SettingsError, SmtpServer
+from tests.smtp import Collector, free_port
 
 # aiosmtpd warns about AUTH without TLS, which these tests do on purpose, on 127.0.0.1.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -38,39 +34,9 @@ BODY = "Bonjour,\n\nVotre code d'activation : é 4821 7730\nIl marche jusqu'au 3
 USER, PASSWORD = "portal", "p@ss:w/rd%1"
 
 
-class Collector:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self, refuse_rcpt: bool = False) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse_rcpt = refuse_rcpt
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def message(self) -> EmailMessage:
-        assert len(self.envelopes) == 1
-        parsed = BytesParser(policy=policy.default).parsebytes(self.envelopes[0].content)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
 def _text(message: EmailMessage) -> str:
     """The body as it was written (the wire has CRLF line ends)."""
     return str(message.get_content()).replace("\r\n", "\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
@@ -79,24 +45,6 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
         PASSWORD.encode(),
     )
     return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """Start an SMTP server on 127.0.0.1 with ``start(**options)``; stopped after the test."""
-    controllers: list[Controller] = []
-
-    def start(handler: Collector | None = None, **options: Any) -> tuple[Collector, int]:
-        handler = handler or Collector()
-        port = _free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
-        controller.start()
-        controllers.append(controller)
-        return handler, port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def _settings(tmp_path: Path, url: str | None = None, **env: str) -> Settings:
@@ -208,7 +156,7 @@ async def test_a_refused_recipient_is_a_delivery_error(smtp_server, tmp_path):
 
 
 async def test_an_unreachable_server_is_a_delivery_error(tmp_path):
-    settings = _settings(tmp_path, f"smtp://127.0.0.1:{_free_port()}")
+    settings = _settings(tmp_path, f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(DeliveryError, match="could not be reached"):
         await send_email(settings, "jeanne@example.org", SUBJECT, BODY)
 
@@ -281,7 +229,7 @@ async def test_the_body_is_never_logged(smtp_server, tmp_path, caplog):
     await send_email(settings, "jeanne@example.org", SUBJECT, BODY)
     with pytest.raises(DeliveryError):
         await send_email(
-            replace(settings, smtp=SmtpServer("127.0.0.1", _free_port())), "j@example.org", "s", BODY
+            replace(settings, smtp=SmtpServer("127.0.0.1", free_port())), "j@example.org", "s", BODY
         )
     await send_email(replace(settings, smtp=None), "jeanne@example.org", SUBJECT, BODY)
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("portal"))

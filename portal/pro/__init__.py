@@ -1,0 +1,1 @@
+"""The professional's pages: their patients, and declaring a consultation."""
