@@ -113,8 +113,9 @@ def test_a_patient_signs_in_with_a_code_and_signs_out(
     # When they type the code from the email
     page.locator("#code").fill(newest_code(live_server.data_dir / "outbox", email))
     press(page, "main form[action='/sign-in/code'] button:not([name])")
-    # Then they are on the home page, signed in, with a button to sign out
-    assert path_of(page) == "/"
+    # Then they are in their own space, signed in, with a button to sign out
+    assert path_of(page) == "/space"
+    expect(page.locator("h1")).to_have_text("Mon espace")
     expect(page.locator(SIGN_OUT_BUTTON)).to_be_visible()
     expect(page.locator(SIGN_IN_LINK)).to_have_count(0)
     # When they sign out
