@@ -10,6 +10,7 @@ TABLE_MODULES = [
     "portal.accounts.tables",
     "portal.circle.tables",
     "portal.site.tables",
+    "portal.documents.tables",
 ]
 
 APP_CONFIG = AppConfig(

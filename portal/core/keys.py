@@ -54,8 +54,9 @@ class Keyring:
         self._owner_of[key_id] = owner
         return key
 
-    async def key_for(self, owner: str) -> tuple[str, bytes]:
-        """The owner's newest data key, made (and stored wrapped) if they have none."""
+    async def key_for(self, owner: str, *, create: bool = True) -> tuple[str, bytes]:
+        """The owner's newest data key, made (and stored wrapped) if they have none;
+        with ``create=False``, ``KeyDestroyedError`` instead (to read what was sealed)."""
         key_id = self._current.get(owner)
         if key_id is not None:
             return key_id, self._keys[key_id]
@@ -65,6 +66,8 @@ class Keyring:
             .order_by(DataKey._meta.primary_key, ascending=False)
             .first()
         )
+        if row is None and not create:
+            raise KeyDestroyedError(f"{owner} has no data key: it was destroyed")
         if row is None:
             key_id, key = secrets.token_hex(16), secrets.token_bytes(KEY_BYTES)
             wrapped = wrap_key(self._master_key, key_id, key)

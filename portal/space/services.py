@@ -8,6 +8,7 @@ from portal.accounts.services import erase_account
 from portal.circle.tables import CircleMember
 from portal.core import audit
 from portal.core.keys import key_owner
+from portal.documents.services import purge_all_of
 
 
 async def close_space(account_id: uuid.UUID) -> None:
@@ -15,11 +16,13 @@ async def close_space(account_id: uuid.UUID) -> None:
 
     The audit event is the proof the person chose it. Every value of the space is
     sealed with the person's keys: destroying them erases it all, backups included.
-    What is not sealed but says who the person knew (their care circle) is deleted.
+    Each document has its own key: those are destroyed too. What is not sealed but
+    says who the person knew (their care circle) is deleted.
     """
     owner = key_owner(account_id)
     await audit.record(actor=owner, area="account", action="close", outcome="allowed", subject=owner)
     await CircleMember.delete().where(
         (CircleMember.patient == account_id) | (CircleMember.professional == account_id)
     )
+    await purge_all_of(account_id)
     await erase_account(account_id, status="closed")

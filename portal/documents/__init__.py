@@ -1,0 +1,1 @@
+"""The document library: every health document of a patient, encrypted in the database."""

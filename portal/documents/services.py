@@ -1,0 +1,369 @@
+"""Documents of a patient: adding, listing, finding, hiding, the bin, and purging.
+
+Every function takes the keyring of the request and runs in its transaction. The
+routes ask the access policy first; these functions then keep to the rules it
+cannot see: a professional never gets a hidden document nor one in the bin, and
+only the author of a professional's document may withdraw it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from portal.core import audit
+from portal.core.crypto import Place
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring, destroy_keys_of, key_owner
+from portal.documents import storage
+from portal.documents.tables import Document, DocumentChunk, DocumentSettings
+
+BIN_DAYS = 30
+PAGE_SIZE = 20
+
+CATEGORIES = (
+    "prescriptions",
+    "lab_results",
+    "imaging",
+    "reports",
+    "screening",
+    "certificates",
+    "vaccination",
+    "medical_summary",
+    "advance_directives",
+    "administrative",
+    "questionnaires",
+    "other",
+)
+
+
+def category_names() -> dict[str, str]:
+    """The national service's categories, in the current language, in their order."""
+    return {
+        "prescriptions": _("Prescriptions"),
+        "lab_results": _("Lab results"),
+        "imaging": _("Imaging"),
+        "reports": _("Reports (hospital, consultation)"),
+        "screening": _("Screening and prevention"),
+        "certificates": _("Certificates"),
+        "vaccination": _("Vaccination record"),
+        "medical_summary": _("Medical summary"),
+        "advance_directives": _("Advance directives"),
+        "administrative": _("Administrative papers"),
+        "questionnaires": _("Questionnaires"),
+        "other": _("Other"),
+    }
+
+
+# What a file is, from its first bytes, never from its name: (media type, extension, signature).
+KINDS = (
+    ("application/pdf", "pdf", b"%PDF-"),
+    ("image/jpeg", "jpg", b"\xff\xd8\xff"),
+    ("image/png", "png", b"\x89PNG\r\n\x1a\n"),
+)
+
+
+def sniff(content: bytes) -> str | None:
+    """The media type of ``content`` when it is a PDF, JPEG or PNG, else None."""
+    for media_type, _extension, signature in KINDS:
+        if content.startswith(signature):
+            return media_type
+    return None
+
+
+def extension_of(media_type: str) -> str:
+    return next(extension for kind, extension, _ in KINDS if kind == media_type)
+
+
+def kind_name(media_type: str) -> str:
+    """The type of a file in words."""
+    return {
+        "application/pdf": _("PDF document"),
+        "image/jpeg": _("photo (JPEG)"),
+        "image/png": _("image (PNG)"),
+    }[media_type]
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a document says about the person: sealed together."""
+
+    title: str
+    category: str
+    document_date: str  # ISO date
+    media_type: str
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"t": self.title, "c": self.category, "d": self.document_date, "m": self.media_type},
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def load(cls, text: str) -> Details:
+        data = json.loads(text)
+        return cls(title=data["t"], category=data["c"], document_date=data["d"], media_type=data["m"])
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: uuid.UUID
+    patient: uuid.UUID
+    author: uuid.UUID | None
+    author_role: str
+    details: Details
+    size: int
+    chunk_count: int
+    added_at: datetime
+    hidden: bool
+    is_new: bool
+    deleted_at: datetime | None
+
+    @property
+    def date(self) -> date:
+        return date.fromisoformat(self.details.document_date)
+
+    @property
+    def by_patient(self) -> bool:
+        return self.author_role == "patient"
+
+    @property
+    def file_name(self) -> str:
+        """A clean name for a download: the title's letters and digits, and the extension."""
+        stem = "".join(ch if ch.isalnum() else "-" for ch in self.details.title).strip("-")
+        while "--" in stem:
+            stem = stem.replace("--", "-")
+        extension = extension_of(self.details.media_type)
+        return f"{(stem or 'document')[:60]}-{self.details.document_date}.{extension}"
+
+
+def _place(document_id: uuid.UUID) -> Place:
+    return Place(
+        table="document",
+        column="sealed_details",
+        row=str(document_id),
+        subject=storage.document_owner(document_id),
+    )
+
+
+async def _info(keyring: Keyring, row: dict[str, object]) -> DocumentInfo:
+    document_id = uuid.UUID(str(row["id"]))
+    sealed = row["sealed_details"]
+    assert isinstance(sealed, bytes | bytearray | memoryview)
+    details = Details.load(await keyring.open(_place(document_id), bytes(sealed)))
+    author = row["author"]
+    added_at, deleted_at = row["added_at"], row["deleted_at"]
+    assert isinstance(added_at, datetime)
+    assert deleted_at is None or isinstance(deleted_at, datetime)
+    return DocumentInfo(
+        id=document_id,
+        patient=uuid.UUID(str(row["patient"])),
+        author=uuid.UUID(str(author)) if author else None,
+        author_role=str(row["author_role"]),
+        details=details,
+        size=int(str(row["size"])),
+        chunk_count=int(str(row["chunk_count"])),
+        added_at=added_at,
+        hidden=bool(row["hidden"]),
+        is_new=bool(row["is_new"]),
+        deleted_at=deleted_at,
+    )
+
+
+async def hides_by_default(patient: uuid.UUID) -> bool:
+    row = (
+        await DocumentSettings.select(DocumentSettings.hide_by_default)
+        .where(DocumentSettings.patient == patient)
+        .first()
+    )
+    return bool(row and row["hide_by_default"])
+
+
+async def set_hides_by_default(patient: uuid.UUID, hide: bool) -> None:
+    updated = (
+        await DocumentSettings.update({DocumentSettings.hide_by_default: hide})
+        .where(DocumentSettings.patient == patient)
+        .returning(DocumentSettings._meta.primary_key)
+    )
+    if not updated:
+        await DocumentSettings.insert(DocumentSettings(patient=patient, hide_by_default=hide))
+
+
+async def add_document(
+    keyring: Keyring,
+    *,
+    patient: uuid.UUID,
+    author: uuid.UUID,
+    author_role: str,
+    details: Details,
+    content: bytes,
+) -> uuid.UUID:
+    """Store a document and its bytes in the caller's transaction, and audit it.
+
+    A patient's own document is hidden from professionals when they chose so by
+    default; a professional's is new for the patient.
+    """
+    document_id = uuid.uuid4()
+    by_patient = author_role == "patient"
+    sealed = await keyring.seal(_place(document_id), details.dump())
+    await Document.insert(
+        Document(
+            id=document_id,
+            patient=patient,
+            author=author,
+            author_role=author_role,
+            sealed_details=sealed,
+            size=len(content),
+            chunk_count=storage.chunk_count(len(content)),
+            hidden=by_patient and await hides_by_default(patient),
+            is_new=not by_patient,
+        )
+    )
+    await storage.store_content(keyring, document_id, content)
+    await record(author, patient, "document.add" if by_patient else "document.deposit", document_id)
+    return document_id
+
+
+async def record(
+    actor: uuid.UUID, patient: uuid.UUID, action: str, document_id: uuid.UUID, outcome: str = "allowed"
+) -> None:
+    await audit.record(
+        actor=key_owner(actor),
+        area="documents",
+        action=action,
+        outcome=outcome,
+        subject=key_owner(patient),
+        object_id=f"document:{document_id}",
+    )
+
+
+async def get_document(
+    keyring: Keyring, patient: uuid.UUID, document_id: uuid.UUID, *, for_professional: bool = False
+) -> DocumentInfo | None:
+    """One of ``patient``'s documents; None when it is not theirs, or not for a professional
+    (hidden, or in the bin)."""
+    query = Document.select().where((Document.id == document_id) & (Document.patient == patient))
+    if for_professional:
+        query = query.where((Document.hidden == False) & Document.deleted_at.is_null())  # noqa: E712
+    row = await query.first()
+    return await _info(keyring, row) if row else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None
+    search: str = ""
+    order: str = "newest"  # newest, oldest, title
+    page: int = 1
+    in_bin: bool = False
+
+
+@dataclass(frozen=True)
+class Library:
+    documents: list[DocumentInfo]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]  # per category, before the search and category filters
+    new_count: int
+
+
+def _matches(info: DocumentInfo, filters: Filters) -> bool:
+    if filters.category and info.details.category != filters.category:
+        return False
+    words = filters.search.casefold().split()
+    title = info.details.title.casefold()
+    return all(word in title for word in words)
+
+
+_ORDERS = {
+    "newest": (lambda d: (d.details.document_date, d.added_at), True),
+    "oldest": (lambda d: (d.details.document_date, d.added_at), False),
+    "title": (lambda d: (d.details.title.casefold(), d.details.document_date), False),
+}
+
+
+async def library(
+    keyring: Keyring, patient: uuid.UUID, filters: Filters, *, for_professional: bool = False
+) -> Library:
+    """The patient's documents (or what a professional may see), filtered, sorted and paged.
+
+    Titles and categories are sealed, so the filtering and the search happen here,
+    after opening them; a person's library is a few hundred documents at most.
+    """
+    query = Document.select().where(Document.patient == patient)
+    if filters.in_bin:
+        query = query.where(Document.deleted_at.is_not_null())
+    else:
+        query = query.where(Document.deleted_at.is_null())
+    if for_professional:
+        query = query.where(Document.hidden == False)  # noqa: E712
+    every = [await _info(keyring, row) for row in await query]
+    counts: dict[str, int] = {}
+    for info in every:
+        counts[info.details.category] = counts.get(info.details.category, 0) + 1
+    found = [info for info in every if _matches(info, filters)]
+    key, reverse = _ORDERS.get(filters.order, _ORDERS["newest"])
+    found.sort(key=key, reverse=reverse)
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    return Library(
+        documents=found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(found),
+        page=page,
+        pages=pages,
+        counts=counts,
+        new_count=sum(1 for info in every if info.is_new),
+    )
+
+
+async def mark_seen(document: DocumentInfo) -> DocumentInfo:
+    if not document.is_new:
+        return document
+    await Document.update({Document.is_new: False}).where(Document.id == document.id)
+    return replace(document, is_new=False)
+
+
+async def set_hidden(document: DocumentInfo, hidden: bool) -> None:
+    await Document.update({Document.hidden: hidden}).where(Document.id == document.id)
+
+
+async def move_to_bin(document: DocumentInfo, now: datetime | None = None) -> None:
+    await Document.update({Document.deleted_at: now or datetime.now(UTC)}).where(Document.id == document.id)
+
+
+async def restore(document: DocumentInfo) -> None:
+    await Document.update({Document.deleted_at: None}).where(Document.id == document.id)
+
+
+async def purge(document_id: uuid.UUID) -> None:
+    """Erase a document for good: destroy its key (every copy becomes unreadable), then
+    delete its rows."""
+    await destroy_keys_of(storage.document_owner(document_id))
+    await DocumentChunk.delete().where(DocumentChunk.document == document_id)
+    await Document.delete().where(Document.id == document_id)
+
+
+async def purge_old_bin(now: datetime | None = None) -> int:
+    """Purge every document that has been in the bin for more than ``BIN_DAYS`` days."""
+    limit = (now or datetime.now(UTC)) - timedelta(days=BIN_DAYS)
+    rows = await Document.select(Document.id, Document.patient).where(Document.deleted_at < limit)
+    for row in rows:
+        await purge(uuid.UUID(str(row["id"])))
+        await audit.record(
+            actor="system",
+            area="documents",
+            action="document.purge",
+            outcome="allowed",
+            subject=key_owner(row["patient"]),
+            object_id=f"document:{row['id']}",
+        )
+    return len(rows)
+
+
+async def purge_all_of(patient: uuid.UUID) -> None:
+    """Every document of a patient, for good (the space is closed)."""
+    for row in await Document.select(Document.id).where(Document.patient == patient):
+        await purge(uuid.UUID(str(row["id"])))
