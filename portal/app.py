@@ -38,6 +38,8 @@ from portal.core.web import (
     safe_next,
     static_url,
 )
+from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
+from portal.documents.web import size_in_words
 from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
 from portal.pro.routes import ROUTES as PRO_ROUTES
 from portal.settings import Settings
@@ -67,6 +69,7 @@ def template_environment(timezone: str = "Europe/Paris") -> Environment:
     env.globals.update(static_url=static_url, locale_names=LOCALE_NAMES)
     env.filters["day"] = lambda value: format_day(value, timezone)
     env.filters["moment"] = lambda value: format_moment(value, timezone)
+    env.filters["filesize"] = size_in_words
     return env
 
 
@@ -176,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *SPACE_ROUTES,
             *ACTIVITY_ROUTES,
             *CIRCLE_ROUTES,
+            *DOCUMENT_ROUTES,
             *OUTREACH_ROUTES,
             *PRO_ROUTES,
             static_router,

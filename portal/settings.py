@@ -42,6 +42,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Public address of the portal: links in emails; `https://` makes cookies Secure.",
     ),
     "PORTAL_MAX_BODY_BYTES": ("25000000", "Largest request body accepted; bigger ones get a 413 page."),
+    "PORTAL_MAX_DOCUMENT_BYTES": (
+        "20000000",
+        "Largest document a person or a professional may add (20 MB); keep it below `PORTAL_MAX_BODY_BYTES`.",
+    ),
     "PORTAL_DEFAULT_LOCALE": ("fr", "Language for people who have not chosen one (`fr` or `en`)."),
     "PORTAL_TIMEZONE": (
         "Europe/Paris",
@@ -211,6 +215,7 @@ class Settings:
     workers: int = 1
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 25_000_000
+    max_document_bytes: int = 20_000_000
     default_locale: str = "fr"
     timezone: str = "Europe/Paris"
     log_level: str = "INFO"
@@ -251,6 +256,7 @@ class Settings:
             workers=_int(env, "PORTAL_WORKERS", 1, minimum=1),
             base_url=(_read(env, "PORTAL_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             max_body_bytes=_int(env, "PORTAL_MAX_BODY_BYTES", 25_000_000, minimum=1024),
+            max_document_bytes=_int(env, "PORTAL_MAX_DOCUMENT_BYTES", 20_000_000, minimum=1024),
             default_locale=locale,
             timezone=timezone,
             log_level=log_level,

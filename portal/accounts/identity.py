@@ -217,9 +217,16 @@ EARLIEST_BIRTH_YEAR = 1900
 
 def parse_date_of_birth(day: str, month: str, year: str, today: date) -> date:
     """A date of birth from its three fields, as typed ("27", "3", "1948")."""
+    return parse_past_date(
+        day, month, year, today, missing=_("Enter your date of birth, for example 27 3 1948.")
+    )
+
+
+def parse_past_date(day: str, month: str, year: str, today: date, *, missing: str | None = None) -> date:
+    """A date on or before ``today`` from its three fields, as typed ("27", "3", "1948")."""
     day, month, year = day.strip(), month.strip(), year.strip()
     if not (day and month and year):
-        raise IdentityError(_("Enter your date of birth, for example 27 3 1948."))
+        raise IdentityError(missing or _("Enter the date, for example 27 3 2024."))
     if not (re.fullmatch(r"[0-9]{1,2}", day) and re.fullmatch(r"[0-9]{1,2}", month)):
         raise IdentityError(_("Write the day and the month in numbers, for example 27 3 1948."))
     if not re.fullmatch(r"[0-9]{4}", year):

@@ -12,7 +12,7 @@ import contextvars
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -98,9 +98,11 @@ def _local(value: datetime, timezone: str) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(timezone))
 
 
-def format_day(value: datetime, timezone: str) -> str:
-    """ "3 March 2026" in the current language, on the day it was where people live."""
-    return format_date(_local(value, timezone), format="long", locale=current_locale())
+def format_day(value: date | datetime, timezone: str) -> str:
+    """ "3 March 2026" in the current language: a date as it is, a moment on the day it
+    was where people live."""
+    day = _local(value, timezone) if isinstance(value, datetime) else value
+    return format_date(day, format="long", locale=current_locale())
 
 
 def format_moment(value: datetime, timezone: str) -> str:

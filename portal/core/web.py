@@ -56,6 +56,7 @@ SECURITY_HEADERS = {
     ),
 }
 HSTS = "max-age=63072000; includeSubDomains"
+ROUTE_MAY_SET = frozenset({"content-security-policy", "x-frame-options"})
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -68,6 +69,9 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         return
     headers = MutableScopeHeaders.from_message(message)
     for name, value in SECURITY_HEADERS.items():
+        # A route may set a policy of its own for what it sends (a document's file).
+        if name in ROUTE_MAY_SET and name in headers:
+            continue
         headers[name] = value
     if scope.get("scheme") == "https":
         headers["strict-transport-security"] = HSTS

@@ -39,4 +39,30 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     focusErrorSummary(event.detail.elt);
   });
+
+  // An upload sent by htmx shows how much of the file has gone.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-upload-progress")) {
+      return;
+    }
+    var box = form.querySelector("[data-progress]");
+    var bar = box && box.querySelector("progress");
+    if (!bar || !event.detail.lengthComputable) {
+      return;
+    }
+    box.hidden = false;
+    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
+    bar.value = percent;
+    bar.textContent = percent + " %";
+  });
+
+  // "Show older activity": the first of the new events takes focus, once.
+  document.addEventListener("htmx:afterSettle", function () {
+    var first = document.querySelector("[data-takes-focus]");
+    if (first) {
+      first.removeAttribute("data-takes-focus");
+      first.focus();
+    }
+  });
 })();
