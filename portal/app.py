@@ -41,6 +41,7 @@ from portal.core.web import (
 from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
 from portal.documents.web import size_in_words
 from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
+from portal.pro.documents import ROUTES as PRO_DOCUMENT_ROUTES
 from portal.pro.routes import ROUTES as PRO_ROUTES
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOCUMENT_ROUTES,
             *OUTREACH_ROUTES,
             *PRO_ROUTES,
+            *PRO_DOCUMENT_ROUTES,
             static_router,
         ],
         state=State(

@@ -20,6 +20,7 @@ from portal.core.tables import AuditEvent
 
 PAGE_SIZE = 20
 ACCOUNT_PREFIX = "account:"
+DOCUMENT_PREFIX = "document:"
 # Kept in the trail as proof, but nothing a person needs to read about their own space.
 HIDDEN_ACTIONS = frozenset({"refuse", "close"})
 
@@ -94,6 +95,44 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
             _("You took %(object)s out of your care circle."),
             _("%(who)s took %(object)s out of your care circle."),
         ),
+        ("documents", "document.add", "allowed"): Wording(
+            _("You added the document %(object)s."), _("%(who)s added the document %(object)s.")
+        ),
+        ("documents", "document.deposit", "allowed"): Wording(
+            _("You added the document %(object)s."), _("%(who)s added the document %(object)s to your space.")
+        ),
+        ("documents", "document.view", "allowed"): Wording(
+            _("You opened the document %(object)s."), _("%(who)s opened your document %(object)s.")
+        ),
+        ("documents", "document.download", "allowed"): Wording(
+            _("You downloaded the document %(object)s."), _("%(who)s downloaded your document %(object)s.")
+        ),
+        ("documents", "document.download", "failed"): Wording(
+            _("The document %(object)s could not be opened: its copy is damaged."),
+            _("The document %(object)s could not be opened: its copy is damaged."),
+        ),
+        ("documents", "document.hide", "allowed"): Wording(
+            _("You hid the document %(object)s from professionals."),
+            _("%(who)s hid the document %(object)s from professionals."),
+        ),
+        ("documents", "document.show", "allowed"): Wording(
+            _("You let professionals see the document %(object)s."),
+            _("%(who)s let professionals see the document %(object)s."),
+        ),
+        ("documents", "document.delete", "allowed"): Wording(
+            _("You put the document %(object)s in the bin."),
+            _("%(who)s put the document %(object)s in the bin."),
+        ),
+        ("documents", "document.restore", "allowed"): Wording(
+            _("You restored the document %(object)s."), _("%(who)s restored the document %(object)s.")
+        ),
+        ("documents", "document.purge", "allowed"): Wording(
+            _("A document was erased for good after 30 days in the bin."),
+            _("A document was erased for good after 30 days in the bin."),
+        ),
+        ("documents", "document.withdraw", "allowed"): Wording(
+            _("You withdrew a document."), _("%(who)s withdrew a document they had added.")
+        ),
     }
 
 
@@ -145,6 +184,24 @@ def _someone_named(people: dict[uuid.UUID, Person]) -> Callable[[str | None], st
     return name
 
 
+async def _document_titles(
+    keyring: Keyring, patient: uuid.UUID, object_ids: list[str | None]
+) -> dict[str, str]:
+    """The titles of the documents events name, quoted: "“Blood test”" (gone ones are left out)."""
+    from portal.documents.services import get_document
+
+    titles: dict[str, str] = {}
+    for object_id in {o for o in object_ids if o and o.startswith(DOCUMENT_PREFIX)}:
+        try:
+            document_id = uuid.UUID(object_id.removeprefix(DOCUMENT_PREFIX))
+        except ValueError:
+            continue
+        info = await get_document(keyring, patient, document_id)
+        if info is not None:
+            titles[object_id] = _("“%(title)s”", title=info.details.title)
+    return titles
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -165,6 +222,7 @@ async def activity_of(
     others.discard(account_id)
     people = await names_of(keyring, [i for i in others if i is not None])
     name = _someone_named(people)
+    titles = await _document_titles(keyring, account_id, [r["object_id"] for r in rows])
     wordings = _wordings()
     you = key_owner(account_id)
     items = []
@@ -172,7 +230,9 @@ async def activity_of(
         wording = wordings.get((row["area"], row["action"], row["outcome"])) or _fallback(row["outcome"])
         by_you = row["actor"] == you and row["on_behalf_of"] is None
         template = wording.you if by_you else wording.other
-        text = template % {"who": name(row["actor"]), "object": name(row["object_id"])}
+        thing = row["object_id"] or ""
+        what = titles.get(thing, _("(erased)")) if thing.startswith(DOCUMENT_PREFIX) else name(thing)
+        text = template % {"who": name(row["actor"]), "object": what}
         moment = row["occurred_at"]
         items.append(
             ActivityItem(

@@ -40,7 +40,7 @@ def describe_file(info: services.DocumentInfo) -> str:
 
 def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> services.Filters:
     params = request.query_params
-    category = params.get("category") or None
+    category = params.get("kind") or None
     order = params.get("order") or "newest"
     try:
         page = max(1, int(params.get("page") or 1))
@@ -61,7 +61,7 @@ def query_for(filters: services.Filters, page: int | None = None) -> str:
 
     values = {
         "q": filters.search,
-        "category": filters.category or "",
+        "kind": filters.category or "",
         "order": filters.order if filters.order != "newest" else "",
         "page": str(page) if page and page > 1 else "",
     }

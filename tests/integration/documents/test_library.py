@@ -178,13 +178,13 @@ def test_search_kind_order_and_pages_work_with_plain_get_and_with_htmx(app, pati
     assert len(_titles(second.text)) == 4
     found = app.get("/space/documents", params={"q": "hospitalisation"})
     assert _titles(found.text) == ["Compte rendu d'hospitalisation"]
-    assert _titles(app.get("/space/documents?category=reports").text) == ["Compte rendu d'hospitalisation"]
+    assert _titles(app.get("/space/documents?kind=reports").text) == ["Compte rendu d'hospitalisation"]
     by_title = _titles(app.get("/space/documents?order=title").text)
     assert by_title == sorted(by_title, key=str.casefold)
     fragment = app.get("/space/documents?q=analyse%2001", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and _titles(fragment.text) == ["Analyse 01"]
     # A bad filter is ignored, not an error.
-    assert app.get("/space/documents?category=nope&order=up&page=x").status_code == 200
+    assert app.get("/space/documents?kind=nope&order=up&page=x").status_code == 200
 
 
 def test_hiding_and_the_bin(app, patient):
