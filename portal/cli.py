@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, demo, outbox, invite, audit, keys."""
+"""The ``portal`` command: serve, migrate, demo, outbox, invite, tasks, audit, keys."""
 
 from __future__ import annotations
 
@@ -111,6 +111,32 @@ async def _rewrap(settings: Settings, old: bytes, new: bytes) -> int:
     finally:
         await db.stop(engine)
     return count
+
+
+async def _tasks(settings: Settings) -> list[str]:
+    from portal.tasks import run_due_tasks
+
+    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        return await run_due_tasks(settings, engine, master)
+    finally:
+        await db.stop(engine)
+
+
+def cmd_tasks(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the scheduled tasks once, or every ``--every`` minutes until stopped."""
+    import time
+
+    while True:
+        lines = asyncio.run(_tasks(settings))
+        for line in lines:
+            print(line, flush=True)
+        if not args.every:
+            return 1 if any(line.endswith("FAILED (see the log)") for line in lines) else 0
+        time.sleep(args.every * 60)
 
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
@@ -294,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--letter", help="also write a large-print letter with the code to this PDF file")
     invite.add_argument("--locale", choices=["fr", "en"], default="fr")
     invite.set_defaults(handler=cmd_invite)
+
+    tasks = sub.add_parser("tasks", help="run the scheduled tasks (the document bin...) once")
+    tasks.add_argument("--every", type=int, metavar="MINUTES", help="run them every MINUTES, until stopped")
+    tasks.set_defaults(handler=cmd_tasks)
 
     audit_ = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit_.add_subparsers(dest="audit_command", required=True)

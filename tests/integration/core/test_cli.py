@@ -195,3 +195,9 @@ def test_an_interrupted_rotation_completes_when_run_again(env, capsys, database_
     assert main(["keys", "rotate"]) == 0
     assert "0 data keys now wrapped" in capsys.readouterr().out
     assert _open("patient:rotate-3", sealed) == "Dupont"
+
+
+def test_tasks_run_once_and_say_what_they_did(env, capsys):
+    assert main(["tasks"]) == 0
+    assert "empty the document bin: 0 documents erased after 30 days in the bin" in capsys.readouterr().out
+    assert main(["tasks"]) == 0

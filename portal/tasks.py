@@ -1,0 +1,51 @@
+"""The scheduled tasks, run by ``portal tasks`` (from cron, a systemd timer, or with
+``--every MINUTES`` as a small process of its own).
+
+Each task does what is due at the moment it runs and is safe to run again: running
+the tasks twice in a row does nothing the second time. Each runs in its own
+transaction, so one failing does not undo the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from piccolo.engine.base import Engine
+
+from portal.core.keys import Keyring
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    run: Callable[[Settings, Keyring], Awaitable[str]]
+
+
+async def _empty_the_bin(settings: Settings, keyring: Keyring) -> str:
+    from portal.documents.services import BIN_DAYS, purge_old_bin
+
+    purged = await purge_old_bin()
+    return f"{purged} documents erased after {BIN_DAYS} days in the bin"
+
+
+TASKS = [Task("empty the document bin", _empty_the_bin)]
+
+
+async def run_due_tasks(settings: Settings, engine: Engine, master_key: bytes) -> list[str]:
+    """Run every task once; returns one line per task (what it did, or that it failed)."""
+    lines = []
+    for task in TASKS:
+        try:
+            async with engine.transaction():
+                done = await task.run(settings, Keyring(master_key))
+        except Exception:  # one task failing must not stop the others
+            log.exception("task %r failed", task.name)
+            lines.append(f"{task.name}: FAILED (see the log)")
+        else:
+            lines.append(f"{task.name}: {done}")
+    return lines
