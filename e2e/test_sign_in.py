@@ -2,91 +2,20 @@
 the outbox, then the home page with its sign-out button, then signing out.
 
 Every page is checked with axe (``visit`` and ``press`` in ``e2e/harness.py``). The account is
-made in the live server's database by a small Python process given the server's environment.
+made in the live server's database by a small Python process given the server's environment
+(``e2e/people.py``).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import PROJECT_ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.harness import press, visit
-from portal.core.notify import read_outbox
+from e2e.people import PASSWORD, SIGN_IN_LINK, SIGN_OUT_BUTTON, make_active_account, newest_code, path_of
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
-SIGN_IN_LINK = "header a.nav-link[href='/sign-in']"
-SIGN_OUT_BUTTON = "header form[action='/sign-out'] button"
-
-# Runs in the live server's environment: the same database, and the master key of its data
-# folder (or of PORTAL_MASTER_KEY when the environment gives one).
-_MAKE_ACCOUNT = """
-import asyncio, sys
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import PersonIdentity, create_account
-from portal.accounts.tables import Account
-from portal.core import crypto, db
-from portal.core.access import Role
-from portal.core.keys import Keyring
-from portal.settings import Settings
-
-async def main(email, password, channel):
-    settings = Settings.from_env()
-    engine = db.engine_for(settings)
-    db.bind_engine(engine)
-    keyring = Keyring(crypto.load_or_create_master_key(settings.data_dir, settings.master_key))
-    person = PersonIdentity(family_name="Martin", given_names="Marie", email=email)
-    async with engine.transaction():
-        account_id = await create_account(keyring, Role.PATIENT, person)
-        await Account.update({
-            Account.password_hash: await hash_password(password),
-            Account.status: "active",
-            Account.code_channel: channel,
-        }).where(Account.id == account_id)
-    print(account_id)
-
-asyncio.run(main(*sys.argv[1:]))
-"""
-
-
-def make_active_account(server: LiveServer, database_url: str | None, password: str = PASSWORD) -> str:
-    """An active patient account in the live server's database; returns its email address."""
-    email = f"marie.{secrets.token_hex(4)}@example.org"
-    env = {**os.environ, "PORTAL_DATA_DIR": str(server.data_dir)}
-    if database_url:
-        env["PORTAL_DATABASE_URL"] = database_url
-    result = subprocess.run(
-        [sys.executable, "-c", _MAKE_ACCOUNT, email, password, "email"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, f"could not make the account:\n{result.stdout}\n{result.stderr}"
-    return email
-
-
-def newest_code(outbox: Path, to: str) -> str:
-    messages = [m for m in read_outbox(outbox, limit=1000) if m.to == to]
-    assert messages, f"no message to {to} in the outbox"
-    found = re.search(r"\b(\d{3}) (\d{3})\b", messages[0].body)
-    assert found, "no code in the message"
-    return found.group(1) + found.group(2)
-
-
-def path_of(page: Page) -> str:
-    return re.sub(r"^https?://[^/]+", "", page.url)
 
 
 def test_a_patient_signs_in_with_a_code_and_signs_out(

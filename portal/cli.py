@@ -36,6 +36,7 @@ async def _migrate(settings: Settings) -> None:
 async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
     from portal.accounts.demo import seed_demo_people
+    from portal.documents.demo import seed_demo_documents
     from portal.site.services import seed_demo_help_points
 
     master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
@@ -45,10 +46,12 @@ async def _demo(settings: Settings) -> dict[str, int]:
     try:
         async with engine.transaction():
             help_points = await seed_demo_help_points()
-            people = await seed_demo_people(Keyring(master))
+            keyring = Keyring(master)
+            people = await seed_demo_people(keyring)
+            documents = await seed_demo_documents(keyring)
     finally:
         await db.stop(engine)
-    return {"help points": help_points, "people": people}
+    return {"help points": help_points, "people": people, "documents": documents}
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
