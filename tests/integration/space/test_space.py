@@ -12,6 +12,7 @@ from portal.circle.tables import CircleMember
 from portal.core.access import Role
 from portal.core.keys import key_owner
 from portal.core.tables import AuditEvent, DataKey, Session
+from portal.documents.tables import Document
 from tests.conftest import csrf
 from tests.people import PASSWORD, make_person, portal_client, run, sign_in_as
 
@@ -74,6 +75,20 @@ def test_closing_erases_the_space_by_destroying_its_keys(app):
 
     run(app, join)
     token = sign_in_as(app, patient)
+    added = app.post(
+        "/space/documents/add",
+        data={
+            "_csrf_token": csrf(app),
+            "title": "Radio",
+            "category": "imaging",
+            "date-day": "1",
+            "date-month": "2",
+            "date-year": "2026",
+        },
+        files={"file": ("radio.pdf", b"%PDF-1.4 radio", "application/pdf")},
+        follow_redirects=False,
+    )
+    document_id = added.headers["location"].split("/")[3].split("?")[0]
     other_browser = sign_in_as(app, patient)
     assert token != other_browser
     response = _close(app, password=PASSWORD)
@@ -91,11 +106,14 @@ def test_closing_erases_the_space_by_destroying_its_keys(app):
             "proof": await AuditEvent.count().where(
                 (AuditEvent.subject == owner) & (AuditEvent.action == "close")
             ),
+            "documents": await Document.count().where(Document.patient == patient),
+            "document keys": await DataKey.count().where(DataKey.owner == f"document:{document_id}"),
         }
 
     state = run(app, after)
     assert state["account"]["status"] == "closed" and state["account"]["email_index"] is None
     assert state["identity"] == state["keys"] == state["circle"] == state["sessions"] == 0
+    assert state["documents"] == state["document keys"] == 0
     assert state["proof"] == 1
     assert "Your space is closed" in app.get("/space/closed").text
     assert app.get("/space", follow_redirects=False).status_code == 303
