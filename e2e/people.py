@@ -80,6 +80,30 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
+# Puts the professional of an email address in a patient's care circle, as if the patient had
+# invited them from their circle page.
+_ADD_TO_CIRCLE = """
+import asyncio, sys, uuid
+from portal.accounts.services import find_account_id
+from portal.circle.services import add_to_circle
+from portal.core import crypto, db
+from portal.core.keys import Keyring
+from portal.settings import Settings
+
+async def main(patient_id, professional_email):
+    settings = Settings.from_env()
+    engine = db.engine_for(settings)
+    db.bind_engine(engine)
+    keyring = Keyring(crypto.load_or_create_master_key(settings.data_dir, settings.master_key))
+    async with engine.transaction():
+        professional = await find_account_id(keyring, professional_email)
+        assert professional is not None, f"no account for {professional_email}"
+        await add_to_circle(patient=uuid.UUID(patient_id), professional=professional, joined_by="invited")
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
 @dataclass(frozen=True)
 class Patient:
     email: str
@@ -122,6 +146,13 @@ def make_active_account(server: LiveServer, database_url: str | None, password: 
 def record_own_events(server: LiveServer, database_url: str | None, account_id: str, count: int) -> None:
     """Add ``count`` events (signing in and out) to the activity of ``account_id``'s space."""
     _run_in_server_environment(server, database_url, _RECORD_EVENTS, account_id, str(count))
+
+
+def add_to_circle(
+    server: LiveServer, database_url: str | None, patient_id: str, professional_email: str
+) -> None:
+    """Put the professional of ``professional_email`` in the care circle of ``patient_id``."""
+    _run_in_server_environment(server, database_url, _ADD_TO_CIRCLE, patient_id, professional_email)
 
 
 def newest_code(outbox: Path, to: str) -> str:
