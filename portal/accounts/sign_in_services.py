@@ -24,6 +24,7 @@ from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account, OneTimeCode
 from portal.core import throttle
 from portal.core.crypto import read_signed, sign_value
+from portal.core.db import release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.notify import DeliveryError, send_email, send_sms
@@ -164,10 +165,12 @@ async def check_password(account: SignInAccount | None, password: str) -> bool:
 
     A hash made with older parameters is replaced by the one ``verify_password`` gives.
     """
-    if account is None:
-        return await burn_verify_time(password)
-    row = await Account.select(Account.password_hash).where(Account.id == account.account_id).first()
-    if row is None or not row["password_hash"]:
+    row = None
+    if account is not None:
+        row = await Account.select(Account.password_hash).where(Account.id == account.account_id).first()
+    # The hash takes about 100 ms: other requests may write meanwhile.
+    await release_write_lock(Account._meta.db)
+    if account is None or row is None or not row["password_hash"]:
         return await burn_verify_time(password)
     matches, new_hash = await verify_password(row["password_hash"], password)
     if matches and new_hash:

@@ -84,10 +84,33 @@ class _LazyStart:
 
 
 class _LazySQLiteTransaction(_LazyStart, SQLiteTransaction):
+    _paused = False
+
     async def start(self) -> None:
         if not self.started:
             self.connection = await self.get_connection()
             await self.begin()
+        elif self._paused:
+            self._paused = False
+            await self.begin()
+
+    async def pause(self) -> None:
+        """Commit what was done so far, so the write lock is free; the next query begins again."""
+        if self.started and not self._paused:
+            await self.connection.execute("COMMIT")
+            self._paused = True
+
+    async def commit(self) -> None:
+        if self._paused:
+            self._committed = True
+            return
+        await super().commit()
+
+    async def rollback(self) -> None:
+        if self._paused:
+            self._rolled_back = True
+            return
+        await super().rollback()
 
 
 class _LazyPostgresTransaction(_LazyStart, PostgresTransaction):
@@ -130,6 +153,20 @@ class PortalPostgresEngine(_StartsLazyTransactions, PostgresEngine):
 
 
 PortalEngine = PortalSQLiteEngine | PortalPostgresEngine
+
+
+async def release_write_lock(engine: Engine) -> None:
+    """Before slow work that needs no database (a password hash, about 100 ms): on SQLite
+    a request that writes holds the one write lock from its first query, so everyone
+    else's writes would wait for that work. Commit what the request did so far; its
+    next query begins again. On PostgreSQL nothing needs to happen: writers lock rows.
+
+    Whatever was read before may have changed by the next query: use it only where
+    that does not matter (a lock-out count read a moment earlier).
+    """
+    current = engine.current_transaction.get()
+    if isinstance(current, _LazySQLiteTransaction):
+        await current.pause()
 
 
 def engine_for(settings: Settings) -> PortalEngine:
