@@ -18,6 +18,7 @@ from portal.accounts.services import PersonIdentity, erase_account
 from portal.accounts.tables import Account, Invitation
 from portal.core import audit
 from portal.core.crypto import read_signed, sign_value
+from portal.core.db import release_write_lock
 from portal.core.keys import key_owner
 
 STATE_COOKIE = "activation"
@@ -106,9 +107,10 @@ def personal_words(person: PersonIdentity) -> list[str]:
 
 async def save_password(account_id: uuid.UUID, password: str) -> None:
     """Store the argon2id hash of the chosen password; the account stays "invited"."""
-    await Account.update({Account.password_hash: await hash_password(password)}).where(
-        Account.id == account_id
-    )
+    # The hash takes about 100 ms: other requests may write meanwhile (SQLite).
+    await release_write_lock(Account._meta.db)
+    password_hash = await hash_password(password)
+    await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
 
 
 async def _use_invitation(account_id: uuid.UUID, now: datetime) -> None:
