@@ -5,11 +5,14 @@
 Starts ``portal serve`` (after ``portal demo``, data in a temporary folder) and
 ``bench.reference_app`` under uvicorn, each one worker on a free port, then
 loads them in turn, one short slice each (reference, home, help, help of one
-department, reference again, ...) so that noise on a shared machine hits every
-target alike. Prints requests per second and latency, the ratio of each portal
-page to the reference, and the bytes a browser downloads for each page (HTML
-compressed, plus the stylesheets and scripts it references, compressed). The
-same figures go to ``bench/results/latest.json``.
+department, the demo patient's space, activity and care circle, reference
+again, ...) so that noise on a shared machine hits every target alike. Pages
+behind sign-in are loaded by a client signed in through the real forms first.
+Prints requests per second and latency, the ratio of each portal page to the
+reference, and the bytes a browser downloads for each page (HTML compressed,
+plus the stylesheets and scripts it references, compressed). The same figures
+go to ``bench/results/latest.json``; the run fails if any measured request did
+not answer 200.
 
 Figures are only meaningful as ratios against the reference measured in the
 same run; they are never asserted in tests.
@@ -22,12 +25,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import gzip
-import json
 import os
 import platform
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,16 +41,28 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-
-# What a browser sends; every target gets exactly the same headers.
-BROWSER_HEADERS = {
-    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    "Accept-Encoding": "br, gzip",
-    "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8",
-    "User-Agent": "portal-bench/1 (httpx)",
-}
+from bench.common import (
+    BROWSER_HEADERS,
+    RESULTS,
+    ROOT,
+    Server,
+    clean_env,
+    fmt,
+    free_port,
+    git_commit,
+    loadavg,
+    outbox_of,
+    percentile,
+    process_cpu,
+    sign_in_steps,
+    spread,
+    start_portal,
+    stop,
+    table,
+    wait_until_ready,
+    write_results,
+)
+from portal.accounts.demo import DEMO_PASSWORD
 
 KB = 1024
 HTML_BUDGET = 14 * KB  # about what the first TCP round trip carries (10 segments)
@@ -73,77 +84,32 @@ class Page:
     cookies: Mapping[str, str] | None = None
 
 
+def sign_in(identifier: str, password: str = DEMO_PASSWORD, recipient: str | None = None) -> Setup:
+    """A ``setup`` that signs the page's client in as a demo person, through both forms
+    (the code read from the portal's outbox; ``recipient``: where the code goes, when
+    it is not ``identifier``). The client keeps the session cookie."""
+
+    async def setup(client: httpx.AsyncClient) -> None:
+        await sign_in_steps(client, outbox_of(client), identifier, password, recipient)
+
+    return setup
+
+
+JEANNE = "jeanne.dupont@example.org"  # the demo patient (portal/accounts/demo.py)
+
 PAGES: list[Page] = [
     Page("home", "/"),
     Page("help", "/help"),
     Page("help dept 23", "/help?department=23&page=1"),
+    Page("my space", "/space", setup=sign_in(JEANNE)),
+    Page("my activity", "/space/activity", setup=sign_in(JEANNE)),
+    Page("my circle", "/space/circle", setup=sign_in(JEANNE)),
 ]
 
 REFERENCE = Page("reference", "/")
 
 # ---------------------------------------------------------------------------
 # Servers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def portal_command() -> list[str]:
-    script = Path(sys.executable).parent / "portal"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("portal")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "portal.cli"]
-
-
-@dataclass
-class Server:
-    name: str
-    base_url: str
-    health_path: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
-def clean_env(data_dir: Path) -> dict[str, str]:
-    """The caller's environment without any PORTAL_* setting, plus a private data folder."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    env["PORTAL_DATA_DIR"] = str(data_dir)
-    env["PORTAL_DEBUG"] = "0"  # no access log, like production
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def start_portal(workdir: Path) -> Server:
-    data_dir = workdir / "portal-data"
-    env = clean_env(data_dir)
-    demo = subprocess.run(
-        [*portal_command(), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    if demo.returncode != 0:
-        raise RuntimeError(f"portal demo failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
-    port = free_port()
-    log_path = workdir / "portal.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*portal_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    return Server("portal", f"http://127.0.0.1:{port}", "/healthz", process, log_path)
 
 
 def start_reference(workdir: Path) -> Server:
@@ -172,40 +138,6 @@ def start_reference(workdir: Path) -> Server:
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return Server("reference", f"http://127.0.0.1:{port}", "/", process, log_path)
-
-
-def wait_until_ready(server: Server, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last_error = ""
-    with httpx.Client(base_url=server.base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(
-                    f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
-                )
-            try:
-                response = client.get(server.health_path)
-                if response.status_code == 200:
-                    return
-                last_error = f"HTTP {response.status_code}"
-            except httpx.TransportError as exc:
-                last_error = type(exc).__name__
-            time.sleep(0.1)
-    raise RuntimeError(
-        f"{server.name} did not answer {server.health_path} in {timeout:.0f} s ({last_error}):\n"
-        f"{server.log_tail()}"
-    )
-
-
-def stop(server: Server) -> None:
-    process = server.process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -260,6 +192,22 @@ def make_client(
     )
 
 
+async def prepare(client: httpx.AsyncClient, page: Page) -> None:
+    """Run the page's setup, then check the page answers 200 (a page behind sign-in
+    whose setup did not sign in would measure the redirect to the sign-in page)."""
+    if page.setup is not None:
+        await page.setup(client)
+    response = await client.get(page.path)
+    if response.status_code != 200:
+        where = response.headers.get("location")
+        raise RuntimeError(
+            f"{page.name} ({page.path}) answered HTTP {response.status_code}"
+            + (f" (to {where})" if where else "")
+            + " instead of 200"
+            + (" after its setup" if page.setup is not None else "")
+        )
+
+
 async def fetch(target: Target) -> float | None:
     """One GET, body read as sent (compressed, not decoded); its latency, or None on failure."""
     assert target.client is not None
@@ -276,18 +224,6 @@ async def fetch(target: Target) -> float | None:
         target.error(f"HTTP {status}")
         return None
     return time.perf_counter() - started
-
-
-def process_cpu(pid: int | None) -> float | None:
-    """CPU seconds (user + system) a process has used so far, from /proc (None elsewhere)."""
-    if pid is None:
-        return None
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def hammer(target: Target, concurrency: int, seconds: float, record: bool) -> None:
@@ -321,15 +257,6 @@ async def hammer(target: Target, concurrency: int, seconds: float, record: bool)
         target.rounds.append(
             {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed}
         )
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = fraction * (len(sorted_values) - 1)
-    low = int(index)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (index - low)
 
 
 def summarise(target: Target) -> dict[str, Any]:
@@ -372,8 +299,7 @@ async def measure_load(
     try:
         for target in targets:
             target.client = make_client(target.base_url, concurrency, target.page.cookies)
-            if target.page.setup is not None:
-                await target.page.setup(target.client)
+            await prepare(target.client, target.page)
         for target in targets:
             await hammer(target, concurrency, warmup, record=False)
         for number in range(rounds):
@@ -463,8 +389,7 @@ async def measure_transfer(portal: Server) -> list[dict[str, Any]]:
     results = []
     for page in PAGES:
         async with make_client(portal.base_url, 4, page.cookies) as client:
-            if page.setup is not None:
-                await page.setup(client)
+            await prepare(client, page)
             html = await fetch_raw(client, page.path)
             finder = AssetFinder()
             finder.feed(html["body"].decode("utf-8", errors="replace"))
@@ -519,32 +444,8 @@ async def measure_transfer(portal: Server) -> list[dict[str, Any]]:
 # Report
 
 
-def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
-    widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def fmt(value: float | None, pattern: str) -> str:
-    return "-" if value is None else pattern.format(value)
-
-
 def kb(value: int) -> str:
     return f"{value / KB:.1f} KB"
-
-
-def spread(values: list[float]) -> str:
-    if len(values) < 2:
-        return "-"
-    ordered = sorted(values)
-    middle = percentile(ordered, 0.5)
-    return f"±{(ordered[-1] - ordered[0]) / 2 / middle * 100:.0f}%" if middle else "-"
 
 
 def print_report(meta: dict[str, Any], load: list[dict[str, Any]], transfer: list[dict[str, Any]]) -> None:
@@ -643,26 +544,6 @@ def print_report(meta: dict[str, Any], load: list[dict[str, Any]], transfer: lis
         print(f"FLAG: the home page is over budget: {'; '.join(home['flags'])}")
 
 
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
-        ).stdout
-        return commit + ("+changes" if dirty.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -711,26 +592,27 @@ def main(argv: list[str] | None = None) -> int:
     meta["order"] = order[: len(PAGES) + 2]
     print_report(meta, load, transfer)
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "meta": meta,
-                "budgets": {"html_bytes": HTML_BUDGET, "total_bytes": TOTAL_BUDGET},
-                "load": load,
-                "transfer": transfer,
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
+    shown = write_results(
+        args.output,
+        {
+            "meta": meta,
+            "budgets": {"html_bytes": HTML_BUDGET, "total_bytes": TOTAL_BUDGET},
+            "load": load,
+            "transfer": transfer,
+        },
     )
-    try:
-        shown = args.output.resolve().relative_to(ROOT)
-    except ValueError:
-        shown = args.output
     print(f"\nwritten: {shown}")
+    # Every measured request must have been the page itself: an answer other than 200
+    # (a redirect to sign-in, an error page) means the figures are not the page's.
+    wrong = [
+        f"{row['target']} ({row['path']}): {what} x{count}"
+        for row in load
+        for what, count in row["errors"].items()
+        if what.startswith("HTTP ")
+    ]
+    if wrong:
+        print("bench: FAILED, some requests did not answer 200: " + "; ".join(wrong), file=sys.stderr)
+        return 1
     return 0
 
 
