@@ -188,18 +188,16 @@ async def _document_titles(
     keyring: Keyring, patient: uuid.UUID, object_ids: list[str | None]
 ) -> dict[str, str]:
     """The titles of the documents events name, quoted: "“Blood test”" (gone ones are left out)."""
-    from portal.documents.services import get_document
+    from portal.documents.services import titles_of
 
-    titles: dict[str, str] = {}
+    ids: dict[uuid.UUID, str] = {}
     for object_id in {o for o in object_ids if o and o.startswith(DOCUMENT_PREFIX)}:
         try:
-            document_id = uuid.UUID(object_id.removeprefix(DOCUMENT_PREFIX))
+            ids[uuid.UUID(object_id.removeprefix(DOCUMENT_PREFIX))] = object_id
         except ValueError:
             continue
-        info = await get_document(keyring, patient, document_id)
-        if info is not None:
-            titles[object_id] = _("“%(title)s”", title=info.details.title)
-    return titles
+    titles = await titles_of(keyring, patient, list(ids))
+    return {ids[document_id]: _("“%(title)s”", title=title) for document_id, title in titles.items()}
 
 
 def _capitalised(text: str) -> str:

@@ -81,6 +81,20 @@ class Keyring:
         self._current[owner] = key_id
         return key_id, key
 
+    async def preload(self, owners: list[str]) -> None:
+        """Fetch the keys of many owners in one query (a page that opens many values)."""
+        wanted = [owner for owner in dict.fromkeys(owners) if owner not in self._current]
+        if not wanted:
+            return
+        rows = (
+            await DataKey.select(DataKey.key_id, DataKey.owner, DataKey.wrapped)
+            .where(DataKey.owner.is_in(wanted))
+            .order_by(DataKey._meta.primary_key)
+        )
+        for row in rows:  # oldest first: the newest of each owner ends up current
+            self._remember(row["key_id"], row["owner"], bytes(row["wrapped"]))
+            self._current[row["owner"]] = row["key_id"]
+
     async def _key_by_id(self, key_id: str) -> tuple[str, bytes]:
         if key_id not in self._keys:
             row = await DataKey.select(DataKey.owner, DataKey.wrapped).where(DataKey.key_id == key_id).first()

@@ -251,6 +251,17 @@ async def get_document(
     return await _info(keyring, row) if row else None
 
 
+async def titles_of(
+    keyring: Keyring, patient: uuid.UUID, document_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The titles of some of ``patient``'s documents, in one query (gone ones are left out)."""
+    if not document_ids:
+        return {}
+    rows = await Document.select().where((Document.patient == patient) & Document.id.is_in(document_ids))
+    await keyring.preload([storage.document_owner(uuid.UUID(str(row["id"]))) for row in rows])
+    return {info.id: info.details.title for info in [await _info(keyring, row) for row in rows]}
+
+
 @dataclass(frozen=True)
 class Filters:
     category: str | None = None
@@ -300,7 +311,9 @@ async def library(
         query = query.where(Document.deleted_at.is_null())
     if for_professional:
         query = query.where(Document.hidden == False)  # noqa: E712
-    every = [await _info(keyring, row) for row in await query]
+    rows = await query
+    await keyring.preload([storage.document_owner(uuid.UUID(str(row["id"]))) for row in rows])
+    every = [await _info(keyring, row) for row in rows]
     counts: dict[str, int] = {}
     for info in every:
         counts[info.details.category] = counts.get(info.details.category, 0) + 1

@@ -145,3 +145,20 @@ async def test_blind_indexes_match_the_same_identifier_written_differently(engin
         assert await keyring.index("nir", "Jeanne.Dupont@example.org") != email
         assert await keyring.index("email", "paul@example.org") != email
         assert "jeanne" not in email
+
+
+async def test_preloaded_keys_open_what_they_sealed_in_one_query(engine):
+    from portal.core.crypto import Place
+    from portal.core.keys import Keyring
+    from tests.conftest import TEST_MASTER_KEY
+
+    places = [Place("t", "c", str(n), f"subject:preload-{n}") for n in range(3)]
+    async with engine.transaction():
+        sealed = [await Keyring(TEST_MASTER_KEY).seal(place, f"value {n}") for n, place in enumerate(places)]
+    keyring = Keyring(TEST_MASTER_KEY)
+    await keyring.preload([place.subject for place in places] + ["subject:preload-none"])
+    assert [await keyring.open(place, value) for place, value in zip(places, sealed, strict=True)] == [
+        "value 0",
+        "value 1",
+        "value 2",
+    ]
