@@ -251,6 +251,10 @@ class RequestTransaction:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
+        # A server may run a connection's next request in the context of the one before
+        # (uvicorn on asyncio after a large body: CPython #140947, uvicorn #2167): that
+        # request's finished transaction must not be taken for this one's parent.
+        self.engine.current_transaction.set(None)
         async with self._transaction(scope["method"]) as txn:  # type: ignore[typeddict-item]
             finished = False
 

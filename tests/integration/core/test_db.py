@@ -129,3 +129,25 @@ def test_a_request_gives_back_the_sqlite_write_lock_for_slow_work(client, settin
     with sqlite3.connect(settings.sqlite_path) as conn:
         keys = {row[0] for row in conn.execute("SELECT key FROM throttle WHERE key LIKE 'test-release-%'")}
     assert keys == {"test-release-before", "test-release-other", "test-release-after"}
+
+
+def test_a_request_never_joins_a_transaction_left_over_from_the_one_before(client):
+    """uvicorn may run a keep-alive connection's next request in the previous request's
+    context; its finished transaction must not be reused (it answered 500 "no active
+    connection" after a large upload)."""
+    import httpx
+
+    engine = client.app.state.engine
+
+    async def go() -> int:
+        async with engine.transaction():
+            await HelpPoint.count()
+            stale = engine.current_transaction.get()
+        engine.current_transaction.set(stale)
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as other:
+            response = await other.get("/help?department=23")
+        engine.current_transaction.set(None)
+        return response.status_code
+
+    assert client.blocking_portal.call(go) == 200
