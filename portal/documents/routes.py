@@ -18,7 +18,14 @@ from portal.core.keys import Keyring
 from portal.core.sessions import requires_role, signed_in
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
 from portal.documents import services, storage
-from portal.documents.web import describe_file, file_response, filters_from, query_for, read_upload
+from portal.documents.web import (
+    address_for,
+    describe_file,
+    file_response,
+    filters_from,
+    read_upload,
+    with_sealed_address,
+)
 
 PATIENTS = [requires_role(Role.PATIENT)]
 BASE = "/space/documents"
@@ -54,10 +61,16 @@ async def _authors(keyring: Keyring, documents: list[services.DocumentInfo]) -> 
 
 
 @get(BASE, name="library", guards=PATIENTS)
-async def show_library(request: Request[Any, Any, Any]) -> Template:
+async def show_library(request: Request[Any, Any, Any]) -> Response[Any]:
     patient = await _patient(request, Action.READ)
-    keyring = _keyring(request)
     filters = filters_from(request)
+    return await with_sealed_address(request, BASE, filters, lambda: _library_page(request, patient, filters))
+
+
+async def _library_page(
+    request: Request[Any, Any, Any], patient: uuid.UUID, filters: services.Filters
+) -> Template:
+    keyring = _keyring(request)
     result = await services.library(keyring, patient, filters)
     bin_count = (await services.library(keyring, patient, services.Filters(in_bin=True))).total
     return page(
@@ -69,7 +82,7 @@ async def show_library(request: Request[Any, Any, Any]) -> Template:
         categories=services.category_names(),
         authors=await _authors(keyring, result.documents),
         describe=describe_file,
-        page_href=f"{BASE}?{query_for(filters, 999999)}".replace("999999", "{page}"),
+        page_href=address_for(request, BASE, filters, "{page}"),
         bin_count=bin_count,
         bin_days=services.BIN_DAYS,
         hide_by_default=await services.hides_by_default(patient),

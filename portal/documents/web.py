@@ -3,19 +3,27 @@ filters, saying sizes in words, checking an upload, and sending a document's fil
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from litestar import Request
 from litestar.datastructures import UploadFile
-from litestar.response import Response
+from litestar.response import Redirect, Response
 
 from portal.accounts import identity
+from portal.core.crypto import derive_key
 from portal.core.i18n import current_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
+from portal.core.sessions import signed_in
 from portal.documents import services, storage
 
 # Anything a document's file is sent with: no script, no style, nothing fetched, no form.
@@ -38,34 +46,90 @@ def describe_file(info: services.DocumentInfo) -> str:
     )
 
 
+PLAIN_FILTERS = ("q", "kind", "order")
+
+
+def _filter_aead(master_key: bytes) -> AESGCM:
+    return AESGCM(derive_key(master_key, "library-filters"))
+
+
+def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: services.Filters) -> str:
+    """The search words, kind and order of a library view as an opaque token for its address:
+    what a person looks for is health data, and addresses stay in a browser's history."""
+    if not filters.search and not filters.category and filters.order == "newest":
+        return ""
+    payload = json.dumps([filters.search, filters.category or "", filters.order]).encode()
+    nonce = secrets.token_bytes(12)
+    sealed = nonce + _filter_aead(master_key).encrypt(nonce, payload, str(account_id).encode())
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def _open_filters(master_key: bytes, account_id: uuid.UUID, token: str) -> tuple[str, str, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = _filter_aead(master_key).decrypt(raw[:12], raw[12:], str(account_id).encode())
+        search, kind, order = json.loads(payload)
+        return str(search), str(kind), str(order)
+    except (ValueError, TypeError, InvalidTag):
+        return None
+
+
+def has_plain_filters(request: Request[Any, Any, Any]) -> bool:
+    """Whether the address carries search words or a kind in clear (a form just sent)."""
+    return any(request.query_params.get(name) for name in PLAIN_FILTERS)
+
+
 def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> services.Filters:
+    """The library view asked for: from the form's fields when it was just sent, else from
+    the sealed token ``f`` of the address; the page number is plain (it says nothing)."""
     params = request.query_params
-    category = params.get("kind") or None
-    order = params.get("order") or "newest"
+    search, category, order = params.get("q") or "", params.get("kind") or "", params.get("order") or ""
+    token = params.get("f")
+    if token and not has_plain_filters(request):
+        user = signed_in(request)
+        opened = _open_filters(request.app.state.master_key, user.account_id, token)
+        if opened is not None:
+            search, category, order = opened
     try:
         page = max(1, int(params.get("page") or 1))
     except ValueError:
         page = 1
     return services.Filters(
         category=category if category in services.CATEGORIES else None,
-        search=(params.get("q") or "").strip()[:TITLE_MAX],
+        search=search.strip()[:TITLE_MAX],
         order=order if order in ("newest", "oldest", "title") else "newest",
         page=page,
         in_bin=in_bin,
     )
 
 
-def query_for(filters: services.Filters, page: int | None = None) -> str:
-    """The address of the library with these filters (so Back and reloads find it again)."""
-    from urllib.parse import urlencode
+def address_for(request: Request[Any, Any, Any], path: str, filters: services.Filters, page: str = "") -> str:
+    """The address of a library view: ``path?f=<sealed filters>&page=N`` (the token is
+    URL-safe base64; ``page`` may be a placeholder such as ``{page}``)."""
+    token = seal_filters(request.app.state.master_key, signed_in(request).account_id, filters)
+    parts = [f"f={token}"] if token else []
+    if page:
+        parts.append(f"page={page}")
+    return f"{path}?{'&'.join(parts)}" if parts else path
 
-    values = {
-        "q": filters.search,
-        "kind": filters.category or "",
-        "order": filters.order if filters.order != "newest" else "",
-        "page": str(page) if page and page > 1 else "",
-    }
-    return urlencode({k: v for k, v in values.items() if v})
+
+async def with_sealed_address(
+    request: Request[Any, Any, Any],
+    path: str,
+    filters: services.Filters,
+    render: Callable[[], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Answer a library view so that search words never stay in the address: a form just
+    sent (words in clear) is redirected to the sealed address, or, with htmx, the list
+    comes with ``HX-Push-Url`` set to it."""
+    if not has_plain_filters(request):
+        return await render()
+    target = address_for(request, path, filters, str(filters.page) if filters.page > 1 else "")
+    if request.headers.get("hx-request") != "true":
+        return Redirect(path=target, status_code=303)
+    response = await render()
+    response.headers["HX-Push-Url"] = target
+    return response
 
 
 class UploadCheck:

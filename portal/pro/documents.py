@@ -24,7 +24,14 @@ from portal.core.sessions import requires_role, signed_in
 from portal.core.web import is_htmx, page
 from portal.documents import services, storage
 from portal.documents.notify import tell_new_document
-from portal.documents.web import describe_file, file_response, filters_from, query_for, read_upload
+from portal.documents.web import (
+    address_for,
+    describe_file,
+    file_response,
+    filters_from,
+    read_upload,
+    with_sealed_address,
+)
 
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 
@@ -72,7 +79,7 @@ async def _patient_page(
         categories=services.category_names(),
         describe=describe_file,
         base=base,
-        page_href=f"{base}?{query_for(filters, 999999)}".replace("999999", "{page}"),
+        page_href=address_for(request, base, filters, "{page}"),
         values=check.values if check else {},
         errors=check.errors if check else {},
         max_size=request.app.state.settings.max_document_bytes,
@@ -82,9 +89,11 @@ async def _patient_page(
 
 
 @get("/pro/patients/{patient:uuid}", name="pro_patient", guards=PROFESSIONALS)
-async def show_patient(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Template:
+async def show_patient(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Response[Any]:
     await _allowed(request, patient, Action.READ)
-    return await _patient_page(request, patient)
+    return await with_sealed_address(
+        request, f"/pro/patients/{patient}", filters_from(request), lambda: _patient_page(request, patient)
+    )
 
 
 @post(

@@ -183,6 +183,33 @@ def test_search_kind_order_and_pages_work_with_plain_get_and_with_htmx(app, pati
     assert by_title == sorted(by_title, key=str.casefold)
     fragment = app.get("/space/documents?q=analyse%2001", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and _titles(fragment.text) == ["Analyse 01"]
+    # What one looks for never stays in the address: a sent form goes to a sealed one...
+    sent = app.get(
+        "/space/documents", params={"q": "hospitalisation", "kind": "reports"}, follow_redirects=False
+    )
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/space/documents?f=")
+    assert "hospitalisation" not in sent.headers["location"] and "reports" not in sent.headers["location"]
+    sealed = app.get(sent.headers["location"])
+    assert (
+        _titles(sealed.text) == ["Compte rendu d'hospitalisation"]
+        and 'value="hospitalisation"' in sealed.text
+    )
+    # ...htmx is told to show that one instead...
+    pushed = app.get("/space/documents?q=analyse", headers={"HX-Request": "true"})
+    assert (
+        pushed.headers["hx-push-url"].startswith("/space/documents?f=")
+        and "analyse" not in pushed.headers["hx-push-url"]
+    )
+    # ...pages keep the sealed filters...
+    many = app.get(app.get("/space/documents?q=analyse", follow_redirects=False).headers["location"])
+    assert re.search(r'href="/space/documents\?f=[A-Za-z0-9_-]+&amp;page=2"', many.text)
+    # ...and a sealed address is of no use to anyone else, nor once altered.
+    token = sent.headers["location"].split("f=")[1]
+    assert len(_titles(app.get(f"/space/documents?f={token[:-2]}xx").text)) == 20
+    other = make_person(app)
+    sign_in_as(app, other)
+    assert "No document found." in app.get(sent.headers["location"]).text
+    sign_in_as(app, patient)
     # A bad filter is ignored, not an error.
     assert app.get("/space/documents?kind=nope&order=up&page=x").status_code == 200
 
