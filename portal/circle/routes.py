@@ -115,8 +115,7 @@ async def change_circle(
     patient = await _allowed(request, Action.WRITE)
     if change not in CHANGES:
         raise NotFoundException()
-    keyring = _keyring(request)
-    if await services.member(keyring, patient, professional) is None:
+    if await services.circle_standing(patient=patient, professional=professional) == "outside":
         raise NotFoundException()
     await services.change_circle(
         patient=patient,
@@ -126,7 +125,7 @@ async def change_circle(
     )
     if not is_htmx(request):
         return Redirect(path=f"/space/circle?done={change}", status_code=303)
-    changed = await services.member(keyring, patient, professional)
+    changed = await services.member(_keyring(request), patient, professional)
     return page(request, "circle/_member.html", member=changed, removed=changed is None, row_done=change)
 
 

@@ -72,7 +72,7 @@ async def _library_page(
 ) -> Template:
     keyring = _keyring(request)
     result = await services.library(keyring, patient, filters)
-    bin_count = (await services.library(keyring, patient, services.Filters(in_bin=True))).total
+    bin_count = await services.bin_count(patient)
     return page(
         request,
         "documents/library.html",

@@ -332,6 +332,13 @@ async def library(
     )
 
 
+async def bin_count(patient: uuid.UUID) -> int:
+    """How many documents are in the patient's bin (nothing to open to count them)."""
+    return int(
+        await Document.count().where((Document.patient == patient) & Document.deleted_at.is_not_null())
+    )
+
+
 async def mark_seen(document: DocumentInfo) -> DocumentInfo:
     if not document.is_new:
         return document

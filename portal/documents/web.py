@@ -211,10 +211,3 @@ async def file_response(keyring: Keyring, info: services.DocumentInfo, *, downlo
             "X-Frame-Options": "DENY" if download else "SAMEORIGIN",
         },
     )
-
-
-def document_id_of(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return None
