@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import logging
@@ -77,8 +78,12 @@ def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> 
     return key
 
 
+@functools.lru_cache(maxsize=64)
 def derive_key(key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
-    """A key for one purpose only, derived from ``key`` with HKDF-SHA256."""
+    """A key for one purpose only, derived from ``key`` with HKDF-SHA256.
+
+    Only ever called with long-lived keys (the master key, the index key) and a few
+    fixed purposes, so the results are kept: a page may need them hundreds of times."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=f"portal/{purpose}".encode())
     return hkdf.derive(key)
 
@@ -104,15 +109,21 @@ def master_key_id(master_key: bytes) -> str:
     return hashlib.sha256(b"portal/master-key-id\x00" + master_key).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=4)
+def _key_encryption_key(master_key: bytes) -> AESGCM:
+    """The key that wraps data keys, derived once per master key (a page may unwrap hundreds)."""
+    return AESGCM(derive_key(master_key, "wrap-data-keys"))
+
+
 def wrap_key(master_key: bytes, key_id: str, data_key: bytes) -> bytes:
     """Encrypt a data key with the master key; the key id is bound as associated data."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    kek = AESGCM(derive_key(master_key, "wrap-data-keys"))
+    kek = _key_encryption_key(master_key)
     return nonce + kek.encrypt(nonce, data_key, f"portal/data-key/{key_id}".encode())
 
 
 def unwrap_key(master_key: bytes, key_id: str, wrapped: bytes) -> bytes:
-    kek = AESGCM(derive_key(master_key, "wrap-data-keys"))
+    kek = _key_encryption_key(master_key)
     try:
         return kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], f"portal/data-key/{key_id}".encode())
     except InvalidTag:

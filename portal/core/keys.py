@@ -81,6 +81,11 @@ class Keyring:
         self._current[owner] = key_id
         return key_id, key
 
+    def take_wrapped(self, owner: str, key_id: str, wrapped: bytes) -> None:
+        """Take a key that came with the rows it opens (one query instead of two)."""
+        if key_id not in self._keys:
+            self._remember(key_id, owner, bytes(wrapped))
+
     async def preload(self, owners: list[str]) -> None:
         """Fetch the keys of many owners in one query (a page that opens many values)."""
         wanted = [owner for owner in dict.fromkeys(owners) if owner not in self._current]

@@ -139,28 +139,31 @@ class DocumentInfo:
         return f"{(stem or 'document')[:60]}-{self.details.document_date}.{extension}"
 
 
-def _place(document_id: uuid.UUID) -> Place:
+def _place(document_id: uuid.UUID, owner: str | None = None) -> Place:
     return Place(
         table="document",
         column="sealed_details",
         row=str(document_id),
-        subject=storage.document_owner(document_id),
+        subject=owner or storage.document_owner(document_id),
     )
 
 
-async def _info(keyring: Keyring, row: dict[str, object]) -> DocumentInfo:
-    document_id = uuid.UUID(str(row["id"]))
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def _info(keyring: Keyring, row: dict[str, object], document_id: uuid.UUID, owner: str) -> DocumentInfo:
     sealed = row["sealed_details"]
     assert isinstance(sealed, bytes | bytearray | memoryview)
-    details = Details.load(await keyring.open(_place(document_id), bytes(sealed)))
+    details = Details.load(await keyring.open(_place(document_id, owner), bytes(sealed)))
     author = row["author"]
     added_at, deleted_at = row["added_at"], row["deleted_at"]
     assert isinstance(added_at, datetime)
     assert deleted_at is None or isinstance(deleted_at, datetime)
     return DocumentInfo(
         id=document_id,
-        patient=uuid.UUID(str(row["patient"])),
-        author=uuid.UUID(str(author)) if author else None,
+        patient=_uuid(row["patient"]),
+        author=_uuid(author) if author else None,
         author_role=str(row["author_role"]),
         details=details,
         size=int(str(row["size"])),
@@ -170,6 +173,35 @@ async def _info(keyring: Keyring, row: dict[str, object]) -> DocumentInfo:
         is_new=bool(row["is_new"]),
         deleted_at=deleted_at,
     )
+
+
+# The documents a condition selects, each with its data key, in one query: a library
+# of 200 documents opens 200 keys. Only these fixed conditions go into the text; the
+# values are parameters.
+_WITH_KEYS = (
+    "SELECT d.*, k.key_id, k.wrapped FROM document d"
+    " LEFT JOIN data_key k ON k.owner = 'document:' || d.id"
+    " WHERE d.patient = {}"
+)
+_IN_BIN = " AND d.deleted_at IS NOT NULL"
+_NOT_IN_BIN = " AND d.deleted_at IS NULL"
+_NOT_HIDDEN = " AND d.hidden = {}"
+
+
+async def _documents(
+    keyring: Keyring, patient: uuid.UUID, conditions: str = "", *values: object
+) -> list[DocumentInfo]:
+    """``patient``'s documents that meet ``conditions`` (fragments above), opened."""
+    rows = await Document.raw(_WITH_KEYS + conditions, patient, *values)
+    infos: dict[uuid.UUID, DocumentInfo] = {}
+    for row in rows:
+        document_id = _uuid(row["id"])
+        owner = storage.document_owner(document_id)
+        if row["key_id"] is not None:
+            keyring.take_wrapped(owner, str(row["key_id"]), row["wrapped"])
+        if document_id not in infos:
+            infos[document_id] = await _info(keyring, row, document_id, owner)
+    return list(infos.values())
 
 
 async def hides_by_default(patient: uuid.UUID) -> bool:
@@ -244,11 +276,13 @@ async def get_document(
 ) -> DocumentInfo | None:
     """One of ``patient``'s documents; None when it is not theirs, or not for a professional
     (hidden, or in the bin)."""
-    query = Document.select().where((Document.id == document_id) & (Document.patient == patient))
     if for_professional:
-        query = query.where((Document.hidden == False) & Document.deleted_at.is_null())  # noqa: E712
-    row = await query.first()
-    return await _info(keyring, row) if row else None
+        found = await _documents(
+            keyring, patient, " AND d.id = {}" + _NOT_IN_BIN + _NOT_HIDDEN, document_id, False
+        )
+    else:
+        found = await _documents(keyring, patient, " AND d.id = {}", document_id)
+    return found[0] if found else None
 
 
 async def titles_of(
@@ -257,9 +291,9 @@ async def titles_of(
     """The titles of some of ``patient``'s documents, in one query (gone ones are left out)."""
     if not document_ids:
         return {}
-    rows = await Document.select().where((Document.patient == patient) & Document.id.is_in(document_ids))
-    await keyring.preload([storage.document_owner(uuid.UUID(str(row["id"]))) for row in rows])
-    return {info.id: info.details.title for info in [await _info(keyring, row) for row in rows]}
+    places = ", ".join("{}" for _ in document_ids)
+    found = await _documents(keyring, patient, f" AND d.id IN ({places})", *document_ids)
+    return {info.id: info.details.title for info in found}
 
 
 @dataclass(frozen=True)
@@ -304,16 +338,12 @@ async def library(
     Titles and categories are sealed, so the filtering and the search happen here,
     after opening them; a person's library is a few hundred documents at most.
     """
-    query = Document.select().where(Document.patient == patient)
-    if filters.in_bin:
-        query = query.where(Document.deleted_at.is_not_null())
-    else:
-        query = query.where(Document.deleted_at.is_null())
     if for_professional:
-        query = query.where(Document.hidden == False)  # noqa: E712
-    rows = await query
-    await keyring.preload([storage.document_owner(uuid.UUID(str(row["id"]))) for row in rows])
-    every = [await _info(keyring, row) for row in rows]
+        every = await _documents(
+            keyring, patient, (_IN_BIN if filters.in_bin else _NOT_IN_BIN) + _NOT_HIDDEN, False
+        )
+    else:
+        every = await _documents(keyring, patient, _IN_BIN if filters.in_bin else _NOT_IN_BIN)
     counts: dict[str, int] = {}
     for info in every:
         counts[info.details.category] = counts.get(info.details.category, 0) + 1
