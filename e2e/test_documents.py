@@ -51,7 +51,7 @@ STATUS = "main #document-list > p[role=status]"
 ROWS = "main #document-list ul.rows > li.document-row"
 BANNER = "main .banner-success"
 DOWNLOAD_LINK = "main a[href$='/file?download=1']"
-OPEN_LINK = "main .document-actions a[target=_blank]"
+PRINT_LINK = "main .document-actions a[data-print]"
 HIDE_BUTTON = "main form[action$='/hide'] button[type=submit]"
 BIN_BUTTON = "main form[action$='/delete'] button[type=submit]"
 BIN_ROWS = "main ul.rows > li.row"
@@ -190,10 +190,28 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     assert path_of(page) == document_path
     expect(page.locator("h1")).to_have_text(TITLE)
     expect(page.locator(BANNER)).to_have_count(0)
-    # And it may be opened in a new tab to read or print, shown there rather than downloaded
-    open_link = page.locator(OPEN_LINK)
-    expect(open_link).to_have_text("Ouvrir pour lire ou imprimer")
-    expect(open_link).to_have_attribute("href", f"{document_path}/file")
+    # And it may be printed
+    print_link = page.locator(PRINT_LINK)
+    expect(print_link).to_have_text("Imprimer")
+    if javascript:
+        # When they press Print, the document in its frame is printed at once, from this page
+        page.evaluate(
+            "() => { const frame = document.querySelector('iframe[data-print-frame]');"
+            " window.__printed = 0; frame.contentWindow.print = () => { window.__printed += 1; }; }"
+        )
+        print_link.click()
+        page.wait_for_function("() => window.__printed === 1")
+        assert path_of(page) == document_path
+    else:
+        # When they press Print, a page says how to print it from the browser's reader
+        press(page, PRINT_LINK)
+        assert path_of(page) == f"{document_path}/print"
+        expect(page.locator("h1")).to_have_text(f"Imprimer : {TITLE}")
+        reader_link = page.locator("main a.button-primary")
+        expect(reader_link).to_have_text("Ouvrir le document pour l'imprimer")
+        expect(reader_link).to_have_attribute("href", f"{document_path}/file")
+        press(page, f"a.back-link[href='{document_path}']")
+    # And the document is shown inline there, never run as a page
     shown = page.request.get(f"{document_path}/file")
     assert shown.status == 200
     assert shown.headers["content-type"].startswith("application/pdf")
@@ -255,6 +273,52 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     expect(rows.first.locator("h2 a")).to_have_text(TITLE)
     expect(rows.first.locator(".tag")).to_have_text("Masqué aux professionnels")
     expect(page.locator("main a[href='/space/documents/bin']").last).to_have_text("La corbeille (0)")
+
+
+def test_a_large_upload_shows_how_much_has_gone(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
+) -> None:
+    if not javascript:
+        pytest.skip("without JavaScript the browser shows its own progress: the form is sent as it is")
+    # Given a patient adding a 12 MB scan over a slow line (3 MB a second up)
+    scan = tmp_path / "scan-complet.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024))
+    patient = make_patient(live_server, database_url)
+    open_the_library(page, live_server, patient)
+    press(page, ADD_LINK)
+    fill_the_form(page, scan, "Dossier complet")
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 3 * 1024 * 1024},
+    )
+    bar = page.locator("main [data-progress] progress")
+    expect(bar).to_be_hidden()
+    # When they send it
+    with page.expect_navigation(timeout=60_000):
+        page.locator(ADD_BUTTON).click()
+        # Then, while it goes, a labelled bar says how much has gone, and it moves on
+        expect(bar).to_be_visible()
+        page.wait_for_function(
+            "() => { const bar = document.querySelector('main [data-progress] progress');"
+            " return bar.value >= 10 && bar.value < 90; }"
+        )
+        expect(page.get_by_label("Envoi du fichier")).to_be_visible()
+        check_axe(page, displays=None)
+        first = int(bar.get_attribute("value") or "0")
+        page.wait_for_function(
+            f"() => document.querySelector('main [data-progress] progress').value > {first}"
+        )
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    # And once it has all gone they are on the document's page
+    assert DOCUMENT_PATH.match(path_without_query(page)), page.url
+    expect(page.locator("h1")).to_have_text("Dossier complet")
+    expect(page.locator("main .summary-list")).to_contain_text("Document PDF, 12 Mo")
+    check_axe(page)
 
 
 def test_a_file_that_is_not_a_pdf_nor_an_image_is_refused(

@@ -150,6 +150,15 @@ async def show_document(request: Request[Any, Any, Any], document_id: FromPath[u
     return response
 
 
+@get(f"{BASE}/{{document_id:uuid}}/print", name="print_document", guards=PATIENTS)
+async def print_document(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Template:
+    """How to print the document without JavaScript (with it, "Print" prints at once);
+    an image is shown alone for the browser's Print command."""
+    info = await _own(request, document_id, Action.READ)
+    await services.record(info.patient, info.patient, "document.view", info.id)
+    return page(request, "documents/print.html", document=info, base=BASE)
+
+
 @get(f"{BASE}/{{document_id:uuid}}/file", name="document_file", guards=PATIENTS)
 async def document_file(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Response[Any]:
     info = await _own(request, document_id, Action.READ)
@@ -217,6 +226,7 @@ ROUTES = [
     show_add_document,
     add_document,
     show_document,
+    print_document,
     document_file,
     change_document,
     show_bin,

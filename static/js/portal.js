@@ -57,6 +57,27 @@
     bar.textContent = percent + " %";
   });
 
+  // "Print" on a document's page prints the document itself (a PDF from its frame), at once;
+  // without JavaScript the link leads to a page that says how to print it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (!link) {
+      return;
+    }
+    var frame = document.querySelector("iframe[data-print-frame]");
+    try {
+      if (frame) {
+        frame.contentWindow.focus();
+        frame.contentWindow.print();
+      } else {
+        window.print();
+      }
+      event.preventDefault();
+    } catch (error) {
+      // The browser would not print from here: the link's page explains how.
+    }
+  });
+
   // "Show older activity": the first of the new events takes focus, once.
   document.addEventListener("htmx:afterSettle", function () {
     var first = document.querySelector("[data-takes-focus]");

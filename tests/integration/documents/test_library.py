@@ -167,6 +167,27 @@ def test_images_are_shown_and_their_type_said_in_words(app, patient):
     assert "image (PNG), 1 KB" in text and "photo (JPEG), 1 KB" in text
 
 
+def test_print_prints_the_document_itself_and_says_how_without_javascript(app, patient):
+    pdf_id = _document_id(_add(app))
+    page = app.get(f"/space/documents/{pdf_id}").text
+    # The button leads to the print page; with JavaScript it prints the document's frame.
+    assert f'href="/space/documents/{pdf_id}/print" data-print>Print</a>' in page
+    assert f'src="/space/documents/{pdf_id}/file" title="Prise de sang de mars" data-print-frame' in page
+    # Without JavaScript: a PDF is printed from the browser's reader, which the page opens.
+    response = app.get(f"/space/documents/{pdf_id}/print")
+    assert response.status_code == 200
+    assert "<title>Print: Prise de sang de mars" in response.text
+    assert f'<a class="button button-primary" href="/space/documents/{pdf_id}/file">' in response.text
+    assert "Ctrl and P" in response.text and "<img" not in response.text.split("<main", 1)[1]
+    # An image is shown alone, for the browser's Print command.
+    image_id = _document_id(_add(app, content=PNG, name="photo.png", title="Radio du genou"))
+    response = app.get(f"/space/documents/{image_id}/print")
+    assert f'<img class="document-view" src="/space/documents/{image_id}/file"' in response.text
+    assert f'href="/space/documents/{image_id}/file"' not in response.text
+    # Each showing is audited: the PDF's page, then each print page.
+    assert _events(app, patient).count(("document.view", "allowed")) == 3
+
+
 def test_search_kind_order_and_pages_work_with_plain_get_and_with_htmx(app, patient):
     for number in range(23):
         _add(app, title=f"Analyse {number:02d}", **{"date-day": str(1 + number % 28)})
@@ -259,7 +280,11 @@ def test_another_patients_document_is_not_found_and_the_try_is_audited(app, pati
     document_id = _document_id(_add(app))
     other = make_person(app)
     sign_in_as(app, other)
-    for path in (f"/space/documents/{document_id}", f"/space/documents/{document_id}/file?download=1"):
+    for path in (
+        f"/space/documents/{document_id}",
+        f"/space/documents/{document_id}/print",
+        f"/space/documents/{document_id}/file?download=1",
+    ):
         assert app.get(path).status_code == 404
     assert (
         app.post(f"/space/documents/{document_id}/delete", data={"_csrf_token": csrf(app)}).status_code == 404
