@@ -40,6 +40,8 @@ from portal.core.web import (
 )
 from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
 from portal.documents.web import size_in_words
+from portal.messages.routes import ROUTES as MESSAGE_ROUTES
+from portal.messages.routes import header_counts
 from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
 from portal.pro.documents import ROUTES as PRO_DOCUMENT_ROUTES
 from portal.pro.routes import ROUTES as PRO_ROUTES
@@ -181,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ACTIVITY_ROUTES,
             *CIRCLE_ROUTES,
             *DOCUMENT_ROUTES,
+            *MESSAGE_ROUTES,
             *OUTREACH_ROUTES,
             *PRO_ROUTES,
             *PRO_DOCUMENT_ROUTES,
@@ -198,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(db.RequestTransaction, engine=engine),
             DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
         ],
+        before_request=header_counts,
         before_send=[add_security_headers],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(

@@ -11,6 +11,7 @@ TABLE_MODULES = [
     "portal.circle.tables",
     "portal.site.tables",
     "portal.documents.tables",
+    "portal.messages.tables",
 ]
 
 APP_CONFIG = AppConfig(

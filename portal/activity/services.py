@@ -133,6 +133,25 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
         ("documents", "document.withdraw", "allowed"): Wording(
             _("You withdrew a document."), _("%(who)s withdrew a document they had added.")
         ),
+        ("messages", "message.start", "allowed"): Wording(
+            _("You started a conversation."), _("%(who)s started a conversation with you.")
+        ),
+        ("messages", "message.send", "allowed"): Wording(
+            _("You sent a message."), _("%(who)s sent you a message.")
+        ),
+        ("messages", "message.read", "allowed"): Wording(
+            _("You read your messages."), _("%(who)s read your messages.")
+        ),
+        ("messages", "message.close", "allowed"): Wording(
+            _("You closed a conversation."), _("%(who)s closed a conversation.")
+        ),
+        ("messages", "message.archive", "allowed"): Wording(
+            _("You archived a conversation."), _("%(who)s archived a conversation.")
+        ),
+        ("messages", "message.unarchive", "allowed"): Wording(
+            _("You brought a conversation back to your messages."),
+            _("%(who)s brought a conversation back to your messages."),
+        ),
     }
 
 

@@ -283,11 +283,12 @@ async def end_session(store: SessionStore, token: str) -> None:
 
 
 async def touch_or_expire(
-    store: SessionStore, token: str, now: datetime, *, force: bool = False
+    store: SessionStore, token: str, now: datetime, *, force: bool = False, touch: bool = True
 ) -> SessionInfo | None:
     """The live session of ``token`` at ``now``, or None (and the session deleted) when it ended.
 
-    ``last_seen_at`` moves at most once a minute, unless ``force`` (the "stay signed in" button).
+    ``last_seen_at`` moves at most once a minute, unless ``force`` (the "stay signed in" button);
+    never with ``touch=False`` (a page refreshing itself is not the person doing something).
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
@@ -299,7 +300,7 @@ async def touch_or_expire(
     if now - record.last_seen_at >= store.idle or now - record.created_at >= store.max_age:
         await store.delete(token_hash)
         return None
-    if force or now - record.last_seen_at >= TOUCH_EVERY:
+    if force or (touch and now - record.last_seen_at >= TOUCH_EVERY):
         await store.touch(token_hash, record, now)
         record = replace(record, last_seen_at=now)
     return SessionInfo(
@@ -388,7 +389,9 @@ class SessionMiddleware:
         if not token:
             await self.app(scope, receive, send)
             return
-        info = await touch_or_expire(self.store, token, datetime.now(UTC))
+        # A part of a page refreshing itself (``x-portal-refresh``) does not keep the session alive.
+        refresh = (b"x-portal-refresh", b"1") in scope["headers"]
+        info = await touch_or_expire(self.store, token, datetime.now(UTC), touch=not refresh)
         role = _role(info.role) if info else None
         if info is not None and role is not None:
             scope["user"] = SignedIn(

@@ -177,6 +177,8 @@ def page(
             "locale": current_locale(),
             "here": current_path(request),
             "user": request.scope.get("user"),
+            # What the header counts (the unread messages), when a hook before the route set it.
+            "header": request.scope.get("state", {}).get("portal_header"),
             "errors": {},
             **context,
         },

@@ -285,15 +285,29 @@ async def get_document(
     return found[0] if found else None
 
 
-async def titles_of(
+async def documents_by_id(
     keyring: Keyring, patient: uuid.UUID, document_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """The titles of some of ``patient``'s documents, in one query (gone ones are left out)."""
+) -> dict[uuid.UUID, DocumentInfo]:
+    """Some of ``patient``'s documents, in one query (gone ones are left out)."""
     if not document_ids:
         return {}
     places = ", ".join("{}" for _ in document_ids)
     found = await _documents(keyring, patient, f" AND d.id IN ({places})", *document_ids)
-    return {info.id: info.details.title for info in found}
+    return {info.id: info for info in found}
+
+
+async def all_documents(keyring: Keyring, patient: uuid.UUID) -> list[DocumentInfo]:
+    """Every document in ``patient``'s library (not the bin), newest first."""
+    found = await _documents(keyring, patient, _NOT_IN_BIN)
+    return sorted(found, key=lambda d: (d.details.document_date, d.added_at), reverse=True)
+
+
+async def titles_of(
+    keyring: Keyring, patient: uuid.UUID, document_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The titles of some of ``patient``'s documents, in one query (gone ones are left out)."""
+    found = await documents_by_id(keyring, patient, document_ids)
+    return {document_id: info.details.title for document_id, info in found.items()}
 
 
 @dataclass(frozen=True)

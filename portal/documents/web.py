@@ -143,34 +143,46 @@ class UploadCheck:
         self.content: bytes = b""
 
 
+def chosen_file(form: Any, *names: str) -> UploadFile | None:
+    """The first of the form's file fields ``names`` that holds a file."""
+    return next((f for f in map(form.get, names) if isinstance(f, UploadFile) and f.filename), None)
+
+
+async def check_file(upload: UploadFile, max_bytes: int) -> tuple[bytes, str | None, str | None]:
+    """(content, media type, error): a PDF, JPEG or PNG by its content, not empty, not too big."""
+    content = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        return (
+            b"",
+            None,
+            _(
+                "This file is too big: the largest is %(size)s. "
+                "Scan it again in a lower quality, or send fewer pages.",
+                size=size_in_words(max_bytes),
+            ),
+        )
+    if not content:
+        return b"", None, _("This file is empty. Choose the file again.")
+    media_type = services.sniff(content)
+    if media_type is None:
+        return content, None, _("This file is not a PDF, a JPEG photo or a PNG image. Choose one of those.")
+    return content, media_type, None
+
+
 async def read_upload(form: Any, max_bytes: int, today: date) -> UploadCheck:
     check = UploadCheck()
     check.values = {
         name: str(form.get(name, "")) for name in ("title", "category", "date-day", "date-month", "date-year")
     }
-    upload = next(
-        (f for f in (form.get("file"), form.get("photo")) if isinstance(f, UploadFile) and f.filename), None
-    )
+    upload = chosen_file(form, "file", "photo")
     media_type = None
     if upload is None:
         check.errors["file"] = _("Choose the file of the document, or take a photo of it.")
     else:
-        content = await upload.read(max_bytes + 1)
-        if len(content) > max_bytes:
-            check.errors["file"] = _(
-                "This file is too big: the largest is %(size)s. "
-                "Scan it again in a lower quality, or send fewer pages.",
-                size=size_in_words(max_bytes),
-            )
-        elif not content:
-            check.errors["file"] = _("This file is empty. Choose the file again.")
-        else:
-            media_type = services.sniff(content)
-            if media_type is None:
-                check.errors["file"] = _(
-                    "This file is not a PDF, a JPEG photo or a PNG image. Choose one of those."
-                )
-            check.content = content
+        content, media_type, error = await check_file(upload, max_bytes)
+        if error:
+            check.errors["file"] = error
+        check.content = content
     title = " ".join(check.values["title"].split())
     if not title:
         check.errors["title"] = _('Give the document a title, for example "Blood test of March".')

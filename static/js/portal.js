@@ -78,6 +78,26 @@
     }
   });
 
+  // Parts of a page that refresh themselves (the inbox, an open conversation, the unread
+  // count) every data-refresh-every seconds, only while the tab is shown: htmx fetches them
+  // on a "refresh" event. Nothing refreshes while a request of its own is under way.
+  var lastRefresh = new WeakMap();
+  window.setInterval(function () {
+    if (document.visibilityState !== "visible" || !window.htmx) {
+      return;
+    }
+    var now = Date.now();
+    document.querySelectorAll("[data-refresh-every]").forEach(function (element) {
+      var every = parseInt(element.getAttribute("data-refresh-every"), 10) * 1000;
+      if (!lastRefresh.has(element)) {
+        lastRefresh.set(element, now);
+      } else if (now - lastRefresh.get(element) >= every && !element.classList.contains("htmx-request")) {
+        lastRefresh.set(element, now);
+        window.htmx.trigger(element, "refresh");
+      }
+    });
+  }, 1000);
+
   // "Show older activity": the first of the new events takes focus, once.
   document.addEventListener("htmx:afterSettle", function () {
     var first = document.querySelector("[data-takes-focus]");

@@ -1,0 +1,1 @@
+"""Secure messaging between patients and the professionals of their care circle."""

@@ -1,0 +1,541 @@
+"""Conversations between a patient and professionals of their circle.
+
+Every function runs in the request's transaction with its keyring. The routes ask
+the access policy first (a blocked professional, or one who left the circle, gets
+nothing); these functions keep to what it cannot see: only the members of a
+conversation reach it, a closed conversation takes no more messages, and an
+attachment is reachable only from the conversation it was sent in.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from piccolo.custom_types import Combinable
+
+from portal.accounts.notify import tell
+from portal.accounts.people import Person, names_of
+from portal.core import audit
+from portal.core.crypto import Place
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring, key_owner
+from portal.documents.services import DocumentInfo, documents_by_id
+from portal.messages.tables import (
+    Conversation,
+    ConversationMember,
+    Message,
+    MessageAttachment,
+    MessageDraft,
+    MessageSettings,
+)
+from portal.settings import Settings
+
+SUBJECT_MAX = 120
+BODY_MAX = 5000
+NOTIFY_AT_MOST_EVERY = timedelta(hours=1)
+INBOX_PATHS = {"patient": "/space/messages", "professional": "/pro/messages"}
+
+
+def _place(table: str, column: str, row: object, patient: uuid.UUID) -> Place:
+    return Place(table=table, column=column, row=str(row), subject=key_owner(patient))
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def record(
+    actor: uuid.UUID, patient: uuid.UUID, action: str, conversation: uuid.UUID, outcome: str = "allowed"
+) -> None:
+    await audit.record(
+        actor=key_owner(actor),
+        area="messages",
+        action=action,
+        outcome=outcome,
+        subject=key_owner(patient),
+        object_id=f"conversation:{conversation}",
+    )
+
+
+# --------------------------------------------------------------------------- settings
+
+
+async def accepts_new(professional: uuid.UUID) -> bool:
+    row = (
+        await MessageSettings.select(MessageSettings.accepts_new)
+        .where(MessageSettings.professional == professional)
+        .first()
+    )
+    return bool(row and row["accepts_new"])
+
+
+async def set_accepts_new(professional: uuid.UUID, accepts: bool) -> None:
+    updated = (
+        await MessageSettings.update({MessageSettings.accepts_new: accepts})
+        .where(MessageSettings.professional == professional)
+        .returning(MessageSettings._meta.primary_key)
+    )
+    if not updated:
+        await MessageSettings.insert(MessageSettings(professional=professional, accepts_new=accepts))
+
+
+async def accepting(professionals: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``professionals`` who accept conversations started by patients."""
+    if not professionals:
+        return set()
+    rows = await MessageSettings.select(MessageSettings.professional).where(
+        MessageSettings.professional.is_in(professionals) & (MessageSettings.accepts_new == True)  # noqa: E712
+    )
+    return {_uuid(row["professional"]) for row in rows}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A conversation as one of its members reaches it."""
+
+    conversation: uuid.UUID
+    patient: uuid.UUID
+    role: str
+    closed: bool
+    archived: bool
+    last_read_at: datetime | None
+
+
+async def membership(conversation: uuid.UUID, account: uuid.UUID) -> Membership | None:
+    """``account``'s place in ``conversation``, or None when they are not in it."""
+    row = (
+        await ConversationMember.select(
+            ConversationMember.role,
+            ConversationMember.archived,
+            ConversationMember.last_read_at,
+            ConversationMember.conversation.patient.as_alias("patient"),
+            ConversationMember.conversation.closed_at.as_alias("closed_at"),
+        )
+        .where((ConversationMember.conversation == conversation) & (ConversationMember.account == account))
+        .first()
+    )
+    if row is None:
+        return None
+    return Membership(
+        conversation=conversation,
+        patient=_uuid(row["patient"]),
+        role=row["role"],
+        closed=row["closed_at"] is not None,
+        archived=bool(row["archived"]),
+        last_read_at=row["last_read_at"],
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One row of an inbox."""
+
+    id: uuid.UUID
+    subject: str
+    patient: uuid.UUID
+    others: list[Person]
+    last_message_at: datetime
+    unread: bool
+    closed: bool
+
+
+# The conversations of one member, newest first, with what the inbox shows of each.
+_INBOX = (
+    "SELECT c.id, c.patient, c.sealed_subject, c.last_message_at, c.last_author, c.closed_at,"
+    " m.last_read_at FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    " WHERE m.account = {} AND m.archived = {} ORDER BY c.last_message_at DESC"
+)
+
+
+def _is_unread(
+    last_message_at: datetime, last_author: object, last_read_at: datetime | None, me: uuid.UUID
+) -> bool:
+    if last_author is not None and _uuid(last_author) == me:
+        return False
+    return last_read_at is None or _utc(last_message_at) > _utc(last_read_at)
+
+
+async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False) -> list[Summary]:
+    rows = await Conversation.raw(_INBOX, account, archived)
+    ids = [_uuid(row["id"]) for row in rows]
+    members: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if ids:
+        for row in await ConversationMember.select(
+            ConversationMember.conversation, ConversationMember.account
+        ).where(ConversationMember.conversation.is_in(ids) & (ConversationMember.account != account)):
+            members.setdefault(_uuid(row["conversation"]), []).append(_uuid(row["account"]))
+    people = await names_of(keyring, [person for others in members.values() for person in others])
+    summaries = []
+    for row in rows:
+        conversation, patient = _uuid(row["id"]), _uuid(row["patient"])
+        subject = await keyring.open(
+            _place("conversation", "sealed_subject", conversation, patient), bytes(row["sealed_subject"])
+        )
+        summaries.append(
+            Summary(
+                id=conversation,
+                subject=subject,
+                patient=patient,
+                others=[people[p] for p in members.get(conversation, []) if p in people],
+                last_message_at=row["last_message_at"],
+                unread=_is_unread(row["last_message_at"], row["last_author"], row["last_read_at"], account),
+                closed=row["closed_at"] is not None,
+            )
+        )
+    return summaries
+
+
+_UNREAD = (
+    "SELECT COUNT(*) AS unread FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    " WHERE m.account = {} AND (c.last_author IS NULL OR c.last_author <> {})"
+    " AND (m.last_read_at IS NULL OR c.last_message_at > m.last_read_at)"
+)
+
+
+async def unread_count(account: uuid.UUID) -> int:
+    """How many of ``account``'s conversations hold a message they have not read."""
+    rows = await Conversation.raw(_UNREAD, account, account)
+    return int(rows[0]["unread"]) if rows else 0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    document: DocumentInfo | None  # None: the patient erased it since
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: uuid.UUID
+    author: Person | None
+    mine: bool
+    body: str
+    sent_at: datetime
+    unread: bool
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A conversation as its page shows it."""
+
+    id: uuid.UUID
+    patient: uuid.UUID
+    subject: str
+    members: list[Person]
+    closed_at: datetime | None
+    closed_by: Person | None
+    messages: list[MessageView]
+
+    @property
+    def last_sent_at(self) -> datetime | None:
+        return self.messages[-1].sent_at if self.messages else None
+
+    @property
+    def refresh_mark(self) -> str:
+        """When its newest message was sent: a refresh that finds the same has nothing new."""
+        return _utc(self.last_sent_at).isoformat() if self.last_sent_at else ""
+
+
+async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thread:
+    """The whole conversation, oldest message first, opened for ``reader``."""
+    conversation, patient = place.conversation, place.patient
+    row = await Conversation.select().where(Conversation.id == conversation).first()
+    assert row is not None
+    member_rows = await ConversationMember.select(ConversationMember.account).where(
+        ConversationMember.conversation == conversation
+    )
+    message_rows = (
+        await Message.select().where(Message.conversation == conversation).order_by(Message.sent_at)
+    )
+    attached = (
+        await MessageAttachment.select(MessageAttachment.message, MessageAttachment.document).where(
+            MessageAttachment.message.is_in([r["id"] for r in message_rows])
+        )
+        if message_rows
+        else []
+    )
+    documents = await documents_by_id(keyring, patient, [_uuid(a["document"]) for a in attached])
+    by_message: dict[uuid.UUID, list[Attachment]] = {}
+    for a in attached:
+        info = documents.get(_uuid(a["document"]))
+        by_message.setdefault(_uuid(a["message"]), []).append(
+            Attachment(info if info and info.deleted_at is None else None)
+        )
+    accounts = [_uuid(r["account"]) for r in member_rows]
+    authors = [_uuid(r["author"]) for r in message_rows if r["author"]]
+    closer = _uuid(row["closed_by"]) if row["closed_by"] else None
+    people = await names_of(keyring, [*accounts, *authors, *([closer] if closer else [])])
+    messages = []
+    for r in message_rows:
+        message_id = _uuid(r["id"])
+        author = _uuid(r["author"]) if r["author"] else None
+        body = await keyring.open(
+            _place("message", "sealed_body", message_id, patient), bytes(r["sealed_body"])
+        )
+        messages.append(
+            MessageView(
+                id=message_id,
+                author=people.get(author) if author else None,
+                mine=author == reader,
+                body=body,
+                sent_at=r["sent_at"],
+                unread=author != reader
+                and (place.last_read_at is None or _utc(r["sent_at"]) > _utc(place.last_read_at)),
+                attachments=by_message.get(message_id, []),
+            )
+        )
+    subject = await keyring.open(
+        _place("conversation", "sealed_subject", conversation, patient), bytes(row["sealed_subject"])
+    )
+    return Thread(
+        id=conversation,
+        patient=patient,
+        subject=subject,
+        members=[people[a] for a in accounts if a in people],
+        closed_at=row["closed_at"],
+        closed_by=people.get(closer) if closer else None,
+        messages=messages,
+    )
+
+
+async def mark_read(place: Membership, account: uuid.UUID, shown: Thread) -> bool:
+    """Everything shown is read; True when there was something unread (to audit it)."""
+    newest = shown.last_sent_at
+    if newest is None or not any(m.unread for m in shown.messages):
+        return False
+    await ConversationMember.update({ConversationMember.last_read_at: newest}).where(
+        (ConversationMember.conversation == place.conversation) & (ConversationMember.account == account)
+    )
+    return True
+
+
+async def newest_message_at(conversation: uuid.UUID) -> datetime | None:
+    row = (
+        await Conversation.select(Conversation.last_message_at).where(Conversation.id == conversation).first()
+    )
+    return _utc(row["last_message_at"]) if row else None
+
+
+async def attachment_in(conversation: uuid.UUID, document: uuid.UUID) -> bool:
+    """Whether ``document`` was sent in ``conversation``."""
+    return bool(
+        await MessageAttachment.exists().where(
+            (MessageAttachment.document == document)
+            & (MessageAttachment.message.conversation == conversation)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+async def start(
+    keyring: Keyring,
+    *,
+    patient: uuid.UUID,
+    author: uuid.UUID,
+    professionals: list[uuid.UUID],
+    subject: str,
+    body: str,
+    attachments: list[uuid.UUID],
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """A new conversation between ``patient`` and ``professionals`` with its first message."""
+    now = now or datetime.now(UTC)
+    conversation = uuid.uuid4()
+    await Conversation.insert(
+        Conversation(
+            id=conversation,
+            patient=patient,
+            started_by=author,
+            sealed_subject=await keyring.seal(
+                _place("conversation", "sealed_subject", conversation, patient), subject
+            ),
+            started_at=now,
+            last_message_at=now,
+            last_author=author,
+        )
+    )
+    await ConversationMember.insert(
+        ConversationMember(conversation=conversation, account=patient, role="patient"),
+        *(
+            ConversationMember(conversation=conversation, account=p, role="professional")
+            for p in professionals
+        ),
+    )
+    await _add_message(keyring, conversation, patient, author, body, attachments, now)
+    await record(author, patient, "message.start", conversation)
+    return conversation
+
+
+async def reply(
+    keyring: Keyring,
+    place: Membership,
+    author: uuid.UUID,
+    body: str,
+    attachments: list[uuid.UUID],
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """Add a message to an open conversation; it comes back to the inbox of whoever archived it."""
+    now = now or datetime.now(UTC)
+    message = await _add_message(keyring, place.conversation, place.patient, author, body, attachments, now)
+    await Conversation.update({Conversation.last_message_at: now, Conversation.last_author: author}).where(
+        Conversation.id == place.conversation
+    )
+    await ConversationMember.update({ConversationMember.archived: False}).where(
+        ConversationMember.conversation == place.conversation
+    )
+    await record(author, place.patient, "message.send", place.conversation)
+    return message
+
+
+async def _add_message(
+    keyring: Keyring,
+    conversation: uuid.UUID,
+    patient: uuid.UUID,
+    author: uuid.UUID,
+    body: str,
+    attachments: list[uuid.UUID],
+    now: datetime,
+) -> uuid.UUID:
+    message = uuid.uuid4()
+    sealed = await keyring.seal(_place("message", "sealed_body", message, patient), body)
+    await Message.insert(
+        Message(id=message, conversation=conversation, author=author, sealed_body=sealed, sent_at=now)
+    )
+    if attachments:
+        await MessageAttachment.insert(*(MessageAttachment(message=message, document=d) for d in attachments))
+    # What one sends is read by them: their read mark follows.
+    await ConversationMember.update({ConversationMember.last_read_at: now}).where(
+        (ConversationMember.conversation == conversation) & (ConversationMember.account == author)
+    )
+    return message
+
+
+async def close(place: Membership, professional: uuid.UUID) -> None:
+    await Conversation.update(
+        {Conversation.closed_at: datetime.now(UTC), Conversation.closed_by: professional}
+    ).where(Conversation.id == place.conversation)
+    await record(professional, place.patient, "message.close", place.conversation)
+
+
+async def set_archived(place: Membership, account: uuid.UUID, archived: bool) -> None:
+    await ConversationMember.update({ConversationMember.archived: archived}).where(
+        (ConversationMember.conversation == place.conversation) & (ConversationMember.account == account)
+    )
+    await record(
+        account, place.patient, "message.archive" if archived else "message.unarchive", place.conversation
+    )
+
+
+async def tell_members(
+    settings: Settings,
+    keyring: Keyring,
+    conversation: uuid.UUID,
+    author: uuid.UUID,
+    now: datetime | None = None,
+) -> int:
+    """Tell the other members a new message waits, at most once an hour per conversation:
+    no content, no sender. Returns how many were told."""
+    now = now or datetime.now(UTC)
+    rows = await ConversationMember.select(
+        ConversationMember._meta.primary_key.as_alias("member_id"),
+        ConversationMember.account,
+        ConversationMember.role,
+        ConversationMember.notified_at,
+    ).where((ConversationMember.conversation == conversation) & (ConversationMember.account != author))
+    told = 0
+    for row in rows:
+        if row["notified_at"] is not None and now - _utc(row["notified_at"]) < NOTIFY_AT_MOST_EVERY:
+            continue
+        address = f"{settings.base_url}{INBOX_PATHS.get(row['role'], '/space/messages')}"
+        text = _(
+            "You have a new message in your health space. To read it, sign in at %(address)s", address=address
+        )
+        if await tell(
+            settings, keyring, _uuid(row["account"]), _("You have a new message in your health space"), text
+        ):
+            told += 1
+        await ConversationMember.update({ConversationMember.notified_at: now}).where(
+            ConversationMember._meta.primary_key == row["member_id"]
+        )
+    return told
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str = ""
+    body: str = ""
+    to: tuple[str, ...] = ()  # the professionals a patient chose, for a new conversation
+    saved_at: datetime | None = None
+
+
+def _draft_place(author: uuid.UUID, patient: uuid.UUID, conversation: uuid.UUID | None) -> Place:
+    return _place("message_draft", "sealed_text", f"{author}/{conversation or 'new'}", patient)
+
+
+def _draft_query(author: uuid.UUID, patient: uuid.UUID, conversation: uuid.UUID | None) -> Combinable:
+    where = (MessageDraft.author == author) & (MessageDraft.patient == patient)
+    if conversation is None:
+        return where & MessageDraft.conversation.is_null()
+    return where & (MessageDraft.conversation == conversation)
+
+
+async def load_draft(
+    keyring: Keyring, author: uuid.UUID, patient: uuid.UUID, conversation: uuid.UUID | None
+) -> Draft:
+    row = await MessageDraft.select().where(_draft_query(author, patient, conversation)).first()
+    if row is None:
+        return Draft()
+    data = json.loads(
+        await keyring.open(_draft_place(author, patient, conversation), bytes(row["sealed_text"]))
+    )
+    return Draft(
+        subject=data.get("subject", ""),
+        body=data.get("body", ""),
+        to=tuple(data.get("to", ())),
+        saved_at=row["updated_at"],
+    )
+
+
+async def save_draft(
+    keyring: Keyring, author: uuid.UUID, patient: uuid.UUID, conversation: uuid.UUID | None, draft: Draft
+) -> datetime:
+    """Keep what ``author`` is writing (an empty draft is deleted); returns when it was saved."""
+    now = datetime.now(UTC)
+    if not (draft.subject.strip() or draft.body.strip()):
+        await delete_draft(author, patient, conversation)
+        return now
+    text = json.dumps(
+        {"subject": draft.subject, "body": draft.body, "to": list(draft.to)}, ensure_ascii=False
+    )
+    sealed = await keyring.seal(_draft_place(author, patient, conversation), text)
+    updated = (
+        await MessageDraft.update({MessageDraft.sealed_text: sealed, MessageDraft.updated_at: now})
+        .where(_draft_query(author, patient, conversation))
+        .returning(MessageDraft._meta.primary_key)
+    )
+    if not updated:
+        await MessageDraft.insert(
+            MessageDraft(
+                author=author, patient=patient, conversation=conversation, sealed_text=sealed, updated_at=now
+            )
+        )
+    return now
+
+
+async def delete_draft(author: uuid.UUID, patient: uuid.UUID, conversation: uuid.UUID | None) -> None:
+    await MessageDraft.delete().where(_draft_query(author, patient, conversation))
