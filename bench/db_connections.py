@@ -133,7 +133,7 @@ def request_in_transaction(engine: Engine, n: int) -> Callable[[int], Awaitable[
     middleware = db.RequestTransaction(app=None, engine=engine)  # type: ignore[arg-type]
 
     async def run(offset: int) -> None:
-        async with middleware._transaction("GET"):
+        async with middleware.engine.request_transaction("GET"):
             await queries(n, offset)
 
     return run

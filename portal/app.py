@@ -85,6 +85,10 @@ def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
         name, status = "errors/404.html", 404
     elif status == 413:
         name = "errors/413.html"
+    elif status >= 500 and db.is_write_conflict(exc) and request.method in db.SAFE_METHODS:
+        # Not an error: RequestTransaction runs the request again, and this page is not sent.
+        request.scope[db.RUN_AGAIN_AS_WRITER] = True  # type: ignore[literal-required]
+        name, status = "errors/500.html", 500
     elif status >= 500:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         name, status = "errors/500.html", 500

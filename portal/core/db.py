@@ -140,15 +140,16 @@ class _StartsLazyTransactions:
 
 
 class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
-    def request_transaction(self, method: str) -> Any:
+    def request_transaction(self, method: str, *, writer: bool = False) -> Any:
         # Reads take no write lock until they write; writers queue at BEGIN
         # instead of failing half-way when another writer holds the lock.
-        kind = TransactionType.deferred if method in SAFE_METHODS else TransactionType.immediate
+        deferred = method in SAFE_METHODS and not writer
+        kind = TransactionType.deferred if deferred else TransactionType.immediate
         return _LazySQLiteTransaction(engine=self, transaction_type=kind)
 
 
 class PortalPostgresEngine(_StartsLazyTransactions, PostgresEngine):
-    def request_transaction(self, method: str) -> Any:
+    def request_transaction(self, method: str, *, writer: bool = False) -> Any:
         return _LazyPostgresTransaction(engine=self)
 
 
@@ -224,6 +225,17 @@ async def stop(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
+# Set in the scope by the error handler when a request failed because SQLite would not let
+# its read transaction write (``is_write_conflict``): ``RequestTransaction`` runs it again.
+RUN_AGAIN_AS_WRITER = "portal.run_again_as_writer"
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """SQLite refused a write: a transaction that had read saw another commit since (a busy
+    snapshot, refused at once, whatever the timeout), or the lock stayed taken."""
+    return isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc)
+
+
 async def ping(engine: Engine) -> None:
     """Raise unless the database answers a trivial query."""
     await engine.run_ddl("SELECT 1")
@@ -244,28 +256,50 @@ class RequestTransaction:
         self.engine = engine
         self.skip_prefixes = skip_prefixes
 
-    def _transaction(self, method: str) -> Any:
-        return self.engine.request_transaction(method)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
+        method = scope["method"]  # type: ignore[typeddict-item]
+        if method not in SAFE_METHODS:
+            await self._run(scope, receive, send, writer=False)
+            return
+        # A read that ends up writing (an audit event, a read mark) may find, on SQLite,
+        # that someone else committed since it began reading: SQLite then refuses the
+        # write. Such a request (it has no body) runs once more, from the start, as a
+        # writer, which waits its turn instead; its first answer is never sent.
+        first_try = dict(scope)
+        first_try["state"] = dict(scope.get("state", {}))
+        if await self._run(first_try, receive, send, writer=False, may_run_again=True):  # type: ignore[arg-type]
+            log.info("%s %s ran again as a writer after a write conflict", method, scope["path"])
+            await self._run(scope, receive, send, writer=True)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, send: Send, *, writer: bool, may_run_again: bool = False
+    ) -> bool:
+        """Run the request in its transaction; True when it must run again (nothing was sent)."""
         # A server may run a connection's next request in the context of the one before
         # (uvicorn on asyncio after a large body: CPython #140947, uvicorn #2167): that
         # request's finished transaction must not be taken for this one's parent.
         self.engine.current_transaction.set(None)
-        async with self._transaction(scope["method"]) as txn:  # type: ignore[typeddict-item]
+        run_again = False
+        async with self.engine.request_transaction(scope["method"], writer=writer) as txn:  # type: ignore[typeddict-item]
             finished = False
 
             async def send_after_commit(message: Message) -> None:
-                nonlocal finished
+                nonlocal finished, run_again
+                if run_again:
+                    return  # the rest of an answer that is not sent
                 if message["type"] == "http.response.start" and not finished:
                     finished = True
                     if message["status"] >= 500:
                         await txn.rollback()
+                        if may_run_again and scope.get(RUN_AGAIN_AS_WRITER):
+                            run_again = True
+                            return
                     else:
                         await txn.commit()
                 await send(message)
 
             await self.app(scope, receive, send_after_commit)
+        return run_again

@@ -5,11 +5,13 @@ closed, bad input)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from portal.circle.services import add_to_circle, set_blocked
@@ -366,3 +368,25 @@ def test_refreshes_send_only_what_is_new_and_do_not_keep_the_session_alive(app, 
     # The header's count refreshes alone.
     count = app.get("/messages/unread", headers=headers)
     assert count.status_code == 200 and 'id="unread-link"' in count.text
+
+
+def test_people_reading_at_the_same_time_are_all_answered(app, people):
+    """On SQLite a GET reads in a deferred transaction, then writes (read marks, audit): when
+    another request committed in between, SQLite refuses the write at once (a busy snapshot).
+    The request is then run again as a writer from its start, never answered with an error."""
+    patient, doctor = people
+    conversation = _start_as_doctor(app, patient, doctor)
+    _as(app, patient)
+    cookies = dict(app.cookies)
+
+    async def many() -> list[int]:
+        transport = httpx.ASGITransport(app=app.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=str(app.base_url), cookies=cookies
+        ) as client:
+            responses = await asyncio.gather(*(client.get(f"/space/messages/{conversation}") for _ in range(12)))
+        return [r.status_code for r in responses]
+
+    assert run(app, many) == [200] * 12
+    events = [e for e in _events(app, patient) if e[1] == "message.read"]
+    assert len(events) == 12
