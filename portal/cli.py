@@ -37,6 +37,7 @@ async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
     from portal.accounts.demo import seed_demo_people
     from portal.documents.demo import seed_demo_documents
+    from portal.messages.demo import seed_demo_messages
     from portal.site.services import seed_demo_help_points
 
     master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
@@ -49,9 +50,15 @@ async def _demo(settings: Settings) -> dict[str, int]:
             keyring = Keyring(master)
             people = await seed_demo_people(keyring)
             documents = await seed_demo_documents(keyring)
+            conversations = await seed_demo_messages(keyring)
     finally:
         await db.stop(engine)
-    return {"help points": help_points, "people": people, "documents": documents}
+    return {
+        "help points": help_points,
+        "people": people,
+        "documents": documents,
+        "conversations": conversations,
+    }
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:

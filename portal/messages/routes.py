@@ -371,8 +371,9 @@ async def new_conversation_draft(request: Request[Any, Any, Any]) -> Template:
 
 
 def _after_sending(request: Request[Any, Any, Any], where: str) -> Response[Any]:
+    """After a new conversation, the browser goes on to its page (with htmx, a whole page)."""
     if is_htmx(request):
-        return Response(content=b"", status_code=200, headers={"HX-Location": where})
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": where})
     return Redirect(path=where, status_code=303)
 
 
@@ -391,8 +392,12 @@ async def _conversation_page(
 ) -> Template:
     keyring = _keyring(request)
     shown = await services.thread(keyring, place, user.account_id)
-    if await services.mark_read(place, user.account_id, shown) or fragment is None:
+    newly_read = await services.mark_read(place, user.account_id, shown)
+    if newly_read or fragment is None:
         await services.record(user.account_id, place.patient, "message.read", place.conversation)
+    header = request.scope.get("state", {}).get("portal_header")
+    if newly_read and header:
+        header["unread"] = await services.unread_count(user.account_id)  # the header counted before
     draft = (
         services.Draft(saved_at=saved_at)
         if written
@@ -461,7 +466,9 @@ async def send_reply(request: Request[Any, Any, Any], conversation: FromPath[uui
     await services.reply(keyring, place, user.account_id, written.body, written.attachments)
     await services.delete_draft(user.account_id, place.patient, conversation)
     await services.tell_members(request.app.state.settings, keyring, conversation, user.account_id)
-    return _after_sending(request, f"{base}?done=sent")
+    # With htmx the browser follows this to the conversation, whose page replaces the form's
+    # in place: the message sent appears where it was written.
+    return Redirect(path=f"{base}?done=sent", status_code=303)
 
 
 @post(both("/{conversation:uuid}/draft"), name="reply_draft", guards=BOTH)

@@ -48,10 +48,12 @@ def test_demo_loads_the_demo_data_once_however_often_it_runs(env, capsys, databa
         assert "demo help points: 12 added or updated" in first
         assert "demo people: 5 added or updated" in first
         assert "demo documents: 4 added or updated" in first
+        assert "demo conversations: 1 added or updated" in first
         assert (env / "master.key").exists()
     assert "demo help points: 0 added or updated" in second
     assert "demo people: 0 added or updated" in second
     assert "demo documents: 0 added or updated" in second
+    assert "demo conversations: 0 added or updated" in second
 
 
 def test_outbox_prints_the_newest_messages(env, capsys):
