@@ -39,11 +39,12 @@ translations: ## extract texts from code and templates, update the catalogues
 compile: ## compile the catalogues to .mo files (the portal also does it when they are stale)
 	$(PYBABEL) compile -d $(TRANSLATIONS) --statistics
 
-bench: ## benchmarks: pages against a bare Litestar app, sign-ins against raw argon2, document uploads against plain storage (ratios printed)
+bench: ## benchmarks: pages against a bare Litestar app, sign-ins against raw argon2, document uploads against plain storage, messages against a bare page (ratios printed)
 	$(PY) -m bench.run
 	$(PY) -m bench.sign_in
 	$(PY) -m bench.documents
 	$(PY) -m bench.db_connections
+	$(PY) -m bench.messages
 
 ci: ## what CI runs, from a clean clone
 	bash .ci/run

@@ -296,10 +296,10 @@ async def documents_by_id(
     return {info.id: info for info in found}
 
 
-async def all_documents(keyring: Keyring, patient: uuid.UUID) -> list[DocumentInfo]:
-    """Every document in ``patient``'s library (not the bin), newest first."""
-    found = await _documents(keyring, patient, _NOT_IN_BIN)
-    return sorted(found, key=lambda d: (d.details.document_date, d.added_at), reverse=True)
+async def recent_documents(keyring: Keyring, patient: uuid.UUID, limit: int = 30) -> list[DocumentInfo]:
+    """The ``limit`` documents last added to ``patient``'s library (not the bin), newest
+    first: only those are opened."""
+    return await _documents(keyring, patient, _NOT_IN_BIN + " ORDER BY d.added_at DESC LIMIT {}", limit)
 
 
 async def titles_of(

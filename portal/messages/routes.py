@@ -215,13 +215,12 @@ def _form_context(request: Request[Any, Any, Any], user: SignedIn, patient: uuid
 
 
 async def _library_choices(request: Request[Any, Any, Any], user: SignedIn) -> list[tuple[str, str]]:
-    """A patient's documents they may send: (id, title), newest first."""
+    """The documents a patient may pick in the form: (id, title), the 30 last added first.
+    Only those are opened: a library of hundreds would make every conversation slow."""
     if user.role is not Role.PATIENT:
         return []
-    return [
-        (str(d.id), d.details.title)
-        for d in await documents.all_documents(_keyring(request), user.account_id)
-    ]
+    found = await documents.recent_documents(_keyring(request), user.account_id)
+    return [(str(d.id), d.details.title) for d in found]
 
 
 # --------------------------------------------------------------------------- a new conversation

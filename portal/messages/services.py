@@ -143,7 +143,7 @@ class Summary:
     id: uuid.UUID
     subject: str
     patient: uuid.UUID
-    others: list[Person]
+    others: str  # "Dr Anne Martin, general practitioner, ..."
     last_message_at: datetime
     unread: bool
     closed: bool
@@ -175,6 +175,7 @@ async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False)
         ).where(ConversationMember.conversation.is_in(ids) & (ConversationMember.account != account)):
             members.setdefault(_uuid(row["conversation"]), []).append(_uuid(row["account"]))
     people = await names_of(keyring, [person for others in members.values() for person in others])
+    described = {account: person.described for account, person in people.items()}  # once each
     summaries = []
     for row in rows:
         conversation, patient = _uuid(row["id"]), _uuid(row["patient"])
@@ -186,7 +187,7 @@ async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False)
                 id=conversation,
                 subject=subject,
                 patient=patient,
-                others=[people[p] for p in members.get(conversation, []) if p in people],
+                others=", ".join(described[p] for p in members.get(conversation, []) if p in described),
                 last_message_at=row["last_message_at"],
                 unread=_is_unread(row["last_message_at"], row["last_author"], row["last_read_at"], account),
                 closed=row["closed_at"] is not None,
@@ -216,7 +217,7 @@ class Attachment:
 @dataclass(frozen=True)
 class MessageView:
     id: uuid.UUID
-    author: Person | None
+    author: str  # described: "Dr Anne Martin, general practitioner"; "" when they left
     mine: bool
     body: str
     sent_at: datetime
@@ -275,6 +276,7 @@ async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thre
     authors = [_uuid(r["author"]) for r in message_rows if r["author"]]
     closer = _uuid(row["closed_by"]) if row["closed_by"] else None
     people = await names_of(keyring, [*accounts, *authors, *([closer] if closer else [])])
+    described = {account: person.described for account, person in people.items()}  # once each
     messages = []
     for r in message_rows:
         message_id = _uuid(r["id"])
@@ -285,7 +287,7 @@ async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thre
         messages.append(
             MessageView(
                 id=message_id,
-                author=people.get(author) if author else None,
+                author=described.get(author, "") if author else "",
                 mine=author == reader,
                 body=body,
                 sent_at=r["sent_at"],
