@@ -166,6 +166,21 @@ def test_last_seen_is_written_at_most_once_a_minute(app_client):
     _run(app_client, check)
 
 
+def test_a_page_refreshing_itself_does_not_keep_the_session_alive(app_client):
+    """htmx refreshes (the unread count, an open conversation) say so with x-portal-refresh:
+    they are answered, but only what the person does moves the idle time-out."""
+    store = app_client.app.state.sessions
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    _, token = _sign_in(app_client, now=start)
+    refresh = {"HX-Request": "true", "x-portal-refresh": "1"}
+    assert app_client.get("/test-whoami", headers=refresh).status_code == 200
+    record = _run(app_client, lambda: store.load(hash_token(token)))
+    assert record.last_seen_at == start
+    assert app_client.get("/test-whoami").status_code == 200
+    record = _run(app_client, lambda: store.load(hash_token(token)))
+    assert record.last_seen_at > start + timedelta(minutes=9)
+
+
 def test_sessions_end_after_the_absolute_limit_however_active(app_client):
     store = app_client.app.state.sessions
     start = datetime.now(UTC)
