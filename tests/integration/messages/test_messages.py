@@ -384,7 +384,9 @@ def test_people_reading_at_the_same_time_are_all_answered(app, people):
         async with httpx.AsyncClient(
             transport=transport, base_url=str(app.base_url), cookies=cookies
         ) as client:
-            responses = await asyncio.gather(*(client.get(f"/space/messages/{conversation}") for _ in range(12)))
+            responses = await asyncio.gather(
+                *(client.get(f"/space/messages/{conversation}") for _ in range(12))
+            )
         return [r.status_code for r in responses]
 
     assert run(app, many) == [200] * 12
