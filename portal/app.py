@@ -25,6 +25,8 @@ from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
+from portal.catalogue.api import ROUTES as API_ROUTES
+from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.core import crypto, db, sessions
 from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext
@@ -188,6 +190,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CIRCLE_ROUTES,
             *DOCUMENT_ROUTES,
             *MESSAGE_ROUTES,
+            *CATALOGUE_ROUTES,
+            *API_ROUTES,
             *OUTREACH_ROUTES,
             *PRO_ROUTES,
             *PRO_DOCUMENT_ROUTES,

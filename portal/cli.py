@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portal.accounts.invitations import Invited
 from portal.accounts.services import PersonIdentity
@@ -16,6 +17,9 @@ from portal.core import audit, crypto, db
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from portal.catalogue.services import Report
 
 log = logging.getLogger("portal")
 
@@ -134,6 +138,33 @@ async def _tasks(settings: Settings) -> list[str]:
         return await run_due_tasks(settings, engine, master)
     finally:
         await db.stop(engine)
+
+
+async def _reports(settings: Settings, limit: int) -> list[Report]:
+    from portal.catalogue.services import read_reports
+
+    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        async with engine.transaction():
+            reports = await read_reports(Keyring(master), limit)
+    finally:
+        await db.stop(engine)
+    return reports
+
+
+def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the newest reports people made about services of the catalogue (for the operator)."""
+    reports = asyncio.run(_reports(settings, args.n))
+    if not reports:
+        print("No report about a service.")
+    for report in reports:
+        print(f"{report.reported_at:%Y-%m-%d %H:%M} UTC  {report.service}  {report.reason}")
+        if report.details:
+            print("    " + report.details.replace("\n", "\n    "))
+    return 0
 
 
 def cmd_tasks(settings: Settings, args: argparse.Namespace) -> int:
@@ -334,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help="run the scheduled tasks (the document bin...) once")
     tasks.add_argument("--every", type=int, metavar="MINUTES", help="run them every MINUTES, until stopped")
     tasks.set_defaults(handler=cmd_tasks)
+
+    reports = sub.add_parser("reports", help="print the newest reports about services of the catalogue")
+    reports.add_argument("-n", type=int, default=50, help="how many (default 50)")
+    reports.set_defaults(handler=cmd_reports)
 
     audit_ = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit_.add_subparsers(dest="audit_command", required=True)

@@ -12,6 +12,7 @@ TABLE_MODULES = [
     "portal.site.tables",
     "portal.documents.tables",
     "portal.messages.tables",
+    "portal.catalogue.tables",
 ]
 
 APP_CONFIG = AppConfig(

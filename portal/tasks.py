@@ -33,7 +33,17 @@ async def _empty_the_bin(settings: Settings, keyring: Keyring) -> str:
     return f"{purged} documents erased after {BIN_DAYS} days in the bin"
 
 
-TASKS = [Task("empty the document bin", _empty_the_bin)]
+async def _remind_connected_services(settings: Settings, keyring: Keyring) -> str:
+    from portal.catalogue.services import remind_all
+
+    told = await remind_all(settings, keyring)
+    return f"{told} people reminded of the services connected to their space (every 90 days)"
+
+
+TASKS = [
+    Task("empty the document bin", _empty_the_bin),
+    Task("remind people of their connected services", _remind_connected_services),
+]
 
 
 async def run_due_tasks(settings: Settings, engine: Engine, master_key: bytes) -> list[str]:

@@ -133,6 +133,28 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
         ("documents", "document.withdraw", "allowed"): Wording(
             _("You withdrew a document."), _("%(who)s withdrew a document they had added.")
         ),
+        ("catalogue", "service.connect", "allowed"): Wording(
+            _("You connected the service %(object)s."), _("%(who)s connected the service %(object)s.")
+        ),
+        ("catalogue", "service.revoke", "allowed"): Wording(
+            _("You disconnected the service %(object)s."), _("%(who)s disconnected the service %(object)s.")
+        ),
+        ("catalogue", "api.documents", "allowed"): Wording(
+            _("%(who)s read the list of your documents you allowed it."),
+            _("%(who)s read the list of your documents you allowed it."),
+        ),
+        ("catalogue", "api.document", "allowed"): Wording(
+            _("%(who)s read the details of one of your documents you allowed it."),
+            _("%(who)s read the details of one of your documents you allowed it."),
+        ),
+        ("catalogue", "api.documents", "denied"): Wording(
+            _("%(who)s asked for documents you did not allow it: it was refused."),
+            _("%(who)s asked for documents you did not allow it: it was refused."),
+        ),
+        ("catalogue", "api.document", "denied"): Wording(
+            _("%(who)s asked for a document you did not allow it: it was refused."),
+            _("%(who)s asked for a document you did not allow it: it was refused."),
+        ),
         ("messages", "message.start", "allowed"): Wording(
             _("You started a conversation."), _("%(who)s started a conversation with you.")
         ),
@@ -189,11 +211,13 @@ def _account_id(identifier: str | None) -> uuid.UUID | None:
         return None
 
 
-def _someone_named(people: dict[uuid.UUID, Person]) -> Callable[[str | None], str]:
+def _someone_named(people: dict[uuid.UUID, Person], services: dict[str, str]) -> Callable[[str | None], str]:
     def name(identifier: str | None) -> str:
         account_id = _account_id(identifier)
         if account_id is not None and account_id in people:
             return people[account_id].described
+        if identifier in services:
+            return _("the service “%(name)s”", name=services[identifier])
         if identifier == "operator":
             return _("The health space team")
         if identifier == "system":
@@ -238,7 +262,12 @@ async def activity_of(
     others.discard(None)
     others.discard(account_id)
     people = await names_of(keyring, [i for i in others if i is not None])
-    name = _someone_named(people)
+    from portal.catalogue.services import names_of_consents
+
+    services = await names_of_consents(
+        keyring, account_id, [r["actor"] for r in rows] + [r["object_id"] for r in rows]
+    )
+    name = _someone_named(people, services)
     titles = await _document_titles(keyring, account_id, [r["object_id"] for r in rows])
     wordings = _wordings()
     you = key_owner(account_id)

@@ -302,6 +302,15 @@ async def recent_documents(keyring: Keyring, patient: uuid.UUID, limit: int = 30
     return await _documents(keyring, patient, _NOT_IN_BIN + " ORDER BY d.added_at DESC LIMIT {}", limit)
 
 
+async def all_in_categories(keyring: Keyring, patient: uuid.UUID, categories: set[str]) -> list[DocumentInfo]:
+    """``patient``'s documents (not the bin) of these categories, last added first. The
+    category is sealed, so every document is opened to know it."""
+    found = await _documents(keyring, patient, _NOT_IN_BIN)
+    return sorted(
+        (d for d in found if d.details.category in categories), key=lambda d: d.added_at, reverse=True
+    )
+
+
 async def titles_of(
     keyring: Keyring, patient: uuid.UUID, document_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, str]:

@@ -49,29 +49,47 @@ def describe_file(info: services.DocumentInfo) -> str:
 PLAIN_FILTERS = ("q", "kind", "order")
 
 
-def _filter_aead(master_key: bytes) -> AESGCM:
-    return AESGCM(derive_key(master_key, "library-filters"))
+def _view_aead(master_key: bytes, purpose: str) -> AESGCM:
+    return AESGCM(derive_key(master_key, purpose))
 
 
-def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: services.Filters) -> str:
-    """The search words, kind and order of a library view as an opaque token for its address:
-    what a person looks for is health data, and addresses stay in a browser's history."""
-    if not filters.search and not filters.category and filters.order == "newest":
-        return ""
-    payload = json.dumps([filters.search, filters.category or "", filters.order]).encode()
+def seal_view(master_key: bytes, account_id: uuid.UUID, purpose: str, values: list[str]) -> str:
+    """A view's search words and choices as an opaque token for its address: what a person
+    looks for is health data, and addresses stay in a browser's history and in logs."""
+    payload = json.dumps(values).encode()
     nonce = secrets.token_bytes(12)
-    sealed = nonce + _filter_aead(master_key).encrypt(nonce, payload, str(account_id).encode())
+    sealed = nonce + _view_aead(master_key, purpose).encrypt(nonce, payload, str(account_id).encode())
     return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
-def _open_filters(master_key: bytes, account_id: uuid.UUID, token: str) -> tuple[str, str, str] | None:
+def open_view(
+    master_key: bytes, account_id: uuid.UUID, purpose: str, token: str, count: int
+) -> list[str] | None:
+    """The ``count`` values ``seal_view`` sealed for this account and purpose, or None."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = _filter_aead(master_key).decrypt(raw[:12], raw[12:], str(account_id).encode())
-        search, kind, order = json.loads(payload)
-        return str(search), str(kind), str(order)
+        values = json.loads(
+            _view_aead(master_key, purpose).decrypt(raw[:12], raw[12:], str(account_id).encode())
+        )
     except (ValueError, TypeError, InvalidTag):
         return None
+    if not isinstance(values, list) or len(values) != count:
+        return None
+    return [str(value) for value in values]
+
+
+def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: services.Filters) -> str:
+    """The search words, kind and order of a library view, sealed for its address."""
+    if not filters.search and not filters.category and filters.order == "newest":
+        return ""
+    return seal_view(
+        master_key, account_id, "library-filters", [filters.search, filters.category or "", filters.order]
+    )
+
+
+def _open_filters(master_key: bytes, account_id: uuid.UUID, token: str) -> tuple[str, str, str] | None:
+    opened = open_view(master_key, account_id, "library-filters", token, 3)
+    return (opened[0], opened[1], opened[2]) if opened else None
 
 
 def has_plain_filters(request: Request[Any, Any, Any]) -> bool:

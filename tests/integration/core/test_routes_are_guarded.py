@@ -36,6 +36,10 @@ PUBLIC_ROUTES = {
     ("/sign-in/forgot/code", "POST"),
     ("/static", "GET"),
     ("/static", "HEAD"),
+    # The connected services' API: no session, the handlers check the service's access key
+    # (tests/integration/catalogue/test_catalogue.py: 401 without it, 403 beyond the consent).
+    ("/api/fhir/DocumentReference", "GET"),
+    ("/api/fhir/DocumentReference/{document_id:str}", "GET"),
 }
 
 

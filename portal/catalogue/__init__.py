@@ -1,0 +1,1 @@
+"""The catalogue of vetted services, and the consent a person gives each one they connect."""
