@@ -26,6 +26,7 @@ from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
 from portal.catalogue.api import ROUTES as API_ROUTES
+from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.core import crypto, db, sessions
@@ -150,6 +151,7 @@ def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
+    catalogue()  # a mistake in the catalogue's file stops the portal here, naming the entry
     master_key = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
     engine = db.engine_for(settings)
     db.bind_engine(engine)
