@@ -5,9 +5,10 @@
 Starts ``portal serve`` (after ``portal demo``, data in a temporary folder) and
 ``bench.reference_app`` under uvicorn, each one worker on a free port, then
 loads them in turn, one short slice each (reference, home, help, help of one
-department, the demo patient's space, activity and care circle, reference
-again, ...) so that noise on a shared machine hits every target alike. Pages
-behind sign-in are loaded by a client signed in through the real forms first.
+department, the demo patient's space, activity and care circle, the catalogue's
+search fragment as htmx asks for it, reference again, ...) so that noise on a
+shared machine hits every target alike. Pages behind sign-in are loaded by a
+client signed in through the real forms first.
 Prints requests per second and latency, the ratio of each portal page to the
 reference, and the bytes a browser downloads for each page (HTML compressed,
 plus the stylesheets and scripts it references, compressed). The same figures
@@ -76,12 +77,17 @@ Setup = Callable[[httpx.AsyncClient], Awaitable[None]]
 class Page:
     """A portal page to measure. Add a signed-in page with one line, e.g.
     ``Page("documents", "/documents", setup=sign_in("demo@example.org"))`` or
-    ``Page("documents", "/documents", cookies={"session": "..."})``."""
+    ``Page("documents", "/documents", cookies={"session": "..."})``.
+
+    ``headers``: sent with this page's own GETs only (its check, its load and its
+    transfer; not with its setup), on top of the browser's, e.g. ``{"HX-Request": "true"}``
+    for the part of a page htmx asks for."""
 
     name: str
     path: str
     setup: Setup | None = None
     cookies: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def sign_in(identifier: str, password: str = DEMO_PASSWORD, recipient: str | None = None) -> Setup:
@@ -104,6 +110,14 @@ PAGES: list[Page] = [
     Page("my space", "/space", setup=sign_in(JEANNE)),
     Page("my activity", "/space/activity", setup=sign_in(JEANNE)),
     Page("my circle", "/space/circle", setup=sign_in(JEANNE)),
+    # What htmx asks for as one types in the catalogue's search box: the #services fragment
+    # (without HX-Request the same address answers 303 to the sealed one, and the run stops).
+    Page(
+        "catalogue search (htmx)",
+        "/space/catalogue?q=vaccin",
+        setup=sign_in(JEANNE),
+        headers={"HX-Request": "true"},
+    ),
 ]
 
 REFERENCE = Page("reference", "/")
@@ -197,7 +211,7 @@ async def prepare(client: httpx.AsyncClient, page: Page) -> None:
     whose setup did not sign in would measure the redirect to the sign-in page)."""
     if page.setup is not None:
         await page.setup(client)
-    response = await client.get(page.path)
+    response = await client.get(page.path, headers=page.headers)
     if response.status_code != 200:
         where = response.headers.get("location")
         raise RuntimeError(
@@ -213,7 +227,7 @@ async def fetch(target: Target) -> float | None:
     assert target.client is not None
     started = time.perf_counter()
     try:
-        async with target.client.stream("GET", target.page.path) as response:
+        async with target.client.stream("GET", target.page.path, headers=target.page.headers) as response:
             async for _ in response.aiter_raw():
                 pass
             status = response.status_code
@@ -364,9 +378,11 @@ def decode(body: bytes, encoding: str) -> bytes:
     return body
 
 
-async def fetch_raw(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+async def fetch_raw(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Bytes on the wire for the body (as compressed by the server), and the decoded body."""
-    async with client.stream("GET", url) as response:
+    async with client.stream("GET", url, headers=headers) as response:
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
         downloaded = response.num_bytes_downloaded
         encoding = response.headers.get("content-encoding", "identity")
@@ -385,12 +401,13 @@ async def fetch_raw(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
 
 
 async def measure_transfer(portal: Server) -> list[dict[str, Any]]:
-    """What a first visit to each page downloads: the HTML, then each stylesheet and script."""
+    """What a first visit to each page downloads: the HTML, then each stylesheet and script
+    (for an htmx fragment: the fragment, which references none)."""
     results = []
     for page in PAGES:
         async with make_client(portal.base_url, 4, page.cookies) as client:
             await prepare(client, page)
-            html = await fetch_raw(client, page.path)
+            html = await fetch_raw(client, page.path, page.headers)
             finder = AssetFinder()
             finder.feed(html["body"].decode("utf-8", errors="replace"))
             assets: list[dict[str, Any]] = []
