@@ -17,6 +17,7 @@ from portal.catalogue import services
 from portal.catalogue.entries import Entry, catalogue, kind_name, search, service_category_names
 from portal.core.access import Action, Area, Role, require
 from portal.core.i18n import gettext as _
+from portal.core.i18n import ngettext
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_role, signed_in
 from portal.core.web import is_htmx, page
@@ -117,8 +118,10 @@ def _choices(form: Any, entry: Entry) -> tuple[frozenset[str], dict[str, str]]:
     missing = [ask for ask in entry.asks if ask.required and ask.kind not in chosen]
     errors = {}
     if missing:
-        errors["kinds"] = _(
+        errors["kinds"] = ngettext(
             "This service cannot work without: %(kinds)s. Tick it, or do not connect this service.",
+            "This service cannot work without: %(kinds)s. Tick them, or do not connect this service.",
+            len(missing),
             kinds=", ".join(ask.name for ask in missing),
         )
     return chosen, errors

@@ -21,7 +21,7 @@ from portal.catalogue.tables import ServiceConsent, ServiceReport
 from portal.core import audit
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
-from portal.core.i18n import ngettext
+from portal.core.i18n import ngettext, set_locale
 from portal.core.keys import Keyring, key_owner
 from portal.settings import Settings
 
@@ -60,6 +60,12 @@ class Consent:
     @property
     def name(self) -> str:
         return self.entry.name if self.entry else self.service_id
+
+    @property
+    def kinds_in_order(self) -> list[str]:
+        """The kinds it may read, in the order its catalogue entry lists them."""
+        order = [ask.kind for ask in self.entry.asks] if self.entry else []
+        return sorted(self.kinds, key=lambda kind: (order.index(kind) if kind in order else len(order), kind))
 
 
 async def _open(keyring: Keyring, row: dict[str, object]) -> Consent:
@@ -226,6 +232,7 @@ async def remind_all(settings: Settings, keyring: Keyring, now: datetime | None 
     recalled 90 days ago, how many are connected. The email names none of them (a name
     can say something about one's health): the page lists them. Returns how many were told."""
     now = now or datetime.now(UTC)
+    set_locale(settings.default_locale)  # a task has no request: the portal's own language
     limit = now - REMIND_EVERY
     rows = await ServiceConsent.select(
         ServiceConsent.id, ServiceConsent.patient, ServiceConsent.granted_at, ServiceConsent.reminded_at
