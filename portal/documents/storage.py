@@ -43,14 +43,25 @@ def chunk_count(size: int) -> int:
     return max(1, -(-size // CHUNK_BYTES))
 
 
-def _seal_all(key: bytes, document_id: uuid.UUID, content: bytes) -> list[bytes]:
+TAG_BYTES = 16
+
+
+def _seal_all(key: bytes, document_id: uuid.UUID, content: bytes) -> list[bytearray]:
+    """Each chunk as nonce, ciphertext and tag, encrypted straight into its own buffer
+    (no copy of the piece, nor of the ciphertext to put the nonce in front)."""
     aead = AESGCM(key)
     count = chunk_count(len(content))
+    whole = memoryview(content)
     sealed = []
     for position in range(count):
+        piece = whole[position * CHUNK_BYTES : (position + 1) * CHUNK_BYTES]
         nonce = secrets.token_bytes(NONCE_BYTES)
-        piece = content[position * CHUNK_BYTES : (position + 1) * CHUNK_BYTES]
-        sealed.append(nonce + aead.encrypt(nonce, piece, _associated_data(document_id, position, count)))
+        chunk = bytearray(NONCE_BYTES + len(piece) + TAG_BYTES)
+        chunk[:NONCE_BYTES] = nonce
+        aead.encrypt_into(
+            nonce, piece, _associated_data(document_id, position, count), memoryview(chunk)[NONCE_BYTES:]
+        )
+        sealed.append(chunk)
     return sealed
 
 
