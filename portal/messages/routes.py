@@ -397,11 +397,10 @@ async def _conversation_page(
     header = request.scope.get("state", {}).get("portal_header")
     if newly_read and header:
         header["unread"] = await services.unread_count(user.account_id)  # the header counted before
-    draft = (
-        services.Draft(saved_at=saved_at)
-        if written
-        else await services.load_draft(keyring, user.account_id, place.patient, place.conversation)
-    )
+    if written or fragment:  # a refreshed thread shows no form: no draft nor documents to read
+        draft = services.Draft(saved_at=saved_at)
+    else:
+        draft = await services.load_draft(keyring, user.account_id, place.patient, place.conversation)
     return page(
         request,
         "messages/conversation.html",
@@ -413,7 +412,7 @@ async def _conversation_page(
         values=written.values if written else {"body": draft.body},
         errors=written.errors if written else {},
         draft=draft,
-        library=await _library_choices(request, user) if not place.closed else [],
+        library=await _library_choices(request, user) if not (place.closed or fragment) else [],
         describe=describe_file,
         done=request.query_params.get("done"),
         **_form_context(request, user, place.patient),
