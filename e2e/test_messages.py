@@ -146,6 +146,8 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
         expect(page.locator(BANNER)).to_contain_text("Votre message est envoyé.")
         settle(page)
         assert page.evaluate("() => window.stillTheSamePage === true"), "the answer should appear in place"
+        # And it takes the focus, so a screen reader goes on from there
+        expect(page.locator("main li.message").last).to_be_focused()
         check_axe(page)
     else:
         press(page, SEND)

@@ -98,7 +98,14 @@
     });
   }, 1000);
 
-  // "Show older activity": the first of the new events takes focus, once.
+  // What htmx adds in place may take the focus (the first of the older events shown, the
+  // message just sent), once. On a page loaded whole the focus stays where the browser puts
+  // it: such marks are dropped, so a later swap (a draft saved) cannot move the focus there.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-takes-focus]").forEach(function (element) {
+      element.removeAttribute("data-takes-focus");
+    });
+  });
   document.addEventListener("htmx:afterSettle", function () {
     var first = document.querySelector("[data-takes-focus]");
     if (first) {
