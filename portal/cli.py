@@ -7,9 +7,12 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from piccolo.engine.base import Engine
 
 from portal.accounts.invitations import Invited
 from portal.accounts.services import PersonIdentity
@@ -37,6 +40,22 @@ async def _migrate(settings: Settings) -> None:
     await db.migrate(engine)
 
 
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Engine]:
+    """The database brought up to date and started for one command, stopped after it."""
+    engine = db.engine_for(settings)
+    await db.migrate(engine)
+    await db.start(engine)
+    try:
+        yield engine
+    finally:
+        await db.stop(engine)
+
+
+def _master_key(settings: Settings) -> bytes:
+    return crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
+
+
 async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
     from portal.accounts.demo import seed_demo_people
@@ -44,19 +63,13 @@ async def _demo(settings: Settings) -> dict[str, int]:
     from portal.messages.demo import seed_demo_messages
     from portal.site.services import seed_demo_help_points
 
-    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
-    engine = db.engine_for(settings)
-    await db.migrate(engine)
-    await db.start(engine)
-    try:
-        async with engine.transaction():
-            help_points = await seed_demo_help_points()
-            keyring = Keyring(master)
-            people = await seed_demo_people(keyring)
-            documents = await seed_demo_documents(keyring)
-            conversations = await seed_demo_messages(keyring)
-    finally:
-        await db.stop(engine)
+    master = _master_key(settings)
+    async with _database(settings) as engine, engine.transaction():
+        help_points = await seed_demo_help_points()
+        keyring = Keyring(master)
+        people = await seed_demo_people(keyring)
+        documents = await seed_demo_documents(keyring)
+        conversations = await seed_demo_messages(keyring)
     return {
         "help points": help_points,
         "people": people,
@@ -116,43 +129,24 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 async def _rewrap(settings: Settings, old: bytes, new: bytes) -> int:
     from portal.core.keys import rewrap_all
 
-    engine = db.engine_for(settings)
-    await db.migrate(engine)
-    await db.start(engine)
-    try:
-        async with engine.transaction():
-            count = await rewrap_all(old, new)
-    finally:
-        await db.stop(engine)
-    return count
+    async with _database(settings) as engine, engine.transaction():
+        return await rewrap_all(old, new)
 
 
 async def _tasks(settings: Settings) -> list[str]:
     from portal.tasks import run_due_tasks
 
-    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
-    engine = db.engine_for(settings)
-    await db.migrate(engine)
-    await db.start(engine)
-    try:
+    master = _master_key(settings)
+    async with _database(settings) as engine:
         return await run_due_tasks(settings, engine, master)
-    finally:
-        await db.stop(engine)
 
 
 async def _reports(settings: Settings, limit: int) -> list[Report]:
     from portal.catalogue.services import read_reports
 
-    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
-    engine = db.engine_for(settings)
-    await db.migrate(engine)
-    await db.start(engine)
-    try:
-        async with engine.transaction():
-            reports = await read_reports(Keyring(master), limit)
-    finally:
-        await db.stop(engine)
-    return reports
+    master = _master_key(settings)
+    async with _database(settings) as engine, engine.transaction():
+        return await read_reports(Keyring(master), limit)
 
 
 def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
@@ -246,16 +240,9 @@ def _person_from_args(args: argparse.Namespace) -> tuple[PersonIdentity, str | N
 async def _invite(settings: Settings, person: PersonIdentity, delivery: str) -> Invited:
     from portal.accounts.invitations import invite_person
 
-    master = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
-    engine = db.engine_for(settings)
-    await db.migrate(engine)
-    await db.start(engine)
-    try:
-        async with engine.transaction():
-            invited = await invite_person(Keyring(master), person, delivery=delivery, invited_by="operator")
-    finally:
-        await db.stop(engine)
-    return invited
+    master = _master_key(settings)
+    async with _database(settings) as engine, engine.transaction():
+        return await invite_person(Keyring(master), person, delivery=delivery, invited_by="operator")
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:

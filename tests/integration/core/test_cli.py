@@ -205,3 +205,8 @@ def test_tasks_run_once_and_say_what_they_did(env, capsys):
     assert main(["tasks"]) == 0
     assert "empty the document bin: 0 documents erased after 30 days in the bin" in capsys.readouterr().out
     assert main(["tasks"]) == 0
+
+
+def test_reports_prints_what_people_reported_about_services(env, capsys):
+    assert main(["reports"]) == 0
+    assert "No report about a service." in capsys.readouterr().out
