@@ -207,6 +207,14 @@ def test_tasks_run_once_and_say_what_they_did(env, capsys):
     assert main(["tasks"]) == 0
 
 
-def test_reports_prints_what_people_reported_about_services(env, capsys):
-    assert main(["reports"]) == 0
-    assert "No report about a service." in capsys.readouterr().out
+def test_reports_prints_what_people_reported_about_services(env, capsys, database_url):
+    from portal.catalogue.entries import catalogue
+    from portal.catalogue.services import report
+
+    if database_url.startswith("sqlite"):  # a fresh database: nobody reported anything yet
+        assert main(["reports"]) == 0
+        assert "No report about a service." in capsys.readouterr().out
+    _with_keyring(lambda keyring: report(keyring, catalogue()["glyco-suivi"], "not_accessible", "Trop petit"))
+    assert main(["reports", "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "glyco-suivi  not_accessible" in out and "    Trop petit" in out
