@@ -25,6 +25,7 @@ from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
+from portal.agenda.routes import ROUTES as AGENDA_ROUTES
 from portal.catalogue.api import ROUTES as API_ROUTES
 from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
@@ -45,9 +46,11 @@ from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
 from portal.documents.web import size_in_words
 from portal.messages.routes import ROUTES as MESSAGE_ROUTES
 from portal.messages.routes import header_counts
+from portal.notes.routes import ROUTES as NOTE_ROUTES
 from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
 from portal.pro.documents import ROUTES as PRO_DOCUMENT_ROUTES
 from portal.pro.routes import ROUTES as PRO_ROUTES
+from portal.profile.routes import ROUTES as PROFILE_ROUTES
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
 from portal.space.routes import ROUTES as SPACE_ROUTES
@@ -193,6 +196,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOCUMENT_ROUTES,
             *MESSAGE_ROUTES,
             *CATALOGUE_ROUTES,
+            *PROFILE_ROUTES,
+            *AGENDA_ROUTES,
+            *NOTE_ROUTES,
             *API_ROUTES,
             *OUTREACH_ROUTES,
             *PRO_ROUTES,

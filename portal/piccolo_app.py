@@ -13,6 +13,9 @@ TABLE_MODULES = [
     "portal.documents.tables",
     "portal.messages.tables",
     "portal.catalogue.tables",
+    "portal.profile.tables",
+    "portal.agenda.tables",
+    "portal.notes.tables",
 ]
 
 APP_CONFIG = AppConfig(

@@ -224,6 +224,18 @@ def parse_date_of_birth(day: str, month: str, year: str, today: date) -> date:
 
 def parse_past_date(day: str, month: str, year: str, today: date, *, missing: str | None = None) -> date:
     """A date on or before ``today`` from its three fields, as typed ("27", "3", "1948")."""
+    when = parse_day(day, month, year, missing=missing)
+    if when > today:
+        raise IdentityError(_("This date is in the future. Check the year."))
+    return when
+
+
+LATEST_YEAR = 2200
+
+
+def parse_day(day: str, month: str, year: str, *, missing: str | None = None) -> date:
+    """Any real date from its three fields, as typed ("27", "3", "2027"), or
+    ``IdentityError`` with a message in plain words that says what to check."""
     day, month, year = day.strip(), month.strip(), year.strip()
     if not (day and month and year):
         raise IdentityError(missing or _("Enter the date, for example 27 3 2024."))
@@ -240,6 +252,8 @@ def parse_past_date(day: str, month: str, year: str, today: date, *, missing: st
         raise IdentityError(
             _("The year must be %(earliest)d or later. Check the year.", earliest=EARLIEST_BIRTH_YEAR)
         )
+    if year_number > LATEST_YEAR:
+        raise IdentityError(_("This year is too far away. Check the year."))
     if day_number > calendar.monthrange(year_number, month_number)[1]:
         if day_number == 29 and month_number == 2:
             raise IdentityError(
@@ -256,7 +270,4 @@ def parse_past_date(day: str, month: str, year: str, today: date, *, missing: st
                 month=month_name,
             )
         )
-    born = date(year_number, month_number, day_number)
-    if born > today:
-        raise IdentityError(_("This date is in the future. Check the year."))
-    return born
+    return date(year_number, month_number, day_number)

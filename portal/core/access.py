@@ -55,15 +55,63 @@ class Action(StrEnum):
     WRITE = "write"
 
 
-# What each profession may use in the record of a patient of its circle. The
-# profile sections each profession may read arrive with the profile (issue 7).
+# What each profession may use in the record of a patient of its circle. In the
+# notes area a professional reads only the notes the patient shared with them.
 PROFESSIONAL_AREAS: dict[str, frozenset[Area]] = {
-    "general_practitioner": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
-    "specialist": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
-    "pharmacist": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
-    "nurse": frozenset({Area.DOCUMENTS, Area.MESSAGES}),
-    "physiotherapist": frozenset({Area.MESSAGES}),
+    "general_practitioner": frozenset({Area.DOCUMENTS, Area.MESSAGES, Area.PROFILE, Area.NOTES}),
+    "specialist": frozenset({Area.DOCUMENTS, Area.MESSAGES, Area.PROFILE, Area.NOTES}),
+    "pharmacist": frozenset({Area.DOCUMENTS, Area.MESSAGES, Area.PROFILE, Area.NOTES}),
+    "nurse": frozenset({Area.DOCUMENTS, Area.MESSAGES, Area.PROFILE, Area.NOTES}),
+    "physiotherapist": frozenset({Area.MESSAGES, Area.PROFILE, Area.NOTES}),
 }
+
+# The sections of the medical profile each profession may read, and add to (README).
+_EVERY_SECTION = frozenset(
+    {
+        "treatments",
+        "allergies",
+        "conditions",
+        "family_history",
+        "hospital_stays",
+        "vaccinations",
+        "measurements",
+        "blood_group",
+        "disabilities",
+        "lifestyle",
+        "directives",
+        "organ_donation",
+        "contacts",
+    }
+)
+PROFILE_SECTIONS: dict[str, frozenset[str]] = {
+    "general_practitioner": _EVERY_SECTION,
+    "specialist": _EVERY_SECTION - {"lifestyle"},
+    "pharmacist": frozenset({"treatments", "allergies", "vaccinations", "measurements"}),
+    "nurse": frozenset(
+        {
+            "treatments",
+            "allergies",
+            "vaccinations",
+            "measurements",
+            "blood_group",
+            "disabilities",
+            "directives",
+            "contacts",
+        }
+    ),
+    "physiotherapist": frozenset({"conditions", "hospital_stays", "measurements", "disabilities", "lifestyle"}),
+}
+
+
+def profile_sections(actor: Actor, subject: UUID) -> frozenset[str]:
+    """The profile sections ``actor`` may reach in ``subject``'s record, once ``decide``
+    allowed the profile area: every one for the patient, their profession's for a
+    professional."""
+    if actor.role is Role.PATIENT and actor.account_id == subject:
+        return _EVERY_SECTION
+    if actor.role is Role.PROFESSIONAL:
+        return PROFILE_SECTIONS.get(actor.profession or "", frozenset())
+    return frozenset()
 
 
 @dataclass(frozen=True)

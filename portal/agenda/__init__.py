@@ -1,0 +1,1 @@
+"""The agenda: appointments, medicine reminders, reminders sent by the task runner."""

@@ -1,0 +1,5 @@
+"""The agenda pages (being built)."""
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,48 @@
+"""Sealed JSON values of a patient's record, and the audit event of an action on them.
+
+The profile, the agenda and the notes each keep what a row says as one JSON value
+sealed with the patient's data key, bound to its table, column and row: these two
+helpers are all they need of the crypto, so they seal and open the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from portal.core import audit
+from portal.core.crypto import Place
+from portal.core.keys import Keyring, key_owner
+
+
+def place(table: str, column: str, row: object, patient: uuid.UUID) -> Place:
+    return Place(table=table, column=column, row=str(row), subject=key_owner(patient))
+
+
+async def seal_json(keyring: Keyring, where: Place, value: dict[str, Any]) -> bytes:
+    return await keyring.seal(where, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+async def open_json(keyring: Keyring, where: Place, sealed: bytes) -> dict[str, Any]:
+    value = json.loads(await keyring.open(where, bytes(sealed)))
+    return value if isinstance(value, dict) else {}
+
+
+async def record(
+    actor: uuid.UUID,
+    patient: uuid.UUID,
+    area: str,
+    action: str,
+    object_id: str | None,
+    outcome: str = "allowed",
+) -> None:
+    """One audit event: ``actor`` did ``action`` on ``object_id`` in ``area`` of ``patient``'s record."""
+    await audit.record(
+        actor=key_owner(actor),
+        area=area,
+        action=action,
+        outcome=outcome,
+        subject=key_owner(patient),
+        object_id=object_id,
+    )

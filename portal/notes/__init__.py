@@ -1,0 +1,1 @@
+"""Personal notes (questions for the next appointment), shareable with one professional."""

@@ -1,0 +1,158 @@
+"""Entries of the medical profile: read, add, change and remove, sealed and audited.
+
+Every function runs in the request's transaction with its keyring. The routes ask the
+access policy first (``decide`` for the profile area, then ``profile_sections`` for the
+sections); these functions keep every query to one patient's record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from portal.core.crypto import Place
+from portal.core.keys import Keyring
+from portal.core.records import open_json, place, record, seal_json
+from portal.profile.tables import ProfileEntry
+
+AREA = "profile"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a section, opened: ``data`` holds its fields (by field name)."""
+
+    id: uuid.UUID
+    section: str
+    data: dict[str, Any]
+    entered_by: uuid.UUID | None
+    entered_role: str
+    entered_at: datetime
+    updated_by: uuid.UUID | None
+    updated_at: datetime | None
+
+
+def _place(entry_id: object, patient: uuid.UUID) -> Place:
+    return place("profile_entry", "sealed_data", entry_id, patient)
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def _opened(keyring: Keyring, patient: uuid.UUID, row: dict[str, Any]) -> Entry:
+    sealed = await open_json(keyring, _place(row["id"], patient), row["sealed_data"])
+    entered_at = _utc(row["entered_at"])
+    assert entered_at is not None
+    return Entry(
+        id=_uuid(row["id"]) or uuid.uuid4(),
+        section=str(sealed.get("section", "")),
+        data=dict(sealed.get("data") or {}),
+        entered_by=_uuid(row["entered_by"]),
+        entered_role=row["entered_role"],
+        entered_at=entered_at,
+        updated_by=_uuid(row["updated_by"]),
+        updated_at=_utc(row["updated_at"]),
+    )
+
+
+_COLUMNS = (
+    ProfileEntry.id,
+    ProfileEntry.sealed_data,
+    ProfileEntry.entered_by,
+    ProfileEntry.entered_role,
+    ProfileEntry.entered_at,
+    ProfileEntry.updated_by,
+    ProfileEntry.updated_at,
+)
+
+
+async def entries(
+    keyring: Keyring, patient: uuid.UUID, sections: Collection[str] | None = None
+) -> list[Entry]:
+    """The patient's entries (of ``sections`` only, when given), oldest entered first.
+
+    The section is sealed with the rest, so every entry is opened: a profile holds
+    tens to a few hundred entries, opened in well under a millisecond each.
+    """
+    rows = (
+        await ProfileEntry.select(*_COLUMNS)
+        .where(ProfileEntry.patient == patient)
+        .order_by(ProfileEntry.entered_at)
+    )
+    found = [await _opened(keyring, patient, row) for row in rows]
+    return [entry for entry in found if sections is None or entry.section in sections]
+
+
+async def get_entry(keyring: Keyring, patient: uuid.UUID, entry_id: uuid.UUID) -> Entry | None:
+    """One entry of the patient's record, or None (another patient's entry is None too)."""
+    row = (
+        await ProfileEntry.select(*_COLUMNS)
+        .where((ProfileEntry.id == entry_id) & (ProfileEntry.patient == patient))
+        .first()
+    )
+    return None if row is None else await _opened(keyring, patient, row)
+
+
+async def add_entry(
+    keyring: Keyring,
+    *,
+    patient: uuid.UUID,
+    section: str,
+    data: dict[str, Any],
+    author: uuid.UUID,
+    author_role: str,
+) -> uuid.UUID:
+    """Add an entry to ``section``, sealed, and audit it (``profile.add``)."""
+    entry_id = uuid.uuid4()
+    sealed = await seal_json(keyring, _place(entry_id, patient), {"section": section, "data": data})
+    await ProfileEntry.insert(
+        ProfileEntry(
+            id=entry_id,
+            patient=patient,
+            sealed_data=sealed,
+            entered_by=author,
+            entered_role=author_role,
+            entered_at=datetime.now(UTC),
+        )
+    )
+    await record(author, patient, AREA, "profile.add", f"profile:{entry_id}")
+    return entry_id
+
+
+async def update_entry(
+    keyring: Keyring, *, patient: uuid.UUID, entry: Entry, data: dict[str, Any], author: uuid.UUID
+) -> None:
+    """Replace what ``entry`` says (its section stays), and audit it (``profile.change``)."""
+    sealed = await seal_json(keyring, _place(entry.id, patient), {"section": entry.section, "data": data})
+    await ProfileEntry.update(
+        {
+            ProfileEntry.sealed_data: sealed,
+            ProfileEntry.updated_by: author,
+            ProfileEntry.updated_at: datetime.now(UTC),
+        }
+    ).where((ProfileEntry.id == entry.id) & (ProfileEntry.patient == patient))
+    await record(author, patient, AREA, "profile.change", f"profile:{entry.id}")
+
+
+async def remove_entry(*, patient: uuid.UUID, entry_id: uuid.UUID, author: uuid.UUID) -> bool:
+    """Remove an entry of the patient's record; False when there is no such entry."""
+    removed = (
+        await ProfileEntry.delete()
+        .where((ProfileEntry.id == entry_id) & (ProfileEntry.patient == patient))
+        .returning(ProfileEntry.id)
+    )
+    if removed:
+        await record(author, patient, AREA, "profile.remove", f"profile:{entry_id}")
+    return bool(removed)
