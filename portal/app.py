@@ -51,6 +51,7 @@ from portal.outreach.routes import ROUTES as OUTREACH_ROUTES
 from portal.pro.documents import ROUTES as PRO_DOCUMENT_ROUTES
 from portal.pro.routes import ROUTES as PRO_ROUTES
 from portal.profile.routes import ROUTES as PROFILE_ROUTES
+from portal.profile.summary_routes import ROUTES as SUMMARY_ROUTES
 from portal.settings import Settings
 from portal.site.routes import ROUTES as SITE_ROUTES
 from portal.space.routes import ROUTES as SPACE_ROUTES
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *MESSAGE_ROUTES,
             *CATALOGUE_ROUTES,
             *PROFILE_ROUTES,
+            *SUMMARY_ROUTES,
             *AGENDA_ROUTES,
             *NOTE_ROUTES,
             *API_ROUTES,

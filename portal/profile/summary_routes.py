@@ -1,0 +1,5 @@
+"""The printable summary of the profile (being built)."""
+
+from typing import Any
+
+ROUTES: list[Any] = []
