@@ -61,6 +61,7 @@ async def _demo(settings: Settings) -> dict[str, int]:
     from portal.accounts.demo import seed_demo_people
     from portal.documents.demo import seed_demo_documents
     from portal.messages.demo import seed_demo_messages
+    from portal.profile.demo import seed_demo_profile
     from portal.site.services import seed_demo_help_points
 
     master = _master_key(settings)
@@ -70,11 +71,13 @@ async def _demo(settings: Settings) -> dict[str, int]:
         people = await seed_demo_people(keyring)
         documents = await seed_demo_documents(keyring)
         conversations = await seed_demo_messages(keyring)
+        profile = await seed_demo_profile(keyring)
     return {
         "help points": help_points,
         "people": people,
         "documents": documents,
         "conversations": conversations,
+        "profile entries": profile,
     }
 
 
