@@ -16,6 +16,9 @@ TABLE_MODULES = [
     "portal.profile.tables",
     "portal.agenda.tables",
     "portal.notes.tables",
+    "portal.carers.tables",
+    "portal.kiosk.tables",
+    "portal.outreach.tables",
 ]
 
 APP_CONFIG = AppConfig(

@@ -25,6 +25,8 @@ class Account(Table):
     code_channel = Varchar(length=8, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     activated_at = Timestamptz(null=True, default=None)
+    # The last sign-in, for the adoption figures (spaces active in the last 30 days).
+    last_signed_in_at = Timestamptz(null=True, default=None)
 
 
 class Identity(Table):

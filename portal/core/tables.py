@@ -51,6 +51,8 @@ class Session(Table):
     account = UUID(index=True)
     role = Varchar(length=24)
     kiosk = Boolean(default=False)
+    # A carer acting for someone: whose space they are in (None: their own).
+    acting_for = UUID(null=True, default=None)
     created_at = Timestamptz()
     last_seen_at = Timestamptz()
 

@@ -1,0 +1,1 @@
+"""Carers and legal representatives: delegations a patient grants, and acting for someone."""

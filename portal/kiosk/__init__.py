@@ -1,0 +1,1 @@
+"""Kiosk terminals: shared computers in medical centres, and what they never keep."""
