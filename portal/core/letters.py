@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from babel.dates import format_date
 from fpdf import FPDF
@@ -42,6 +43,8 @@ ADDRESS_PT, ADDRESS_MIN_PT = 14.0, 8.0
 LINE = 1.45  # line height, in multiples of the font size
 
 PT = 25.4 / 72  # millimetres per point
+
+Pdf = TypeVar("Pdf", bound=FPDF)
 
 
 class LetterError(RuntimeError):
@@ -100,23 +103,31 @@ def group_code(code: str) -> str:
 _PHONE = re.compile(r"\b0 \d{3} \d{2} \d{2} \d{2}\b")
 
 
-def _clean(text: str) -> str:
-    # The narrow no-break space of French typography is missing from most fonts;
-    # a phone number is never cut across two lines.
+def printable(text: str) -> str:
+    """``text`` ready for the page: the narrow no-break space of French typography is
+    missing from most fonts, and a phone number is never cut across two lines."""
     text = text.replace("\u202f", "\u00a0")
     return _PHONE.sub(lambda match: match.group().replace(" ", "\u00a0"), text)
+
+
+def large_print_pdf(font: FontFiles, pdf_class: type[Pdf], *, orientation: str = "P") -> Pdf:
+    """An empty A4 document in the letters' style: their margins, their font (regular
+    and bold), black text. Letters and the profile's printouts start from it (an
+    ``FPDF``, or a subclass that draws headers or footers)."""
+    pdf = pdf_class(orientation=orientation, unit="mm", format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(True, margin=BOTTOM_MARGIN)
+    pdf.add_font(font.name, "", font.regular)
+    pdf.add_font(font.name, "B", font.bold)
+    pdf.set_text_color(0, 0, 0)
+    return pdf
 
 
 class _Letter:
     def __init__(self, font: FontFiles, spacing: float) -> None:
         self.font = font
         self.spacing = spacing
-        pdf = FPDF(orientation="P", unit="mm", format="A4")
-        pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        pdf.set_auto_page_break(True, margin=BOTTOM_MARGIN)
-        pdf.add_font(font.name, "", font.regular)
-        pdf.add_font(font.name, "B", font.bold)
-        pdf.set_text_color(0, 0, 0)
+        pdf = large_print_pdf(font, FPDF)
         pdf.add_page()
         self.pdf = pdf
 
@@ -127,7 +138,7 @@ class _Letter:
         self.size(points, bold)
         self.pdf.set_x(MARGIN)
         self.pdf.multi_cell(
-            0, points * PT * LINE, _clean(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            0, points * PT * LINE, printable(text), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
         self.pdf.ln(after * self.spacing)
 
@@ -145,7 +156,7 @@ class _Letter:
         Each line is as large as fits the window's width (a long line does not
         shrink the others); the whole block shrinks only to fit the window's height.
         """
-        lines = [_clean(line.strip()) for line in lines if line.strip()]
+        lines = [printable(line.strip()) for line in lines if line.strip()]
         largest = ADDRESS_PT
         while True:
             sizes = [self._fitting_size(line, largest) for line in lines]
@@ -197,14 +208,14 @@ def _render(
     letter.size(TITLE_PT, bold=True)
     pdf.set_xy(MARGIN, MARGIN)
     pdf.cell(
-        WINDOW_X - MARGIN - 5, TITLE_PT * PT * LINE, _clean(service), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        WINDOW_X - MARGIN - 5, TITLE_PT * PT * LINE, printable(service), new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     letter.size(BODY_PT)
     pdf.set_x(MARGIN)
     pdf.multi_cell(
         WINDOW_X - MARGIN - 5,
         BODY_PT * PT * LINE,
-        _clean(_("Free phone number: 0 800 00 00 00")),
+        printable(_("Free phone number: 0 800 00 00 00")),
         align=Align.L,
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,

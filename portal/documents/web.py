@@ -231,12 +231,18 @@ async def file_response(keyring: Keyring, info: services.DocumentInfo, *, downlo
     with an error page, never with half a file (``storage.DocumentDamagedError``).
     """
     content = await storage.read_all(keyring, info.id, info.chunk_count)
+    return content_response(content, info.details.media_type, info.file_name, download=download)
+
+
+def content_response(content: bytes, media_type: str, file_name: str, *, download: bool) -> Response[bytes]:
+    """A file's bytes, with the same headers as a document's: an attachment named
+    ``file_name`` (a clean name: no quotes) when downloaded, else shown in the page."""
     disposition = "attachment" if download else "inline"
     return Response(
         content=content,
-        media_type=info.details.media_type,
+        media_type=media_type,
         headers={
-            "Content-Disposition": f'{disposition}; filename="{info.file_name}"',
+            "Content-Disposition": f'{disposition}; filename="{file_name}"',
             "Content-Security-Policy": DOWNLOAD_POLICY if download else FILE_POLICY,
             "X-Frame-Options": "DENY" if download else "SAMEORIGIN",
         },
