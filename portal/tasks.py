@@ -40,9 +40,17 @@ async def _remind_connected_services(settings: Settings, keyring: Keyring) -> st
     return f"{told} people reminded of the services connected to their space (every 90 days)"
 
 
+async def _send_agenda_reminders(settings: Settings, keyring: Keyring) -> str:
+    from portal.agenda.reminders import send_due
+
+    counts = await send_due(settings, keyring)
+    return f"appointment and medicine reminders: {counts}"
+
+
 TASKS = [
     Task("empty the document bin", _empty_the_bin),
     Task("remind people of their connected services", _remind_connected_services),
+    Task("send agenda reminders", _send_agenda_reminders),
 ]
 
 
