@@ -11,8 +11,12 @@ and the caller audits it. The rules, in order:
   of anyone's record; the one thing they may do is give a new activation code for a
   space they made that is not activated yet (a letter printed again);
 - an analyst sees counts, never a record;
-- carers and legal representatives act through a delegation the patient granted
-  (issue 8); until delegations exist, they are refused like everyone else.
+- a carer (a person signed in and acting for someone) may do what the delegation the
+  patient granted allows: its areas, read only or read and write, until its end
+  date; a legal representative of a minor has every area a carer may have. A
+  delegation ended or past its date allows nothing from the next request on, and
+  no delegation ever reaches the circle or the account (sign-in details, carers,
+  closing or exporting the space);
 
 Everything not allowed above is refused.
 """
@@ -20,6 +24,7 @@ Everything not allowed above is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -66,23 +71,23 @@ PROFESSIONAL_AREAS: dict[str, frozenset[Area]] = {
 }
 
 # The sections of the medical profile each profession may read, and add to (README).
-_EVERY_SECTION = frozenset(
-    {
-        "treatments",
-        "allergies",
-        "conditions",
-        "family_history",
-        "hospital_stays",
-        "vaccinations",
-        "measurements",
-        "blood_group",
-        "disabilities",
-        "lifestyle",
-        "directives",
-        "organ_donation",
-        "contacts",
-    }
+# In the order the pages show them.
+PROFILE_SECTION_KEYS = (
+    "treatments",
+    "allergies",
+    "conditions",
+    "family_history",
+    "hospital_stays",
+    "vaccinations",
+    "measurements",
+    "blood_group",
+    "disabilities",
+    "lifestyle",
+    "directives",
+    "organ_donation",
+    "contacts",
 )
+_EVERY_SECTION = frozenset(PROFILE_SECTION_KEYS)
 PROFILE_SECTIONS: dict[str, frozenset[str]] = {
     "general_practitioner": _EVERY_SECTION,
     "specialist": _EVERY_SECTION - {"lifestyle"},
@@ -99,7 +104,9 @@ PROFILE_SECTIONS: dict[str, frozenset[str]] = {
             "contacts",
         }
     ),
-    "physiotherapist": frozenset({"conditions", "hospital_stays", "measurements", "disabilities", "lifestyle"}),
+    "physiotherapist": frozenset(
+        {"conditions", "hospital_stays", "measurements", "disabilities", "lifestyle"}
+    ),
 }
 
 
@@ -111,6 +118,8 @@ def profile_sections(actor: Actor, subject: UUID) -> frozenset[str]:
         return _EVERY_SECTION
     if actor.role is Role.PROFESSIONAL:
         return PROFILE_SECTIONS.get(actor.profession or "", frozenset())
+    if actor.role in (Role.CARER, Role.LEGAL_REPRESENTATIVE):
+        return _EVERY_SECTION  # a delegation gives the profile area whole (``decide`` checked it)
     return frozenset()
 
 
@@ -121,6 +130,48 @@ class Actor:
     account_id: UUID
     role: Role
     profession: str | None = None
+
+
+# What a delegation may give, and what a legal representative has.
+DELEGABLE_AREAS = (Area.DOCUMENTS, Area.MESSAGES, Area.PROFILE, Area.AGENDA, Area.NOTES, Area.CATALOGUE)
+
+
+async def delegated(carer: UUID, patient: UUID, now: datetime | None = None) -> dict[Area, Action] | None:
+    """What ``carer`` may do in ``patient``'s space today (area -> read or write), or None
+    when no delegation between them is live: one indexed query, on every request."""
+    from portal.carers.tables import Delegation
+
+    now = now or datetime.now(UTC)
+    rows = await Delegation.select(
+        Delegation.areas, Delegation.legal_representative, Delegation.ends_at
+    ).where((Delegation.carer == carer) & (Delegation.patient == patient) & (Delegation.status == "active"))
+    for row in rows:
+        ends_at = row["ends_at"]
+        if ends_at is not None and (ends_at if ends_at.tzinfo else ends_at.replace(tzinfo=UTC)) <= now:
+            continue
+        if row["legal_representative"]:
+            return dict.fromkeys(DELEGABLE_AREAS, Action.WRITE)
+        return parse_areas(row["areas"])
+    return None
+
+
+def parse_areas(value: str) -> dict[Area, Action]:
+    """``"documents:read,messages:write"`` -> {DOCUMENTS: READ, MESSAGES: WRITE}; anything
+    that is not a delegable area and an action is left out."""
+    found: dict[Area, Action] = {}
+    for part in (value or "").split(","):
+        name, _, action = part.strip().partition(":")
+        try:
+            area, act = Area(name), Action(action)
+        except ValueError:
+            continue
+        if area in DELEGABLE_AREAS:
+            found[area] = act
+    return found
+
+
+def format_areas(areas: dict[Area, Action]) -> str:
+    return ",".join(f"{area.value}:{areas[area].value}" for area in DELEGABLE_AREAS if area in areas)
 
 
 @dataclass(frozen=True)
@@ -147,6 +198,15 @@ async def decide(actor: Actor, subject: UUID, area: Area, action: Action) -> Dec
         if standing == "member":
             return Decision(True, "in the patient's circle")
         return Decision(False, "blocked by the patient" if standing == "blocked" else "not in the circle")
+    if actor.role in (Role.CARER, Role.LEGAL_REPRESENTATIVE):
+        granted = await delegated(actor.account_id, subject)
+        if granted is None:
+            return Decision(False, "no live delegation")
+        if area not in granted:
+            return Decision(False, "an area outside the delegation")
+        if action is Action.WRITE and granted[area] is not Action.WRITE:
+            return Decision(False, "the delegation is read only here")
+        return Decision(True, "delegated by the patient")
     if actor.role is Role.MEDIATOR and area is Area.ACCOUNT and action is Action.WRITE:
         if await _made_by_and_not_activated(actor, subject):
             return Decision(True, "a space this mediator made, not activated yet")

@@ -51,6 +51,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -199,6 +200,11 @@ async def _lock_the_chain(engine: Engine) -> None:
         await AuditEvent.raw("DELETE FROM audit_event WHERE 0")
 
 
+# While a carer acts for someone: (the carer's audit name, the helped person's). Set by the
+# session middleware for the request; ``record`` then names the carer as the actor.
+ACTING: ContextVar[tuple[str, str] | None] = ContextVar("portal_acting", default=None)
+
+
 async def record(
     *,
     actor: str,
@@ -221,6 +227,12 @@ async def record(
     caller's work is. Without a transaction, ``record`` opens its own. See the
     module's documentation for how concurrent writers are kept in one chain.
     """
+    acting = ACTING.get()
+    if acting is not None and on_behalf_of is None:
+        # A carer in someone's space: what is done as that person is done by the carer.
+        carer, helped = acting
+        actor = carer if actor == helped else actor
+        on_behalf_of = helped if actor == carer else None
     fields: dict[str, str | None] = {
         "actor": actor,
         "on_behalf_of": on_behalf_of,

@@ -18,7 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.people import actor_of, names_of
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Action, Area, Role, decide, require
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_role, signed_in
 from portal.core.web import is_htmx, page
@@ -60,11 +60,16 @@ async def _visible(
 
 
 async def _patient_page(
-    request: Request[Any, Any, Any], patient: uuid.UUID, *, check: Any = None, status: int = 200
+    request: Request[Any, Any, Any],
+    patient: uuid.UUID,
+    *,
+    check: Any = None,
+    status: int = 200,
+    documents: bool = True,
 ) -> Template:
     keyring = _keyring(request)
     filters = filters_from(request)
-    result = await services.library(keyring, patient, filters, for_professional=True)
+    result = await services.library(keyring, patient, filters, for_professional=True) if documents else None
     person = (await names_of(keyring, [patient])).get(patient)
     base = f"/pro/patients/{patient}"
     return page(
@@ -85,12 +90,18 @@ async def _patient_page(
         max_size=request.app.state.settings.max_document_bytes,
         me=signed_in(request).account_id,
         done=request.query_params.get("done"),
+        documents=documents,
     )
 
 
 @get("/pro/patients/{patient:uuid}", name="pro_patient", guards=PROFESSIONALS)
 async def show_patient(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Response[Any]:
-    await _allowed(request, patient, Action.READ)
+    """The patient's page: their documents when the profession may read them, and links to
+    the other areas it may use (a physiotherapist: messages, profile, notes)."""
+    actor = await actor_of(signed_in(request))
+    if not await decide(actor, patient, Area.DOCUMENTS, Action.READ):
+        await require(actor, patient, Area.MESSAGES, Action.READ)
+        return await _patient_page(request, patient, documents=False)
     return await with_sealed_address(
         request, f"/pro/patients/{patient}", filters_from(request), lambda: _patient_page(request, patient)
     )

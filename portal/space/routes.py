@@ -24,6 +24,10 @@ PATIENTS = [requires_role(Role.PATIENT)]
 @get("/space", name="space", guards=PATIENTS)
 async def show_space(request: Request[Any, Any, Any]) -> Template:
     user = signed_in(request)
+    if user.acting:
+        # A carer in someone's space: its home lists only the areas delegated
+        # (``portal.carers.acting`` let them reach it and found the areas).
+        return page(request, "space/space.html", name="")
     await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.READ)
     identity = await read_identity(Keyring(request.app.state.master_key), user.account_id)
     name = f"{identity.given_names} {identity.family_name}" if identity else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from portal.accounts.services import erase_account
+from portal.carers.tables import Delegation
 from portal.circle.tables import CircleMember
 from portal.core import audit
 from portal.core.keys import key_owner
@@ -24,5 +25,7 @@ async def close_space(account_id: uuid.UUID) -> None:
     await CircleMember.delete().where(
         (CircleMember.patient == account_id) | (CircleMember.professional == account_id)
     )
+    # Their carers, and the people they helped, lose the way in at once.
+    await Delegation.delete().where((Delegation.patient == account_id) | (Delegation.carer == account_id))
     await purge_all_of(account_id)
     await erase_account(account_id, status="closed")

@@ -65,7 +65,10 @@ async def test_a_professional_in_the_circle_uses_the_areas_of_their_profession_o
     doctor = _actor(people, "doctor", Role.PROFESSIONAL, "general_practitioner")
     assert await decide(doctor, people["jeanne"], Area.DOCUMENTS, Action.WRITE)
     assert await decide(doctor, people["jeanne"], Area.MESSAGES, Action.READ)
-    assert not await decide(doctor, people["jeanne"], Area.NOTES, Action.READ)
+    assert await decide(doctor, people["jeanne"], Area.PROFILE, Action.WRITE)
+    # Notes: the area, then only the notes shared with them (the notes services).
+    assert await decide(doctor, people["jeanne"], Area.NOTES, Action.READ)
+    assert not await decide(doctor, people["jeanne"], Area.AGENDA, Action.READ)
     assert not await decide(doctor, people["jeanne"], Area.ACCOUNT, Action.WRITE)
     assert not await decide(doctor, people["paul"], Area.DOCUMENTS, Action.READ)
 
@@ -99,6 +102,8 @@ async def test_a_profession_without_an_area_is_refused_even_in_the_circle(people
     "role", [Role.MEDIATOR, Role.ANALYST, Role.OPERATOR, Role.CARER, Role.LEGAL_REPRESENTATIVE]
 )
 async def test_roles_without_a_rule_never_reach_a_record(people, role):
+    """Carers and legal representatives reach a record only through a delegation (tested
+    in tests/integration/carers); without one, nothing."""
     actor = Actor(account_id=people["mediator"], role=role)
     for area in Area:
         for action in Action:

@@ -1,0 +1,379 @@
+"""Carers: a patient's page of their carers (invite, end), a carer's page of the people they
+help (accept, refuse, enter their space, end), the emailed invitation link, and switching
+between one's own space and the space of someone one helps (a new session each time).
+
+A carer in someone's space never reaches these pages: a carer never manages carers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+
+from portal.accounts import identity
+from portal.accounts.notify import tell
+from portal.accounts.services import find_account_id
+from portal.carers import services
+from portal.core.access import DELEGABLE_AREAS, Action, Area, Role
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring
+from portal.core.notify import send_email
+from portal.core.records import record
+from portal.core.sessions import (
+    SignedIn,
+    cookie_name,
+    end_session,
+    requires_role,
+    session_cookie,
+    signed_in,
+    start_session,
+)
+from portal.core.web import page
+
+PATIENTS = [requires_role(Role.PATIENT)]
+BASE = "/space/carers"
+HELPING = "/space/helping"
+PARIS = ZoneInfo("Europe/Paris")
+FORM_FIELDS = (
+    "how",
+    "family_name",
+    "given_names",
+    "dob-day",
+    "dob-month",
+    "dob-year",
+    "nir",
+    "email",
+    "relation",
+    "ends-day",
+    "ends-month",
+    "ends-year",
+)
+
+
+def _keyring(request: Request[Any, Any, Any]) -> Keyring:
+    return Keyring(request.app.state.master_key)
+
+
+def _own(request: Request[Any, Any, Any]) -> SignedIn:
+    """The signed-in patient in their own space (a carer acting for someone gets a 404)."""
+    user = signed_in(request)
+    if user.acting:
+        raise NotFoundException()
+    return user
+
+
+def area_names() -> dict[Area, str]:
+    return {
+        Area.DOCUMENTS: _("Documents"),
+        Area.MESSAGES: _("Messages"),
+        Area.PROFILE: _("Health profile"),
+        Area.AGENDA: _("Agenda"),
+        Area.NOTES: _("Notes"),
+        Area.CATALOGUE: _("Connected services"),
+    }
+
+
+def relation_options() -> list[tuple[str, str]]:
+    return [("", _("Choose")), *services.relation_words().items()]
+
+
+def _access_choices() -> list[tuple[str, str]]:
+    return [("", _("No")), ("read", _("Read only")), ("write", _("Read and change"))]
+
+
+# --------------------------------------------------------------------------- the patient's side
+
+
+@get(BASE, name="carers", guards=PATIENTS)
+async def show_carers(request: Request[Any, Any, Any]) -> Template:
+    user = _own(request)
+    carers = await services.carers_of(_keyring(request), user.account_id)
+    return page(
+        request,
+        "carers/carers.html",
+        carers=carers,
+        relations=services.relation_words(),
+        areas=area_names(),
+        done=request.query_params.get("done"),
+        limit=request.app.state.settings.max_carers_per_patient,
+    )
+
+
+def _invite_page(
+    request: Request[Any, Any, Any], values: dict[str, str], errors: dict[str, str] | None = None
+) -> Template:
+    return page(
+        request,
+        "carers/invite.html",
+        status=400 if errors else 200,
+        values=values,
+        errors=errors or {},
+        areas=area_names(),
+        choices=_access_choices(),
+        relations=relation_options(),
+    )
+
+
+@get(BASE + "/invite", name="invite_carer", guards=PATIENTS)
+async def show_invite(request: Request[Any, Any, Any]) -> Template:
+    _own(request)
+    ends = one_year_from_now()
+    return _invite_page(
+        request,
+        {"how": "identity", "ends-day": ends["day"], "ends-month": ends["month"], "ends-year": ends["year"]},
+    )
+
+
+def _end_of_day(day: Any) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=PARIS).astimezone(UTC)
+
+
+@post(BASE + "/invite", name="send_carer_invitation", guards=PATIENTS, status_code=200)
+async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
+    user = _own(request)
+    form = await request.form()
+    values = {name: str(form.get(name, "")).strip() for name in FORM_FIELDS}
+    values.update({f"area-{a.value}": str(form.get(f"area-{a.value}", "")) for a in DELEGABLE_AREAS})
+    errors: dict[str, str] = {}
+    keyring = _keyring(request)
+    settings = request.app.state.settings
+    carer: uuid.UUID | None = None
+    email: str | None = None
+    if values["how"] == "identity":
+        if not values["family_name"]:
+            errors["family_name"] = _("Enter the family name of the person.")
+        if not values["given_names"]:
+            errors["given_names"] = _("Enter the first name of the person.")
+        born = None
+        try:
+            born = identity.parse_past_date(
+                values["dob-day"], values["dob-month"], values["dob-year"], datetime.now(PARIS).date()
+            )
+        except identity.IdentityError as exc:
+            errors["dob-day"] = exc.message
+        nir = None
+        try:
+            nir = identity.normalise_nir(values["nir"]) if values["nir"] else None
+        except identity.IdentityError as exc:
+            errors["nir"] = exc.message
+        if nir is None and "nir" not in errors:
+            errors["nir"] = _("Enter the social security number of the person. It is on their Carte Vitale.")
+        if not errors and born and nir:
+            carer = await services.find_carer(
+                keyring,
+                family_name=values["family_name"],
+                given_names=values["given_names"],
+                date_of_birth=born.isoformat(),
+                nir=nir,
+            )
+            if carer is None:
+                await record(
+                    user.account_id, user.account_id, "account", "carer.invite", None, outcome="denied"
+                )
+                errors["family_name"] = _(
+                    "We found no one with this name, date of birth and social security number who has "
+                    "a health space. Check what you typed, or invite the person by email."
+                )
+    elif values["how"] == "email":
+        try:
+            email = identity.normalise_email(values["email"]) if values["email"] else None
+        except identity.IdentityError as exc:
+            errors["email"] = exc.message
+        if email is None and "email" not in errors:
+            errors["email"] = _("Enter the email address of the person.")
+        if email:
+            carer = await find_account_id(keyring, email)
+    else:
+        errors["how"] = _("Choose how to find the person.")
+    relation = values["relation"]
+    if relation not in services.relation_words():
+        errors["relation"] = _("Choose who this person is for you.")
+    areas: dict[Area, Action] = {}
+    for area in DELEGABLE_AREAS:
+        chosen = values[f"area-{area.value}"]
+        if chosen in ("read", "write"):
+            areas[area] = Action(chosen)
+    if not areas:
+        errors["area-documents"] = _("Choose at least one part of your space this person may use.")
+    ends_at = None
+    if any(values[f"ends-{part}"] for part in ("day", "month", "year")):
+        try:
+            ends = identity.parse_day(values["ends-day"], values["ends-month"], values["ends-year"])
+        except identity.IdentityError as exc:
+            errors["ends-day"] = exc.message
+        else:
+            if ends < datetime.now(PARIS).date():
+                errors["ends-day"] = _("This date has passed. Choose a date from today on.")
+            else:
+                ends_at = _end_of_day(ends)
+    else:
+        errors["ends-day"] = _("Choose until when this person may help you, for example in one year.")
+    if errors:
+        return _invite_page(request, values, errors)
+    try:
+        delegation, token = await services.invite(
+            keyring,
+            patient=user.account_id,
+            carer=carer,
+            email=email,
+            relation=relation,
+            areas=areas,
+            ends_at=ends_at,
+            max_carers=settings.max_carers_per_patient,
+            max_people=settings.max_people_per_carer,
+        )
+    except services.DelegationError as exc:
+        await record(user.account_id, user.account_id, "account", "carer.invite", None, outcome="denied")
+        field = {"who": "family_name" if values["how"] == "identity" else "email", "areas": "area-documents"}
+        return _invite_page(request, values, {field.get(exc.field, exc.field): exc.message})
+    if carer is not None:
+        await tell(
+            settings,
+            keyring,
+            carer,
+            _("Someone asks you to help them in their health space"),
+            _(
+                "A person asks you to help them in their health space. Sign in to answer: %(link)s",
+                link=settings.base_url.rstrip("/") + HELPING,
+            ),
+        )
+    elif email and token:
+        await send_email(
+            settings,
+            email,
+            _("Someone asks you to help them in their health space"),
+            _(
+                "A person asks you to help them in their health space. To answer, open this link and "
+                "sign in to your own health space: %(link)s\n",
+                link=f"{settings.base_url.rstrip('/')}/carers/accept/{token}",
+            ),
+        )
+    del delegation  # the page lists it
+    return Redirect(path=f"{BASE}?done=invited", status_code=303)
+
+
+@post(BASE + "/{delegation:uuid}/end", name="end_carer", guards=PATIENTS, status_code=303)
+async def end_carer(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
+    user = _own(request)
+    if not await services.end(delegation, user.account_id):
+        raise NotFoundException()
+    return Redirect(path=f"{BASE}?done=ended", status_code=303)
+
+
+# --------------------------------------------------------------------------- the carer's side
+
+
+@get(HELPING, name="helping", guards=PATIENTS)
+async def show_helping(request: Request[Any, Any, Any]) -> Template:
+    user = _own(request)
+    return page(
+        request,
+        "carers/helping.html",
+        helped=await services.helped_by(_keyring(request), user.account_id),
+        areas=area_names(),
+        done=request.query_params.get("done"),
+        ended=request.scope.get("state", {}).get("portal_delegation_ended", False),
+    )
+
+
+@post(HELPING + "/{delegation:uuid}/answer", name="answer_invitation", guards=PATIENTS, status_code=303)
+async def answer_invitation(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
+    user = _own(request)
+    form = await request.form()
+    accept = form.get("answer") == "accept"
+    if not await services.answer(delegation, user.account_id, accept):
+        raise NotFoundException()
+    return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
+
+
+@post(HELPING + "/{delegation:uuid}/end", name="stop_helping", guards=PATIENTS, status_code=303)
+async def stop_helping(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
+    user = _own(request)
+    if not await services.end(delegation, user.account_id):
+        raise NotFoundException()
+    return Redirect(path=f"{HELPING}?done=ended", status_code=303)
+
+
+async def _switch(
+    request: Request[Any, Any, Any], user: SignedIn, carer: uuid.UUID, acting_for: uuid.UUID | None, to: str
+) -> Response[Any]:
+    """A new session (a new id) for the carer, in their own space or in someone's they help."""
+    store = request.app.state.sessions
+    settings = request.app.state.settings
+    old = request.cookies.get(cookie_name(settings))
+    if old:
+        await end_session(store, old)
+    token = await start_session(store, carer, Role.PATIENT, kiosk=user.kiosk, acting_for=acting_for)
+    response: Response[Any] = Redirect(path=to, status_code=303)
+    response.set_cookie(session_cookie(settings, token))
+    return response
+
+
+@post(HELPING + "/{delegation:uuid}/enter", name="enter_space", guards=PATIENTS, status_code=303)
+async def enter_space(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Response[Any]:
+    user = _own(request)
+    patient = await services.may_enter(user.account_id, delegation)
+    if patient is None:
+        raise NotFoundException()
+    await record(user.account_id, patient, "account", "carer.enter", f"delegation:{delegation}")
+    return await _switch(request, user, user.account_id, patient, "/space")
+
+
+@post("/space/acting-for/stop", name="back_to_own_space", guards=PATIENTS, status_code=303)
+async def back_to_own_space(request: Request[Any, Any, Any]) -> Response[Any]:
+    user = signed_in(request)
+    if user.carer_id is None:
+        return Redirect(path="/space", status_code=303)
+    return await _switch(request, user, user.carer_id, None, HELPING)
+
+
+# --------------------------------------------------------------------------- an emailed invitation
+
+
+@get("/carers/accept/{token:str}", name="carer_link", guards=PATIENTS)
+async def show_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+    user = _own(request)
+    info = await services.by_token(_keyring(request), token)
+    if info is None or info.patient == user.account_id:
+        raise NotFoundException()
+    return page(request, "carers/link.html", info=info, token=token, areas=area_names())
+
+
+@post("/carers/accept/{token:str}", name="answer_link", guards=PATIENTS, status_code=303)
+async def answer_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Redirect:
+    user = _own(request)
+    info = await services.by_token(_keyring(request), token)
+    if info is None:
+        raise NotFoundException()
+    form = await request.form()
+    accept = form.get("answer") == "accept"
+    if not await services.answer(info.id, user.account_id, accept, by_link=True):
+        raise NotFoundException()
+    return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
+
+
+def one_year_from_now() -> dict[str, str]:
+    day = datetime.now(PARIS).date() + timedelta(days=365)
+    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+
+
+ROUTES = [
+    show_carers,
+    show_invite,
+    send_invitation,
+    end_carer,
+    show_helping,
+    answer_invitation,
+    stop_helping,
+    enter_space,
+    back_to_own_space,
+    show_link,
+    answer_link,
+]

@@ -1,0 +1,363 @@
+"""Delegations between a patient and their carers: inviting, accepting, ending, listing.
+
+A carer is a person with their own space. The patient finds them by name, date of
+birth and national health number (NIR), or invites them by email: someone who has
+no space yet is sent a link, and accepts it once signed in. The access policy reads
+the live delegations on every request (``portal.core.access.delegated``), so ending
+one, or its end date passing, takes effect on the carer's very next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from portal.accounts.people import names_of
+from portal.accounts.services import find_account_id, read_identity
+from portal.accounts.tables import Account
+from portal.carers.tables import Delegation
+from portal.core import audit
+from portal.core.access import DELEGABLE_AREAS, Action, Area, delegated, format_areas, parse_areas
+from portal.core.i18n import gettext as _
+from portal.core.keys import Keyring, key_owner
+from portal.core.records import open_json, place, record, seal_json
+
+AREA = "account"
+LIVE = ["invited", "active"]
+
+
+def relation_words() -> dict[str, str]:
+    """Who a carer is to the patient, as the activity page says it ("your daughter ...")."""
+    return {
+        "daughter": _("your daughter"),
+        "son": _("your son"),
+        "spouse": _("your spouse"),
+        "parent": _("your parent"),
+        "sibling": _("your brother or sister"),
+        "grandchild": _("your grandchild"),
+        "relative": _("a relative of yours"),
+        "friend": _("your friend"),
+        "neighbour": _("your neighbour"),
+        "legal_guardian": _("your legal guardian"),
+        "other": _("your carer"),
+    }
+
+
+class DelegationError(ValueError):
+    """An invitation that cannot be made or used; ``field`` is where to say it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DelegationInfo:
+    """A delegation as one side sees it: ``other`` is the carer (for the patient) or the
+    patient (for the carer), by name; ``relation`` is what the patient wrote."""
+
+    id: uuid.UUID
+    patient: uuid.UUID
+    carer: uuid.UUID | None
+    other_name: str
+    relation: str
+    email: str
+    areas: dict[Area, Action]
+    legal_representative: bool
+    status: str
+    ends_at: datetime | None
+    invited_at: datetime
+
+    @property
+    def live(self) -> bool:
+        return self.status == "active" and (self.ends_at is None or self.ends_at > datetime.now(UTC))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _place(delegation: object, patient: uuid.UUID) -> Any:
+    return place("delegation", "sealed_details", delegation, patient)
+
+
+async def _count(*condition: Any) -> int:
+    where = condition[0]
+    for more in condition[1:]:
+        where = where & more
+    return int(await Delegation.count().where(where))
+
+
+async def find_carer(
+    keyring: Keyring, *, family_name: str, given_names: str, date_of_birth: str, nir: str
+) -> uuid.UUID | None:
+    """The active patient account with this NIR whose name and date of birth also match."""
+    account = await find_account_id(keyring, nir)
+    if account is None:
+        return None
+    row = await Account.select(Account.role, Account.status).where(Account.id == account).first()
+    if row is None or row["role"] != "patient" or row["status"] != "active":
+        return None
+    person = await read_identity(keyring, account)
+
+    def same(a: str, b: str) -> bool:
+        return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+    if (
+        person is None
+        or person.date_of_birth != date_of_birth
+        or not same(person.family_name, family_name)
+        or not same(person.given_names.split()[0] if person.given_names else "", given_names.split()[0])
+    ):
+        return None
+    return account
+
+
+async def invite(
+    keyring: Keyring,
+    *,
+    patient: uuid.UUID,
+    carer: uuid.UUID | None,
+    email: str | None,
+    relation: str,
+    areas: dict[Area, Action],
+    ends_at: datetime | None,
+    max_carers: int,
+    max_people: int,
+    legal_representative: bool = False,
+) -> tuple[uuid.UUID, str | None]:
+    """Make an invitation; returns its id and, for an invitation by email to someone who has
+    no space (``carer`` None), the token of the link to send (only its hash is kept)."""
+    if carer == patient:
+        raise DelegationError("who", _("You cannot be your own carer. Choose someone else."))
+    if not areas:
+        raise DelegationError("areas", _("Choose at least one part of your space this person may use."))
+    if await _count(Delegation.patient == patient, Delegation.status.is_in(LIVE)) >= max_carers:
+        raise DelegationError(
+            "who",
+            _(
+                "You already have %(count)d carers: end one of them before you invite someone else.",
+                count=max_carers,
+            ),
+        )
+    if carer is not None:
+        if await _count(
+            Delegation.patient == patient, Delegation.carer == carer, Delegation.status.is_in(LIVE)
+        ):
+            raise DelegationError("who", _("This person is already your carer, or already invited."))
+        if await _count(Delegation.carer == carer, Delegation.status.is_in(LIVE)) >= max_people:
+            raise DelegationError(
+                "who",
+                _("This person already helps %(count)d people, the most a carer may help.", count=max_people),
+            )
+    delegation = uuid.uuid4()
+    token = secrets.token_urlsafe(24) if carer is None else None
+    await Delegation.insert(
+        Delegation(
+            id=delegation,
+            patient=patient,
+            carer=carer,
+            sealed_details=await seal_json(
+                keyring, _place(delegation, patient), {"relation": relation, "email": email or ""}
+            ),
+            areas=format_areas(areas),
+            legal_representative=legal_representative,
+            ends_at=ends_at,
+            status="invited",
+            token_hash=token_hash(token) if token else None,
+        )
+    )
+    await record(patient, patient, AREA, "carer.invite", f"delegation:{delegation}")
+    return delegation, token
+
+
+async def _info(
+    keyring: Keyring, row: dict[str, Any], names: dict[uuid.UUID, Any], side: str
+) -> DelegationInfo:
+    patient = _uuid(row["patient"])
+    assert patient is not None
+    carer = _uuid(row["carer"])
+    details = await open_json(keyring, _place(row["id"], patient), row["sealed_details"])
+    whom = carer if side == "patient" else patient
+    other = names.get(whom) if whom is not None else None
+    return DelegationInfo(
+        id=_uuid(row["id"]) or uuid.uuid4(),
+        patient=patient,
+        carer=carer,
+        other_name=other.name if other else "",
+        relation=str(details.get("relation", "")),
+        email=str(details.get("email", "")),
+        areas=parse_areas(row["areas"]),
+        legal_representative=bool(row["legal_representative"]),
+        status=row["status"],
+        ends_at=_utc(row["ends_at"]),
+        invited_at=_utc(row["invited_at"]) or datetime.now(UTC),
+    )
+
+
+async def _listed(keyring: Keyring, where: Any, side: str) -> list[DelegationInfo]:
+    rows = (
+        await Delegation.select().where(where & Delegation.status.is_in(LIVE)).order_by(Delegation.invited_at)
+    )
+    people = {_uuid(r["carer"] if side == "patient" else r["patient"]) for r in rows} - {None}
+    names = await names_of(keyring, [p for p in people if p is not None])
+    return [await _info(keyring, row, names, side) for row in rows]
+
+
+async def carers_of(keyring: Keyring, patient: uuid.UUID) -> list[DelegationInfo]:
+    """The patient's carers, active and invited."""
+    return await _listed(keyring, Delegation.patient == patient, "patient")
+
+
+async def helped_by(keyring: Keyring, carer: uuid.UUID) -> list[DelegationInfo]:
+    """The people ``carer`` helps or is invited to help."""
+    return await _listed(keyring, Delegation.carer == carer, "carer")
+
+
+async def by_token(keyring: Keyring, token: str) -> DelegationInfo | None:
+    """The invitation an emailed link names, while it waits for an answer."""
+    row = (
+        await Delegation.select()
+        .where((Delegation.token_hash == token_hash(token)) & (Delegation.status == "invited"))
+        .first()
+    )
+    if row is None:
+        return None
+    patient = _uuid(row["patient"])
+    names = await names_of(keyring, [patient] if patient else [])
+    return await _info(keyring, row, names, "carer")
+
+
+async def answer(delegation: uuid.UUID, carer: uuid.UUID, accept: bool, *, by_link: bool = False) -> bool:
+    """The carer accepts or refuses an invitation made to them (or, ``by_link``, sent to them
+    by email); False when there is no such invitation for them."""
+    who = Delegation.token_hash.is_not_null() if by_link else (Delegation.carer == carer)
+    row = (
+        await Delegation.select(Delegation.patient)
+        .where((Delegation.id == delegation) & (Delegation.status == "invited") & who)
+        .first()
+    )
+    if row is None:
+        return False
+    patient = _uuid(row["patient"])
+    assert patient is not None
+    if by_link and patient == carer:
+        return False
+    await Delegation.update(
+        {
+            Delegation.status: "active" if accept else "refused",
+            Delegation.carer: carer,
+            Delegation.accepted_at: datetime.now(UTC) if accept else None,
+            Delegation.token_hash: None,
+        }
+    ).where(Delegation.id == delegation)
+    await record(
+        carer, patient, AREA, "carer.accept" if accept else "carer.refuse", f"delegation:{delegation}"
+    )
+    return True
+
+
+async def end(delegation: uuid.UUID, by: uuid.UUID) -> bool:
+    """End a delegation, from either side; it stops at once. False when ``by`` is neither side."""
+    row = (
+        await Delegation.select(Delegation.patient)
+        .where(
+            (Delegation.id == delegation)
+            & Delegation.status.is_in(LIVE)
+            & ((Delegation.patient == by) | (Delegation.carer == by))
+        )
+        .first()
+    )
+    if row is None:
+        return False
+    patient = _uuid(row["patient"])
+    assert patient is not None
+    await Delegation.update(
+        {
+            Delegation.status: "ended",
+            Delegation.ended_at: datetime.now(UTC),
+            Delegation.ended_by: by,
+            Delegation.token_hash: None,
+        }
+    ).where(Delegation.id == delegation)
+    await record(by, patient, AREA, "carer.end", f"delegation:{delegation}")
+    return True
+
+
+async def may_enter(carer: uuid.UUID, delegation: uuid.UUID) -> uuid.UUID | None:
+    """The patient whose space ``carer`` may enter through ``delegation``, or None."""
+    row = (
+        await Delegation.select(Delegation.patient)
+        .where((Delegation.id == delegation) & (Delegation.carer == carer) & (Delegation.status == "active"))
+        .first()
+    )
+    patient = _uuid(row["patient"]) if row else None
+    if patient is None or await delegated(carer, patient) is None:
+        return None
+    return patient
+
+
+async def relations(keyring: Keyring, patient: uuid.UUID) -> dict[uuid.UUID, str]:
+    """For the patient's activity page: each carer (ever) and what the patient called them."""
+    rows = await Delegation.select(Delegation.id, Delegation.carer, Delegation.sealed_details).where(
+        (Delegation.patient == patient) & Delegation.carer.is_not_null()
+    )
+    found: dict[uuid.UUID, str] = {}
+    for row in rows:
+        carer = _uuid(row["carer"])
+        if carer is not None:
+            details = await open_json(keyring, _place(row["id"], patient), row["sealed_details"])
+            found[carer] = str(details.get("relation", ""))
+    return found
+
+
+async def make_legal_representative(
+    keyring: Keyring, *, child: uuid.UUID, representative: uuid.UUID, until: datetime | None
+) -> uuid.UUID:
+    """The operator records that ``representative`` is the legal representative of the
+    minor ``child``: an active delegation with every area a carer may have, until
+    ``until`` (the child's 18th birthday, say). It counts in neither side's limits."""
+    if child == representative:
+        raise DelegationError("who", _("A person cannot be their own legal representative."))
+    delegation = uuid.uuid4()
+    await Delegation.insert(
+        Delegation(
+            id=delegation,
+            patient=child,
+            carer=representative,
+            sealed_details=await seal_json(
+                keyring, _place(delegation, child), {"relation": "legal_guardian", "email": ""}
+            ),
+            areas=format_areas(dict.fromkeys(DELEGABLE_AREAS, Action.WRITE)),
+            legal_representative=True,
+            ends_at=until,
+            status="active",
+            accepted_at=datetime.now(UTC),
+        )
+    )
+    await audit.record(
+        actor="operator",
+        area=AREA,
+        action="carer.represent",
+        outcome="allowed",
+        subject=key_owner(child),
+        object_id=f"delegation:{delegation}",
+    )
+    return delegation
