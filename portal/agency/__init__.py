@@ -1,0 +1,1 @@
+"""The regional health agency's pages: adoption figures by territory and age band."""
