@@ -5,8 +5,9 @@
 Starts ``portal serve`` (after ``portal demo``, data in a temporary folder) and
 ``bench.reference_app`` under uvicorn, each one worker on a free port, then
 loads them in turn, one short slice each (reference, home, help, help of one
-department, the demo patient's space, activity and care circle, the catalogue's
-search fragment as htmx asks for it, reference again, ...) so that noise on a
+department, the demo patient's space, activity and care circle, her health profile
+and its measurements with their charts, the agenda's month, her notes, the
+catalogue's search fragment as htmx asks for it, reference again, ...) so that noise on a
 shared machine hits every target alike. Pages behind sign-in are loaded by a
 client signed in through the real forms first.
 Prints requests per second and latency, the ratio of each portal page to the
@@ -110,6 +111,12 @@ PAGES: list[Page] = [
     Page("my space", "/space", setup=sign_in(JEANNE)),
     Page("my activity", "/space/activity", setup=sign_in(JEANNE)),
     Page("my circle", "/space/circle", setup=sign_in(JEANNE)),
+    # The whole medical profile (28 demo entries, each opened), then its measurements with
+    # their server-drawn charts, the agenda's month and the notes.
+    Page("my profile", "/space/profile", setup=sign_in(JEANNE)),
+    Page("measurements", "/space/profile/measurements", setup=sign_in(JEANNE)),
+    Page("agenda month", "/space/agenda/month", setup=sign_in(JEANNE)),
+    Page("my notes", "/space/notes", setup=sign_in(JEANNE)),
     # What htmx asks for as one types in the catalogue's search box: the #services fragment
     # (without HX-Request the same address answers 303 to the sealed one, and the run stops).
     Page(

@@ -25,7 +25,10 @@ from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
+from portal.agency.routes import ROUTES as AGENCY_ROUTES
 from portal.agenda.routes import ROUTES as AGENDA_ROUTES
+from portal.carers.acting import acting_banner, acting_guard
+from portal.carers.routes import ROUTES as CARER_ROUTES
 from portal.catalogue.api import ROUTES as API_ROUTES
 from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
@@ -44,6 +47,8 @@ from portal.core.web import (
 )
 from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
 from portal.documents.web import size_in_words
+from portal.kiosk import web as kiosk
+from portal.kiosk.routes import ROUTES as KIOSK_ROUTES
 from portal.messages.routes import ROUTES as MESSAGE_ROUTES
 from portal.messages.routes import header_counts
 from portal.notes.routes import ROUTES as NOTE_ROUTES
@@ -152,6 +157,13 @@ def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
     )
 
 
+async def _before_page(request: Request[Any, Any, Any]) -> None:
+    """Before every route: what the header of a signed-in person's page shows (the banner
+    of a carer in someone's space, then the unread count)."""
+    await acting_banner(request)
+    await header_counts(request)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
@@ -176,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await session_store.close()
 
     env = template_environment(settings.timezone)
+    env.globals["kiosk_timing"] = kiosk.timing(settings)
     static_router = create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
@@ -197,12 +210,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DOCUMENT_ROUTES,
             *MESSAGE_ROUTES,
             *CATALOGUE_ROUTES,
+            *CARER_ROUTES,
             *PROFILE_ROUTES,
             *SUMMARY_ROUTES,
             *AGENDA_ROUTES,
             *NOTE_ROUTES,
             *API_ROUTES,
             *OUTREACH_ROUTES,
+            *KIOSK_ROUTES,
+            *AGENCY_ROUTES,
             *PRO_ROUTES,
             *PRO_DOCUMENT_ROUTES,
             static_router,
@@ -217,9 +233,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             LocaleMiddleware,
             DefineMiddleware(db.RequestTransaction, engine=engine),
+            # Is the browser a kiosk? Decided before the session is read (portal.kiosk.web).
+            DefineMiddleware(kiosk.KioskMiddleware, settings=settings),
             DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
         ],
-        before_request=header_counts,
+        before_request=_before_page,
+        guards=[acting_guard],
         before_send=[add_security_headers],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(

@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, demo, outbox, invite, tasks, audit, keys."""
+"""The ``portal`` command: serve, migrate, demo, outbox, invite, kiosk, tasks, audit, keys."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import asyncio
 import logging
 import os
 import sys
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
 
 from portal.accounts.invitations import Invited
-from portal.accounts.services import PersonIdentity
+from portal.accounts.services import PersonIdentity, find_account_id
 from portal.core import audit, crypto, db
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
@@ -23,6 +26,7 @@ from portal.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from portal.catalogue.services import Report
+    from portal.kiosk.services import NewTerminal, Terminal
 
 log = logging.getLogger("portal")
 
@@ -59,8 +63,10 @@ def _master_key(settings: Settings) -> bytes:
 async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
     from portal.accounts.demo import seed_demo_people
+    from portal.agenda.demo import seed_demo_agenda
     from portal.documents.demo import seed_demo_documents
     from portal.messages.demo import seed_demo_messages
+    from portal.notes.demo import seed_demo_notes
     from portal.profile.demo import seed_demo_profile
     from portal.site.services import seed_demo_help_points
 
@@ -72,12 +78,16 @@ async def _demo(settings: Settings) -> dict[str, int]:
         documents = await seed_demo_documents(keyring)
         conversations = await seed_demo_messages(keyring)
         profile = await seed_demo_profile(keyring)
+        agenda = await seed_demo_agenda(keyring)
+        notes = await seed_demo_notes(keyring)
     return {
         "help points": help_points,
         "people": people,
         "documents": documents,
         "conversations": conversations,
         "profile entries": profile,
+        "agenda items": agenda,
+        "notes": notes,
     }
 
 
@@ -211,7 +221,6 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _person_from_args(args: argparse.Namespace) -> tuple[PersonIdentity, str | None]:
     """The person to invite, checked like the forms check it; the error message if not."""
-    from datetime import date
 
     from portal.accounts import identity
 
@@ -294,6 +303,120 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _represent(settings: Settings, child_nir: str, representative_nir: str, until: date | None) -> str:
+    from portal.carers.services import DelegationError, make_legal_representative
+
+    keyring = Keyring(_master_key(settings))
+    async with _database(settings) as engine, engine.transaction():
+        child = await find_account_id(keyring, child_nir)
+        representative = await find_account_id(keyring, representative_nir)
+        if child is None or representative is None:
+            return "no space has this social security number" + ("" if child else " (the child's)")
+        ends_at = (
+            datetime.combine(until, time(23, 59, 59), tzinfo=ZoneInfo(settings.timezone)) if until else None
+        )
+        try:
+            delegation = await make_legal_representative(
+                keyring, child=child, representative=representative, until=ends_at
+            )
+        except DelegationError as exc:
+            return exc.message
+    return f"ok {delegation}"
+
+
+def cmd_represent(settings: Settings, args: argparse.Namespace) -> int:
+    """Record that a person is the legal representative of a minor (every delegable area)."""
+    from portal.accounts.identity import IdentityError, normalise_nir
+
+    try:
+        child, representative = normalise_nir(args.child_nir), normalise_nir(args.representative_nir)
+        until = date.fromisoformat(args.until) if args.until else None
+    except (IdentityError, ValueError) as exc:
+        print(f"portal represent: {exc}", file=sys.stderr)
+        return 2
+    result = asyncio.run(_represent(settings, child, representative, until))
+    if not result.startswith("ok "):
+        print(f"portal represent: {result}", file=sys.stderr)
+        return 2
+    print(
+        "The representative now acts for the child in every area a carer may have"
+        + (f", until {until.isoformat()}" if until else "")
+        + f' (delegation {result[3:]}). They choose it under "People I help" in their space.'
+    )
+    return 0
+
+
+async def _kiosk_enrol(settings: Settings, name: str, department: str | None) -> NewTerminal:
+    from portal.kiosk.services import create_terminal
+
+    master = _master_key(settings)
+    async with _database(settings) as engine, engine.transaction():
+        return await create_terminal(Keyring(master), name, department)
+
+
+def cmd_kiosk_enrol(settings: Settings, args: argparse.Namespace) -> int:
+    """Make a kiosk terminal and print its one-time code, to type at the terminal."""
+    from portal.kiosk.services import EnrolmentError, check_terminal, format_code
+
+    try:
+        name, department = check_terminal(args.name, args.department)
+    except EnrolmentError as exc:
+        print(f"portal kiosk enrol: {exc}", file=sys.stderr)
+        return 2
+    terminal = asyncio.run(_kiosk_enrol(settings, name, department))
+    print(f"Terminal {terminal.terminal_id} made.")
+    print(f"On the terminal, open {settings.base_url}/kiosk/enrol and type this code:")
+    print()
+    print(f"    {format_code(terminal.code)}")
+    print()
+    print(f"It works once, until {terminal.expires_at:%Y-%m-%d %H:%M} UTC.")
+    return 0
+
+
+async def _kiosk_terminals(settings: Settings) -> list[Terminal]:
+    from portal.kiosk.services import terminals
+
+    async with _database(settings) as engine, engine.transaction():
+        return await terminals()
+
+
+def cmd_kiosk_list(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    found = asyncio.run(_kiosk_terminals(settings))
+    if not found:
+        print("No kiosk terminal. Make one with `portal kiosk enrol --name NAME`.")
+    now = datetime.now(UTC)
+    for terminal in found:
+        where = f" (department {terminal.department})" if terminal.department else ""
+        print(f"{terminal.id}  {terminal.name}{where}: {terminal.state(now)}")
+    return 0
+
+
+async def _kiosk_revoke(settings: Settings, terminal_id: uuid.UUID) -> bool:
+    from portal.kiosk.services import revoke
+
+    async with _database(settings) as engine, engine.transaction():
+        return await revoke(terminal_id)
+
+
+def cmd_kiosk_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """The terminal is a kiosk no more: its cookie opens nothing (sessions begun there keep
+    their short time-out until they end)."""
+    try:
+        terminal_id = uuid.UUID(args.terminal_id)
+    except ValueError:
+        print(
+            "portal kiosk revoke: give the terminal's id, as `portal kiosk list` prints it", file=sys.stderr
+        )
+        return 2
+    if not asyncio.run(_kiosk_revoke(settings, terminal_id)):
+        print(f"portal kiosk revoke: no terminal {terminal_id} that is not already revoked", file=sys.stderr)
+        return 1
+    print(f"Terminal {terminal_id} revoked: it is no longer a kiosk.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -351,6 +474,27 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--letter", help="also write a large-print letter with the code to this PDF file")
     invite.add_argument("--locale", choices=["fr", "en"], default="fr")
     invite.set_defaults(handler=cmd_invite)
+
+    represent = sub.add_parser(
+        "represent", help="record the legal representative of a minor (acts for them in every area)"
+    )
+    represent.add_argument("--child-nir", required=True, help="the minor's social security number")
+    represent.add_argument("--representative-nir", required=True, help="the representative's")
+    represent.add_argument("--until", help="last day, 2032-05-01 (for example the child's 18th birthday)")
+    represent.set_defaults(handler=cmd_represent)
+
+    kiosk = sub.add_parser("kiosk", help="shared kiosk terminals")
+    kiosk_sub = kiosk.add_subparsers(dest="kiosk_command", required=True)
+    enrol = kiosk_sub.add_parser("enrol", help="make a terminal and print its one-time code (valid 1 hour)")
+    enrol.add_argument("--name", required=True, help='where it is: "Maison de santé de Guéret, accueil"')
+    enrol.add_argument("--department", help="its department number: 23, 2A, 974...")
+    enrol.set_defaults(handler=cmd_kiosk_enrol)
+    kiosk_sub.add_parser("list", help="list the terminals and their state").set_defaults(
+        handler=cmd_kiosk_list
+    )
+    revoke = kiosk_sub.add_parser("revoke", help="make a terminal an ordinary computer again")
+    revoke.add_argument("terminal_id", metavar="ID", help="the terminal's id (portal kiosk list)")
+    revoke.set_defaults(handler=cmd_kiosk_revoke)
 
     tasks = sub.add_parser("tasks", help="run the scheduled tasks (the document bin...) once")
     tasks.add_argument("--every", type=int, metavar="MINUTES", help="run them every MINUTES, until stopped")

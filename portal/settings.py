@@ -70,6 +70,16 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Minutes without any request after which a person is signed out (warned 2 minutes before).",
     ),
     "PORTAL_SESSION_MAX_HOURS": ("12", "Hours after signing in when a person is signed out, even if active."),
+    "PORTAL_KIOSK": (
+        "0",
+        "`1` makes every browser of this portal a shared kiosk terminal (short time-out, no downloads); "
+        "single terminals are enrolled with `portal kiosk enrol` instead.",
+    ),
+    "PORTAL_KIOSK_IDLE_MINUTES": (
+        "3",
+        "Minutes without activity after which a person on a kiosk terminal is signed out (asked "
+        '"Are you still there?" up to a minute before; at least 1).',
+    ),
     "PORTAL_REDIS_URL": (
         "(empty: sessions in the database)",
         "`redis://host:6379/0` (or `rediss://` for TLS) to keep sessions in Redis instead of the database.",
@@ -216,6 +226,9 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 25_000_000
     max_document_bytes: int = 20_000_000
+    # Carers: how many a patient may have, and how many people one carer may help.
+    max_carers_per_patient: int = 3
+    max_people_per_carer: int = 5
     default_locale: str = "fr"
     timezone: str = "Europe/Paris"
     log_level: str = "INFO"
@@ -226,6 +239,9 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    # Kiosks: every browser a shared terminal (else enrolled terminals only), and their time-out.
+    kiosk: bool = False
+    kiosk_idle_minutes: int = 3
     # None: sessions live in the database.
     redis_url: str | None = field(default=None, repr=False)
 
@@ -257,6 +273,8 @@ class Settings:
             base_url=(_read(env, "PORTAL_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             max_body_bytes=_int(env, "PORTAL_MAX_BODY_BYTES", 25_000_000, minimum=1024),
             max_document_bytes=_int(env, "PORTAL_MAX_DOCUMENT_BYTES", 20_000_000, minimum=1024),
+            max_carers_per_patient=_int(env, "PORTAL_MAX_CARERS_PER_PATIENT", 3, minimum=1),
+            max_people_per_carer=_int(env, "PORTAL_MAX_PEOPLE_PER_CARER", 5, minimum=1),
             default_locale=locale,
             timezone=timezone,
             log_level=log_level,
@@ -266,6 +284,10 @@ class Settings:
             mail_from=_mail_from(env),
             session_idle_minutes=_int(env, "PORTAL_SESSION_IDLE_MINUTES", 30, minimum=3),
             session_max_hours=_int(env, "PORTAL_SESSION_MAX_HOURS", 12, minimum=1),
+            kiosk=_bool(env, "PORTAL_KIOSK", False),
+            # 1 minute at least (3 for other sessions): the kiosk's warning comes at half the
+            # time-out when that is under 2 minutes, so even 1 minute warns 30 seconds before.
+            kiosk_idle_minutes=_int(env, "PORTAL_KIOSK_IDLE_MINUTES", 3, minimum=1),
             redis_url=_redis_url(env),
         )
 

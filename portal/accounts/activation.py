@@ -27,6 +27,9 @@ from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
 from portal.core.web import page
+from portal.kiosk.services import record_session_start as record_kiosk_session
+from portal.kiosk.web import kiosk_of
+from portal.outreach import assisted
 
 PUBLIC = {"public": True}
 DATE_FIELD = "dob"
@@ -112,8 +115,9 @@ def _code_form(request: Request[Any, Any, Any], form: Any, errors: dict[str, str
         "accounts/activate/code.html",
         status=400 if errors else 200,
         errors=errors,
-        code=str(form.get("code", "")),
+        code=str(form.get("code", "")) or assisted.filled_code(request),
         dates=_date_values(form),
+        assisted=assisted.marker(request),
     )
 
 
@@ -196,6 +200,7 @@ def _password_form(
         errors=errors,
         password=password,
         shown=shown,
+        assisted=assisted.marker(request),
     )
 
 
@@ -267,7 +272,16 @@ async def accept_terms(request: Request[Any, Any, Any]) -> Response[Any]:
         error = _("Tick the box to say that you accept. If you do not want a space, you can say so below.")
         return page(request, "accounts/activate/terms.html", status=400, errors={"accept": error})
     await services.activate_account(state.account_id, state.channel)
-    token = await start_session(request.app.state.sessions, state.account_id, "patient")
+    helped = await assisted.record(request, state.account_id)
+    if helped is not None:  # a mediator helped: the person is not signed in on their computer
+        helped.set_cookie(_state_cookie(request, None))
+        return helped
+    kiosk = kiosk_of(request)  # activated at a shared terminal: a kiosk session
+    token = await start_session(
+        request.app.state.sessions, state.account_id, "patient", kiosk=kiosk is not None
+    )
+    if kiosk is not None:
+        await record_kiosk_session(kiosk, state.account_id)
     response = _redirect("/activate/done")
     response.set_cookie(_state_cookie(request, None))
     response.set_cookie(session_cookie(request.app.state.settings, token))
@@ -314,6 +328,7 @@ async def refuse_space(request: Request[Any, Any, Any]) -> Response[Any]:
     await services.refuse_space(account_id)
     response = _redirect("/refuse/done")
     response.set_cookie(_state_cookie(request, None))
+    response.set_cookie(assisted.cleared_cookie(request))
     return response
 
 

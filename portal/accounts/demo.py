@@ -1,5 +1,6 @@
 """Demo people: an older patient in Creuse, a second patient, a general practitioner,
-a pharmacist and a mediator, all active, with one password, and a care circle.
+a pharmacist, a mediator and an analyst of the regional health agency, all active,
+with one password, and a care circle.
 
 Invented people: the health numbers and RPPS numbers are well formed (their keys
 match) but belong to nobody. ``seed_demo_people`` can run again: a person whose
@@ -83,6 +84,15 @@ DEMO_PEOPLE = {
             given_names="Sophie",
             email="sophie.bernard@example.org",
             place_of_practice="France Services, 23200 Aubusson",
+        ),
+    ),
+    "luc": DemoPerson(
+        Role.ANALYST,
+        PersonIdentity(
+            family_name="Moreau",
+            given_names="Luc-Olivier",
+            email="luc.moreau@example.org",
+            place_of_practice="ARS Nouvelle-Aquitaine, 33000 Bordeaux",
         ),
     ),
 }

@@ -224,7 +224,7 @@ def parse_date_of_birth(day: str, month: str, year: str, today: date) -> date:
 
 def parse_past_date(day: str, month: str, year: str, today: date, *, missing: str | None = None) -> date:
     """A date on or before ``today`` from its three fields, as typed ("27", "3", "1948")."""
-    when = parse_day(day, month, year, missing=missing)
+    when = parse_day(day, month, year, missing=missing, latest_year=9999)
     if when > today:
         raise IdentityError(_("This date is in the future. Check the year."))
     return when
@@ -233,7 +233,9 @@ def parse_past_date(day: str, month: str, year: str, today: date, *, missing: st
 LATEST_YEAR = 2200
 
 
-def parse_day(day: str, month: str, year: str, *, missing: str | None = None) -> date:
+def parse_day(
+    day: str, month: str, year: str, *, missing: str | None = None, latest_year: int = LATEST_YEAR
+) -> date:
     """Any real date from its three fields, as typed ("27", "3", "2027"), or
     ``IdentityError`` with a message in plain words that says what to check."""
     day, month, year = day.strip(), month.strip(), year.strip()
@@ -252,7 +254,7 @@ def parse_day(day: str, month: str, year: str, *, missing: str | None = None) ->
         raise IdentityError(
             _("The year must be %(earliest)d or later. Check the year.", earliest=EARLIEST_BIRTH_YEAR)
         )
-    if year_number > LATEST_YEAR:
+    if year_number > latest_year:
         raise IdentityError(_("This year is too far away. Check the year."))
     if day_number > calendar.monthrange(year_number, month_number)[1]:
         if day_number == 29 and month_number == 2:

@@ -20,6 +20,9 @@ from portal.core.sessions import (
     touch_or_expire,
 )
 from portal.core.web import safe_next
+from portal.kiosk.services import record_session_end as record_kiosk_session_end
+from portal.kiosk.web import HOME as KIOSK_HOME
+from portal.kiosk.web import kiosk_of
 
 SIGNED_IN = [requires_signed_in]
 
@@ -34,13 +37,19 @@ async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
         await end_session(request.app.state.sessions, token)
     owner = key_owner(user.account_id)
     await audit.record(actor=owner, area="account", action="sign_out", outcome="allowed", subject=owner)
+    home = "/"
+    if user.kiosk:
+        # A kiosk: the end is marked, and the terminal goes back to its welcome screen
+        # (portal.kiosk.web.KioskMiddleware keeps the terminal's cookie out of Clear-Site-Data).
+        await record_kiosk_session_end(kiosk_of(request), user.actor.account_id, "sign_out")
+        home = KIOSK_HOME
     headers = {"Clear-Site-Data": CLEAR_SITE_DATA}
     response: Response[Any]
     if request.headers.get("hx-request") == "true":
         # htmx would follow a 303 itself and swap the home page into this one.
-        response = Response(content=b"", status_code=200, headers={**headers, "HX-Redirect": "/"})
+        response = Response(content=b"", status_code=200, headers={**headers, "HX-Redirect": home})
     else:
-        response = Redirect(path="/", status_code=303, headers=headers)
+        response = Redirect(path=home, status_code=303, headers=headers)
     response.set_cookie(cleared_session_cookie(settings))
     return response
 

@@ -29,6 +29,8 @@ from portal.core.i18n import ngettext
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name, end_session, session_cookie, start_session
 from portal.core.web import page, safe_next
+from portal.kiosk.services import record_session_start as record_kiosk_session
+from portal.kiosk.web import kiosk_of
 
 PUBLIC = {"public": True}
 ANONYMOUS = "anonymous"
@@ -148,6 +150,7 @@ def _sign_in_form(
         password=password if reveal else "",
         reveal=reveal,
         password_saved=request.query_params.get("password") == "saved",
+        kiosk=kiosk_of(request) is not None,
     )
 
 
@@ -308,7 +311,10 @@ async def _start_session(
     if previous:
         await end_session(store, previous)
     # A new session id at every sign-in: nobody can plant one before it.
-    token = await start_session(store, account.account_id, account.role)
+    kiosk = kiosk_of(request)
+    token = await start_session(store, account.account_id, account.role, kiosk=kiosk is not None)
+    if kiosk is not None:
+        await record_kiosk_session(kiosk, account.account_id)
     owner = key_owner(account.account_id)
     await audit.record(actor=owner, area="account", action="sign_in", outcome="allowed", subject=owner)
     response: Response[Any] = Redirect(path=next_path, status_code=303)

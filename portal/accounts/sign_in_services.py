@@ -326,13 +326,16 @@ async def check_code(
 
 
 async def use_code(pending: Pending, now: datetime | None = None) -> None:
-    """Mark the pending step's live code used."""
-    await OneTimeCode.update({OneTimeCode.used_at: now or datetime.now(UTC)}).where(
+    """Mark the pending step's live code used; a sign-in's is the account's last sign-in."""
+    now = now or datetime.now(UTC)
+    await OneTimeCode.update({OneTimeCode.used_at: now}).where(
         (OneTimeCode.account == pending.account_id)
         & (OneTimeCode.purpose == pending.purpose)
         & (OneTimeCode.used_at.is_null())
         & (OneTimeCode.created_at >= pending.started_at)
     )
+    if pending.purpose == SIGN_IN:  # for the adoption figures (spaces used in the last 30 days)
+        await Account.update({Account.last_signed_in_at: now}).where(Account.id == pending.account_id)
 
 
 async def why_no_new_code(pending: Pending, now: datetime | None = None) -> str | None:

@@ -22,7 +22,8 @@ PAGE_SIZE = 20
 ACCOUNT_PREFIX = "account:"
 DOCUMENT_PREFIX = "document:"
 # Kept in the trail as proof, but nothing a person needs to read about their own space.
-HIDDEN_ACTIONS = frozenset({"refuse", "close"})
+# Drafts kept as one types, and list views, would flood the page.
+HIDDEN_ACTIONS = frozenset({"refuse", "close", "note.draft", "note.forget", "note.list"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,18 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
             _("A sign-in code was refused: too many wrong tries in a row."),
         ),
         ("account", "sign_out", "allowed"): Wording(_("You signed out."), _("%(who)s signed out.")),
+        # Kiosks (portal.kiosk): sessions on a shared computer are marked.
+        ("account", "session.kiosk", "allowed"): Wording(
+            _("You signed in on a shared computer."), _("%(who)s signed in on a shared computer.")
+        ),
+        ("account", "session.kiosk.sign_out", "allowed"): Wording(
+            _("You signed out of the shared computer: it kept nothing of your session."),
+            _("%(who)s signed out of the shared computer: it kept nothing of the session."),
+        ),
+        ("account", "session.kiosk.timeout", "allowed"): Wording(
+            _("You were signed out of the shared computer after some time without activity."),
+            _("%(who)s was signed out of the shared computer after some time without activity."),
+        ),
         ("account", "ask_password_reset", "allowed"): Wording(
             _("Someone asked for a code to choose a new password."),
             _("Someone asked for a code to choose a new password."),
@@ -95,6 +108,109 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
             _("You took %(object)s out of your care circle."),
             _("%(who)s took %(object)s out of your care circle."),
         ),
+        ("account", "carer.invite", "allowed"): Wording(
+            _("You invited someone to help you in your space."),
+            _("%(who)s invited someone to help in your space."),
+        ),
+        ("account", "carer.accept", "allowed"): Wording(
+            _("You accepted to help someone."), _("%(who)s accepted to help you in your space.")
+        ),
+        ("account", "carer.refuse", "allowed"): Wording(
+            _("You said no to helping someone."), _("%(who)s said no to helping you in your space.")
+        ),
+        ("account", "carer.end", "allowed"): Wording(
+            _("You ended a carer's help: they can no longer use your space."),
+            _("%(who)s ended their help in your space."),
+        ),
+        ("account", "carer.enter", "allowed"): Wording(
+            _("You went into your space."), _("%(who)s went into your space to help you.")
+        ),
+        ("account", "carer.represent", "allowed"): Wording(
+            _("A legal representative was recorded for your space."),
+            _("%(who)s recorded a legal representative for your space."),
+        ),
+        ("account", "activate.assist", "allowed"): Wording(
+            _("You opened the activation of your space with a mediator."),
+            _("%(who)s opened the activation of your space with you."),
+        ),
+        ("account", "activate.assisted", "allowed"): Wording(
+            _("You activated your space with a mediator."), _("%(who)s helped you activate your space.")
+        ),
+        ("account", "letter.print", "allowed"): Wording(
+            _("Your activation letter was printed."), _("%(who)s printed your activation letter.")
+        ),
+        ("profile", "profile.read", "allowed"): Wording(
+            _("You looked at your health profile."), _("%(who)s looked at your health profile.")
+        ),
+        ("profile", "profile.add", "allowed"): Wording(
+            _("You added something to your health profile."),
+            _("%(who)s added something to your health profile."),
+        ),
+        ("profile", "profile.change", "allowed"): Wording(
+            _("You changed something in your health profile."),
+            _("%(who)s changed something in your health profile."),
+        ),
+        ("profile", "profile.remove", "allowed"): Wording(
+            _("You removed something from your health profile."),
+            _("%(who)s removed something from your health profile."),
+        ),
+        ("profile", "profile.summary.read", "allowed"): Wording(
+            _("You looked at the summary of your health profile."),
+            _("%(who)s looked at the summary of your health profile."),
+        ),
+        ("profile", "profile.summary.download", "allowed"): Wording(
+            _("You downloaded the summary of your health profile."),
+            _("%(who)s downloaded the summary of your health profile."),
+        ),
+        ("profile", "profile.summary.file", "allowed"): Wording(
+            _("You put the summary of your health profile in your documents."),
+            _("%(who)s put the summary of your health profile in your documents."),
+        ),
+        ("profile", "profile.directives.file", "allowed"): Wording(
+            _("A copy of your advance directives was put in your documents."),
+            _("%(who)s put a copy of your advance directives in your documents."),
+        ),
+        ("agenda", "agenda.view", "allowed"): Wording(
+            _("You looked at your agenda."), _("%(who)s looked at your agenda.")
+        ),
+        ("agenda", "agenda.export", "allowed"): Wording(
+            _("You downloaded your agenda."), _("%(who)s downloaded your agenda.")
+        ),
+        ("agenda", "appointment.add", "allowed"): Wording(
+            _("You added an appointment to your agenda."), _("%(who)s added an appointment to your agenda.")
+        ),
+        ("agenda", "appointment.change", "allowed"): Wording(
+            _("You changed an appointment."), _("%(who)s changed an appointment in your agenda.")
+        ),
+        ("agenda", "appointment.remove", "allowed"): Wording(
+            _("You removed an appointment."), _("%(who)s removed an appointment from your agenda.")
+        ),
+        ("agenda", "reminder.send", "allowed"): Wording(
+            _("A reminder was sent to you."), _("%(who)s sent you a reminder.")
+        ),
+        ("agenda", "medicine_reminder.add", "allowed"): Wording(
+            _("You added a medicine reminder."), _("%(who)s added a medicine reminder.")
+        ),
+        ("agenda", "medicine_reminder.pause", "allowed"): Wording(
+            _("You paused a medicine reminder."), _("%(who)s paused a medicine reminder.")
+        ),
+        ("agenda", "medicine_reminder.resume", "allowed"): Wording(
+            _("You started a medicine reminder again."), _("%(who)s started a medicine reminder again.")
+        ),
+        ("agenda", "medicine_reminder.remove", "allowed"): Wording(
+            _("You removed a medicine reminder."), _("%(who)s removed a medicine reminder.")
+        ),
+        ("notes", "note.add", "allowed"): Wording(_("You wrote a note."), _("%(who)s wrote a note.")),
+        ("notes", "note.change", "allowed"): Wording(_("You changed a note."), _("%(who)s changed a note.")),
+        ("notes", "note.remove", "allowed"): Wording(_("You removed a note."), _("%(who)s removed a note.")),
+        ("notes", "note.share", "allowed"): Wording(
+            _("You shared a note with a professional of your circle."),
+            _("%(who)s shared a note with a professional of your circle."),
+        ),
+        ("notes", "note.unshare", "allowed"): Wording(
+            _("You stopped sharing a note."), _("%(who)s stopped sharing a note.")
+        ),
+        ("notes", "note.read", "allowed"): Wording(_("You read a note."), _("%(who)s read your note.")),
         ("documents", "document.add", "allowed"): Wording(
             _("You added the document %(object)s."), _("%(who)s added the document %(object)s.")
         ),
@@ -132,6 +248,18 @@ def _wordings() -> dict[tuple[str, str, str], Wording]:
         ),
         ("documents", "document.withdraw", "allowed"): Wording(
             _("You withdrew a document."), _("%(who)s withdrew a document they had added.")
+        ),
+        ("documents", "document.send_to_phone", "allowed"): Wording(
+            _("On a shared computer, you made a link to send the document %(object)s to your phone."),
+            _("%(who)s made a link to send the document %(object)s to a phone."),
+        ),
+        ("documents", "document.send_to_phone", "denied"): Wording(
+            _("A link to send a document to your phone was refused."),
+            _("%(who)s asked for a link to one of your documents and was refused."),
+        ),
+        ("documents", "document.phone_link", "denied"): Wording(
+            _("A link to the document %(object)s was opened when it no longer worked: nothing was sent."),
+            _("%(who)s opened a link to your document %(object)s: it was refused and nothing was sent."),
         ),
         ("catalogue", "service.connect", "allowed"): Wording(
             _("You connected the service %(object)s."), _("%(who)s connected the service %(object)s.")
@@ -211,10 +339,20 @@ def _account_id(identifier: str | None) -> uuid.UUID | None:
         return None
 
 
-def _someone_named(people: dict[uuid.UUID, Person], services: dict[str, str]) -> Callable[[str | None], str]:
+def _someone_named(
+    people: dict[uuid.UUID, Person], services: dict[str, str], carers: dict[uuid.UUID, str] | None = None
+) -> Callable[[str | None], str]:
+    from portal.carers.services import relation_words
+
+    relations = relation_words()
+
     def name(identifier: str | None) -> str:
         account_id = _account_id(identifier)
         if account_id is not None and account_id in people:
+            relation = (carers or {}).get(account_id)
+            if relation in relations:
+                # A carer of the person: "your daughter Claire Dupont".
+                return _("%(relation)s %(name)s", relation=relations[relation], name=people[account_id].name)
             return people[account_id].described
         if identifier in services:
             return _("the service “%(name)s”", name=services[identifier])
@@ -267,7 +405,9 @@ async def activity_of(
     services = await names_of_consents(
         keyring, account_id, [r["actor"] for r in rows] + [r["object_id"] for r in rows]
     )
-    name = _someone_named(people, services)
+    from portal.carers.services import relations
+
+    name = _someone_named(people, services, await relations(keyring, account_id))
     titles = await _document_titles(keyring, account_id, [r["object_id"] for r in rows])
     wordings = _wordings()
     you = key_owner(account_id)

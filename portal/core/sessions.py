@@ -2,16 +2,18 @@
 
 A session is a random token in a browser cookie. Only the SHA-256 of the token
 is stored, so a copy of the store (a stolen database, a Redis dump) opens no
-session. A session ends after ``PORTAL_SESSION_IDLE_MINUTES`` without a request,
+session. A session ends after ``PORTAL_SESSION_IDLE_MINUTES`` without a request
+(``PORTAL_KIOSK_IDLE_MINUTES`` for one begun on a kiosk terminal, ``portal.kiosk``),
 and ``PORTAL_SESSION_MAX_HOURS`` after it began however active the person is.
 
 Sessions live in the database (the ``Session`` table) by default, or in Redis
 when ``PORTAL_REDIS_URL`` is set; both stores answer the same four calls. The
 database store runs its queries in the request's transaction (the transaction
 middleware wraps ``SessionMiddleware``), so reading a session costs no extra
-connection. ``last_seen_at`` is written at most once a minute, to spare writes;
-the idle time-out therefore counts from the last write, which only ever ends a
-session up to a minute early, never late.
+connection. ``last_seen_at`` is written at most once a minute (a kiosk's short
+sessions: every sixth of their time-out), to spare writes; the idle time-out
+therefore counts from the last write, which only ever ends a session up to that
+much early, never late.
 
 ``SessionMiddleware`` puts a ``SignedIn`` in ``scope["user"]`` for a live
 session and leaves it out otherwise; ``requires_signed_in`` and
@@ -34,7 +36,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 
+from portal.core import audit
 from portal.core.access import Actor, Role
+from portal.core.keys import key_owner
 
 if TYPE_CHECKING:
     from litestar.handlers.base import BaseRouteHandler
@@ -45,6 +49,9 @@ if TYPE_CHECKING:
 COOKIE_NAME = "session"
 SECURE_COOKIE_NAME = "__Host-session"
 TOUCH_EVERY = timedelta(minutes=1)
+# Pages that only ask whether the person is still there (a kiosk's "Are you still there?",
+# opened by the page itself without JavaScript): they do not keep the session alive.
+NOT_ACTIVITY_PATHS = frozenset({"/kiosk/still-there"})
 WARN_BEFORE_SECONDS = 120
 _MAX_TOKEN_LENGTH = 128
 
@@ -54,6 +61,10 @@ log = logging.getLogger(__name__)
 def hash_token(token: str) -> str:
     """What the store keeps instead of the token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _as_uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _utc(value: datetime) -> datetime:
@@ -69,6 +80,7 @@ class SessionRecord:
     kiosk: bool
     created_at: datetime
     last_seen_at: datetime
+    acting_for: UUID | None = None  # a carer in the space of the person they help
 
 
 @dataclass(frozen=True)
@@ -83,18 +95,30 @@ class SessionInfo:
     expires_in_seconds: int
     """Seconds until the session ends if nothing happens: the idle time-out, or the
     absolute limit when that comes first."""
+    acting_for: UUID | None = None
 
 
 class SessionStore:
     """Where sessions live. Subclasses keep records under token hashes."""
 
-    def __init__(self, idle: timedelta, max_age: timedelta) -> None:
+    def __init__(self, idle: timedelta, max_age: timedelta, kiosk_idle: timedelta | None = None) -> None:
         self.idle = idle
         self.max_age = max_age
+        # A session begun on a shared kiosk terminal ends sooner (PORTAL_KIOSK_IDLE_MINUTES).
+        self.kiosk_idle = kiosk_idle or idle
+
+    def idle_for(self, record: SessionRecord) -> timedelta:
+        """The idle time-out of ``record``: a kiosk's, or everyone else's."""
+        return self.kiosk_idle if record.kiosk else self.idle
+
+    def touch_every(self, record: SessionRecord) -> timedelta:
+        """How often ``last_seen_at`` moves: once a minute, or a sixth of a shorter time-out
+        (a kiosk's 3 minutes: every 30 seconds), so a session never ends much too early."""
+        return min(TOUCH_EVERY, self.idle_for(record) / 6)
 
     def ttl(self, record: SessionRecord, now: datetime) -> timedelta:
         """How long ``record`` may live from ``now`` if nothing touches it again."""
-        return min(record.last_seen_at + self.idle, record.created_at + self.max_age) - now
+        return min(record.last_seen_at + self.idle_for(record), record.created_at + self.max_age) - now
 
     async def create(self, token_hash: str, record: SessionRecord) -> None:
         raise NotImplementedError
@@ -125,7 +149,7 @@ class DatabaseSessionStore(SessionStore):
 
         # Sessions nobody came back to would stay forever: sweep them as new ones begin.
         await Session.delete().where(
-            (Session.last_seen_at < record.created_at - self.idle)
+            (Session.last_seen_at < record.created_at - max(self.idle, self.kiosk_idle))
             | (Session.created_at < record.created_at - self.max_age)
         )
         await Session.insert(
@@ -134,6 +158,7 @@ class DatabaseSessionStore(SessionStore):
                 account=record.account_id,
                 role=record.role,
                 kiosk=record.kiosk,
+                acting_for=record.acting_for,
                 created_at=record.created_at,
                 last_seen_at=record.last_seen_at,
             )
@@ -145,13 +170,13 @@ class DatabaseSessionStore(SessionStore):
         row = await Session.select().where(Session.token_hash == token_hash).first()
         if row is None:
             return None
-        account = row["account"]
         return SessionRecord(
-            account_id=account if isinstance(account, UUID) else UUID(str(account)),
+            account_id=_as_uuid(row["account"]),
             role=row["role"],
             kiosk=bool(row["kiosk"]),
             created_at=_utc(row["created_at"]),
             last_seen_at=_utc(row["last_seen_at"]),
+            acting_for=_as_uuid(row["acting_for"]) if row["acting_for"] else None,
         )
 
     async def touch(self, token_hash: str, record: SessionRecord, now: datetime) -> None:
@@ -182,9 +207,14 @@ class RedisSessionStore(SessionStore):
     an account's sessions can be ended at once."""
 
     def __init__(
-        self, url: str, idle: timedelta, max_age: timedelta, prefix: str = "portal:session:"
+        self,
+        url: str,
+        idle: timedelta,
+        max_age: timedelta,
+        prefix: str = "portal:session:",
+        kiosk_idle: timedelta | None = None,
     ) -> None:
-        super().__init__(idle, max_age)
+        super().__init__(idle, max_age, kiosk_idle)
         from redis.asyncio import Redis
 
         self.redis = Redis.from_url(url)
@@ -200,6 +230,7 @@ class RedisSessionStore(SessionStore):
                 "account": str(record.account_id),
                 "role": record.role,
                 "kiosk": record.kiosk,
+                "acting_for": str(record.acting_for) if record.acting_for else None,
                 "created_at": record.created_at.isoformat(),
                 "last_seen_at": record.last_seen_at.isoformat(),
             }
@@ -232,6 +263,7 @@ class RedisSessionStore(SessionStore):
                 kiosk=bool(data["kiosk"]),
                 created_at=_utc(datetime.fromisoformat(data["created_at"])),
                 last_seen_at=_utc(datetime.fromisoformat(data["last_seen_at"])),
+                acting_for=UUID(data["acting_for"]) if data.get("acting_for") else None,
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -260,19 +292,32 @@ def store_for(settings: Settings) -> SessionStore:
     """The store the settings describe: Redis when ``redis_url`` is set, else the database."""
     idle = timedelta(minutes=settings.session_idle_minutes)
     max_age = timedelta(hours=settings.session_max_hours)
+    kiosk_idle = timedelta(minutes=settings.kiosk_idle_minutes)
     if settings.redis_url:
-        return RedisSessionStore(settings.redis_url, idle, max_age)
-    return DatabaseSessionStore(idle, max_age)
+        return RedisSessionStore(settings.redis_url, idle, max_age, kiosk_idle=kiosk_idle)
+    return DatabaseSessionStore(idle, max_age, kiosk_idle)
 
 
 async def start_session(
-    store: SessionStore, account_id: UUID, role: str, *, kiosk: bool = False, now: datetime | None = None
+    store: SessionStore,
+    account_id: UUID,
+    role: str,
+    *,
+    kiosk: bool = False,
+    now: datetime | None = None,
+    acting_for: UUID | None = None,
 ) -> str:
-    """Begin a session for ``account_id`` and return its token (for the cookie, never stored)."""
+    """Begin a session for ``account_id`` and return its token (for the cookie, never stored).
+    ``acting_for``: a carer's session in the space of the person they help."""
     now = _utc(now or datetime.now(UTC))
     token = secrets.token_urlsafe(32)
     record = SessionRecord(
-        account_id=account_id, role=str(role), kiosk=kiosk, created_at=now, last_seen_at=now
+        account_id=account_id,
+        role=str(role),
+        kiosk=kiosk,
+        created_at=now,
+        last_seen_at=now,
+        acting_for=acting_for,
     )
     await store.create(hash_token(token), record)
     return token
@@ -297,10 +342,10 @@ async def touch_or_expire(
     record = await store.load(token_hash)
     if record is None:
         return None
-    if now - record.last_seen_at >= store.idle or now - record.created_at >= store.max_age:
+    if now - record.last_seen_at >= store.idle_for(record) or now - record.created_at >= store.max_age:
         await store.delete(token_hash)
         return None
-    if force or (touch and now - record.last_seen_at >= TOUCH_EVERY):
+    if force or (touch and now - record.last_seen_at >= store.touch_every(record)):
         await store.touch(token_hash, record, now)
         record = replace(record, last_seen_at=now)
     return SessionInfo(
@@ -310,6 +355,7 @@ async def touch_or_expire(
         created_at=record.created_at,
         last_seen_at=record.last_seen_at,
         expires_in_seconds=max(0, int(store.ttl(record, now).total_seconds())),
+        acting_for=record.acting_for,
     )
 
 
@@ -322,9 +368,18 @@ class SignedIn:
     kiosk: bool
     expires_in_seconds: int
     profession: str | None = None
+    # A carer in the space of someone they help: ``account_id`` is then that person's
+    # (whose space every page shows) and ``carer_id`` the carer's, who is the actor.
+    carer_id: UUID | None = None
+
+    @property
+    def acting(self) -> bool:
+        return self.carer_id is not None
 
     @property
     def actor(self) -> Actor:
+        if self.carer_id is not None:
+            return Actor(account_id=self.carer_id, role=Role.CARER)
         return Actor(account_id=self.account_id, role=self.role, profession=self.profession)
 
     @property
@@ -333,7 +388,12 @@ class SignedIn:
         return HOMES.get(self.role, "/")
 
 
-HOMES = {Role.PATIENT: "/space", Role.PROFESSIONAL: "/pro", Role.MEDIATOR: "/mediator"}
+HOMES = {
+    Role.PATIENT: "/space",
+    Role.PROFESSIONAL: "/pro",
+    Role.MEDIATOR: "/mediator",
+    Role.ANALYST: "/agency",
+}
 # Sent when a session ends: a shared computer keeps nothing of the person who leaves it.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
@@ -390,17 +450,28 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         # A part of a page refreshing itself (``x-portal-refresh``) does not keep the session alive.
-        refresh = (b"x-portal-refresh", b"1") in scope["headers"]
+        refresh = (b"x-portal-refresh", b"1") in scope["headers"] or scope["path"] in NOT_ACTIVITY_PATHS
         info = await touch_or_expire(self.store, token, datetime.now(UTC), touch=not refresh)
         role = _role(info.role) if info else None
         if info is not None and role is not None:
-            scope["user"] = SignedIn(
+            user = SignedIn(
                 account_id=info.account_id,
                 role=role,
                 kiosk=info.kiosk,
                 expires_in_seconds=info.expires_in_seconds,
             )
-            await self.app(scope, receive, send)
+            if info.acting_for is not None:
+                user = await _acting(scope, user, info.acting_for)
+            scope["user"] = user
+            if not user.acting:
+                await self.app(scope, receive, send)
+                return
+            # Everything done as the person helped is recorded as done by the carer for them.
+            acting = audit.ACTING.set((key_owner(user.carer_id), key_owner(user.account_id)))
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                audit.ACTING.reset(acting)
             return
         if info is not None:
             await end_session(self.store, token)
@@ -418,6 +489,17 @@ class SessionMiddleware:
             await send(message)
 
         return send_and_clear
+
+
+async def _acting(scope: Scope, carer: SignedIn, patient: UUID) -> SignedIn:
+    """A carer's session in ``patient``'s space, while the delegation lives; once it has
+    ended (by either side, or its date), the carer is back in their own space at once."""
+    from portal.core.access import delegated
+
+    if carer.role is not Role.PATIENT or await delegated(carer.account_id, patient) is None:
+        scope.setdefault("state", {})["portal_delegation_ended"] = True
+        return carer
+    return replace(carer, account_id=patient, carer_id=carer.account_id)
 
 
 def _role(value: str) -> Role | None:

@@ -179,6 +179,8 @@ def page(
             "user": request.scope.get("user"),
             # What the header counts (the unread messages), when a hook before the route set it.
             "header": request.scope.get("state", {}).get("portal_header"),
+            # A carer in someone's space: whose, and what the delegation gives.
+            "acting": request.scope.get("state", {}).get("portal_acting"),
             "errors": {},
             **context,
         },

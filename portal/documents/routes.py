@@ -26,6 +26,8 @@ from portal.documents.web import (
     read_upload,
     with_sealed_address,
 )
+from portal.kiosk.routes import refuse_download
+from portal.kiosk.web import on_kiosk
 
 PATIENTS = [requires_role(Role.PATIENT)]
 BASE = "/space/documents"
@@ -163,6 +165,10 @@ async def print_document(request: Request[Any, Any, Any], document_id: FromPath[
 async def document_file(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Response[Any]:
     info = await _own(request, document_id, Action.READ)
     download = request.query_params.get("download") == "1"
+    if download and on_kiosk(request):
+        # A shared terminal keeps no file: print it, or send it to the person's phone. (Shown
+        # in the document's page or its print view, the file is not saved: no-store.)
+        return refuse_download(request, info)
     keyring = _keyring(request)
     try:
         response = await file_response(keyring, info, download=download)

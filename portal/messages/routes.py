@@ -29,6 +29,8 @@ from portal.core.sessions import SignedIn, requires_role, signed_in
 from portal.core.web import is_htmx, page
 from portal.documents import services as documents
 from portal.documents.web import check_file, chosen_file, describe_file, file_response
+from portal.kiosk.routes import refuse_download
+from portal.kiosk.web import on_kiosk
 from portal.messages import services
 from portal.pro.services import patients_of
 
@@ -87,6 +89,8 @@ async def header_counts(request: Request[Any, Any, Any]) -> None:
     if request.method != "GET" or (is_htmx(request) and request.url.path != "/messages/unread"):
         return
     state = request.scope.setdefault("state", {})
+    if user.acting and Area.MESSAGES not in state.get("portal_acting", {}).get("areas", {}):
+        return  # a carer in someone's space sees their messages only when delegated
     state["portal_header"] = {"inbox": _base(user), "unread": await services.unread_count(user.account_id)}
 
 
@@ -525,6 +529,8 @@ async def attachment(
             user.account_id, place.patient, "document.download", document, outcome="denied"
         )
         raise NotFoundException()
+    if on_kiosk(request):
+        return refuse_download(request, info)  # a shared terminal keeps no file
     response = await file_response(keyring, info, download=True)
     await documents.record(user.account_id, place.patient, "document.download", document)
     return response

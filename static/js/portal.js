@@ -35,6 +35,84 @@
     }, Math.max(0, seconds - 120) * 1000);
   });
 
+  // On a shared kiosk terminal (portal.kiosk): "Are you still there?" opens a little before
+  // the session ends, a modal dialog with "I need more time" focused, and counts the seconds
+  // down; when the time is up, the page goes to the time-out address, which ends the session
+  // and shows the welcome screen. "I need more time" is sent in place by htmx; every answer
+  // htmx gets in a kiosk session tells the time left (X-Session-Expires-In), and the count
+  // starts again from it. Escape (which would close the dialog) asks for more time too.
+  // Without JavaScript, the page's refreshes do the same (templates/kiosk/_head.html).
+  document.addEventListener("DOMContentLoaded", function () {
+    var dialog = document.querySelector("dialog[data-kiosk-expires-in]");
+    if (!dialog) {
+      return;
+    }
+    var warn = parseInt(dialog.getAttribute("data-kiosk-warn"), 10) || 60;
+    var early = parseInt(dialog.getAttribute("data-kiosk-early"), 10) || 0;
+    var timeoutUrl = dialog.getAttribute("data-kiosk-timeout");
+    var countdown = dialog.querySelector("[data-kiosk-countdown]");
+    var moreTime = dialog.querySelector("form[data-kiosk-more-time]");
+    var timers = [];
+    var end = 0;
+
+    function stop() {
+      timers.forEach(function (timer) {
+        window.clearTimeout(timer);
+        window.clearInterval(timer);
+      });
+      timers = [];
+    }
+    function tick() {
+      if (countdown) {
+        countdown.textContent = String(Math.max(0, Math.ceil((end - Date.now()) / 1000)));
+      }
+    }
+    function ask() {
+      tick();
+      timers.push(window.setInterval(tick, 1000));
+      if (!dialog.open) {
+        if (typeof dialog.showModal === "function") {
+          dialog.showModal();
+        } else {
+          dialog.setAttribute("open", "");
+        }
+      }
+      var button = moreTime && moreTime.querySelector("button");
+      if (button) {
+        button.focus();
+      }
+    }
+    function count(seconds) {
+      stop();
+      if (dialog.open) {
+        dialog.close();
+      }
+      var left = Math.max(0, seconds - early);
+      end = Date.now() + left * 1000;
+      timers.push(window.setTimeout(ask, Math.max(0, seconds - warn) * 1000));
+      timers.push(window.setTimeout(function () {
+        window.location.assign(timeoutUrl);
+      }, left * 1000));
+    }
+    dialog.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      if (moreTime && typeof moreTime.requestSubmit === "function") {
+        moreTime.requestSubmit();
+      }
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail.xhr;
+      var left = xhr ? parseInt(xhr.getResponseHeader("X-Session-Expires-In"), 10) : NaN;
+      if (event.detail.successful && !isNaN(left)) {
+        count(left);
+      }
+    });
+    var seconds = parseInt(dialog.getAttribute("data-kiosk-expires-in"), 10);
+    if (!isNaN(seconds)) {
+      count(seconds);
+    }
+  });
+
   // After htmx replaces part of a page, an error summary in the new part takes focus.
   document.addEventListener("htmx:afterSettle", function (event) {
     focusErrorSummary(event.detail.elt);

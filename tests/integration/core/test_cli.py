@@ -46,7 +46,7 @@ def test_demo_loads_the_demo_data_once_however_often_it_runs(env, capsys, databa
     second = capsys.readouterr().out
     if database_url.startswith("sqlite"):
         assert "demo help points: 12 added or updated" in first
-        assert "demo people: 5 added or updated" in first
+        assert "demo people: 6 added or updated" in first
         assert "demo documents: 4 added or updated" in first
         assert "demo conversations: 1 added or updated" in first
         assert (env / "master.key").exists()
@@ -54,6 +54,50 @@ def test_demo_loads_the_demo_data_once_however_often_it_runs(env, capsys, databa
     assert "demo people: 0 added or updated" in second
     assert "demo documents: 0 added or updated" in second
     assert "demo conversations: 0 added or updated" in second
+    assert "demo profile entries: 0 added or updated" in second
+    assert "demo agenda items: 0 added or updated" in second
+    assert "demo notes: 0 added or updated" in second
+
+
+def _nir(first: str) -> str:
+    from portal.accounts.identity import nir_key
+
+    return first + nir_key(first)
+
+
+def test_represent_records_a_legal_representative_for_every_area(env, capsys):
+    import secrets
+
+    child_nir = _nir("1140575" + "".join(secrets.choice("0123456789") for _ in range(6)))
+    parent_nir = _nir("2780375" + "".join(secrets.choice("0123456789") for _ in range(6)))
+    for given, born, nir in (("Lucas", "2014-05-01", child_nir), ("Claire", "1978-03-27", parent_nir)):
+        email = f"{given.lower()}.{secrets.token_hex(4)}@example.org"
+        args = ["invite", "--family-name", "Dupont", "--given-names", given, "--birth-date", born]
+        assert main([*args, "--nir", nir, "--email", email]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "represent",
+                "--child-nir",
+                child_nir,
+                "--representative-nir",
+                parent_nir,
+                "--until",
+                "2032-05-01",
+            ]
+        )
+        == 0
+    )
+    assert "until 2032-05-01" in capsys.readouterr().out
+    # Unknown people, a bad date, oneself: a plain message and exit code 2.
+    assert main(["represent", "--child-nir", _nir("1990175123456"), "--representative-nir", parent_nir]) == 2
+    assert (
+        main(["represent", "--child-nir", child_nir, "--representative-nir", parent_nir, "--until", "soon"])
+        == 2
+    )
+    assert main(["represent", "--child-nir", child_nir, "--representative-nir", child_nir]) == 2
+    assert "own legal representative" in capsys.readouterr().err
 
 
 def test_outbox_prints_the_newest_messages(env, capsys):

@@ -36,6 +36,18 @@ PUBLIC_ROUTES = {
     ("/sign-in/forgot/code", "POST"),
     ("/static", "GET"),
     ("/static", "HEAD"),
+    # Kiosks: the welcome screen, enrolling a terminal (the one-time code is the check),
+    # "Are you still there?" and the time-out (which end only a kiosk session), and a link
+    # from a kiosk on the phone (it asks for the sign-in itself, and serves only the patient
+    # it was made for: tests/integration/kiosk).
+    ("/kiosk", "GET"),
+    ("/kiosk/enrol", "GET"),
+    ("/kiosk/enrol", "POST"),
+    ("/kiosk/enrolled", "GET"),
+    ("/kiosk/still-there", "GET"),
+    ("/kiosk/timeout", "GET"),
+    ("/k", "GET"),
+    ("/k/{token:str}", "GET"),
     # The connected services' API: no session, the handlers check the service's access key
     # (tests/integration/catalogue/test_catalogue.py: 401 without it, 403 beyond the consent).
     ("/api/fhir/DocumentReference", "GET"),
