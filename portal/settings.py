@@ -46,6 +46,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "20000000",
         "Largest document a person or a professional may add (20 MB); keep it below `PORTAL_MAX_BODY_BYTES`.",
     ),
+    "PORTAL_MAX_CARERS_PER_PATIENT": ("3", "How many carers a patient may have (invited or active)."),
+    "PORTAL_MAX_PEOPLE_PER_CARER": ("5", "How many people one carer may help."),
     "PORTAL_DEFAULT_LOCALE": ("fr", "Language for people who have not chosen one (`fr` or `en`)."),
     "PORTAL_TIMEZONE": (
         "Europe/Paris",

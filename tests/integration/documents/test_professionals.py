@@ -158,12 +158,20 @@ def test_a_blocked_or_outside_professional_sees_nothing(app, people):
     assert _documents(app, patient) == []
 
 
-def test_a_profession_without_the_documents_area_gets_nothing(app):
-    patient = make_person(app)
+def test_a_profession_without_the_documents_area_gets_nothing(app, people):
+    patient, doctor = people["patient"], people["doctor"]
+    sign_in_as(app, doctor, Role.PROFESSIONAL)
+    _deposit(app, patient)
+    [row] = _documents(app, patient)
     physio = _doctor(app, "physiotherapist")
     _join(app, patient, physio)
     sign_in_as(app, physio, Role.PROFESSIONAL)
-    assert app.get(f"/pro/patients/{patient}").status_code == 404
+    # The patient's page is there (messages, profile, notes) but holds no document.
+    page = app.get(f"/pro/patients/{patient}")
+    assert page.status_code == 200 and "Compte rendu de consultation" not in page.text
+    assert app.get(f"/pro/patients/{patient}/documents/{row['id']}/file").status_code == 404
+    deposit = app.post(f"/pro/patients/{patient}/documents", data={"_csrf_token": csrf(app)})
+    assert deposit.status_code == 404
 
 
 def test_only_the_author_withdraws_a_document(app, people):
