@@ -334,6 +334,9 @@ def cmd_represent(settings: Settings, args: argparse.Namespace) -> int:
     except (IdentityError, ValueError) as exc:
         print(f"portal represent: {exc}", file=sys.stderr)
         return 2
+    if child == representative:
+        print("portal represent: a person cannot be their own legal representative", file=sys.stderr)
+        return 2
     result = asyncio.run(_represent(settings, child, representative, until))
     if not result.startswith("ok "):
         print(f"portal represent: {result}", file=sys.stderr)
