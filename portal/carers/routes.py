@@ -218,7 +218,7 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
     if errors:
         return _invite_page(request, values, errors)
     try:
-        delegation, token = await services.invite(
+        _delegation, token = await services.invite(
             keyring,
             patient=user.account_id,
             carer=carer,
@@ -255,7 +255,6 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
                 link=f"{settings.base_url.rstrip('/')}/carers/accept/{token}",
             ),
         )
-    del delegation  # the page lists it
     return Redirect(path=f"{BASE}?done=invited", status_code=303)
 
 
