@@ -11,6 +11,7 @@ from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import generate_csrf_token
@@ -22,18 +23,21 @@ from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from portal.accounts.activation import ROUTES as ACTIVATION_ROUTES
+from portal.accounts.people import made_by_mediator, profession_of
 from portal.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.sign_in import SIGN_IN_ROUTES
 from portal.activity.routes import ROUTES as ACTIVITY_ROUTES
 from portal.agency.routes import ROUTES as AGENCY_ROUTES
 from portal.agenda.routes import ROUTES as AGENDA_ROUTES
-from portal.carers.acting import acting_banner, acting_guard
+from portal.carers.acting import acting_banner
 from portal.carers.routes import ROUTES as CARER_ROUTES
+from portal.carers.services import live_delegation
 from portal.catalogue.api import ROUTES as API_ROUTES
 from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
-from portal.core import crypto, db, sessions
+from portal.circle.services import circle_standing, circles_open
+from portal.core import access, crypto, db, sessions
 from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext
 from portal.core.web import (
     STATIC_DIR,
@@ -164,9 +168,21 @@ async def _before_page(request: Request[Any, Any, Any]) -> None:
     await header_counts(request)
 
 
+def wire_policy() -> None:
+    """Tell the access policy (core) where the facts it asks live (features)."""
+    access.register(
+        delegation=live_delegation,
+        circle_standing=circle_standing,
+        made_by_mediator=made_by_mediator,
+        profession_of=profession_of,
+        circles_open=circles_open,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
+    wire_policy()
     catalogue()  # a mistake in the catalogue's file stops the portal here, naming the entry
     master_key = crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
     engine = db.engine_for(settings)
@@ -238,7 +254,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
         ],
         before_request=_before_page,
-        guards=[acting_guard],
+        # The one door to health data: every handler that reaches a record declares it.
+        dependencies={"access": Provide(access.provide_access, sync_to_thread=False)},
         before_send=[add_security_headers],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import secrets
+import uuid
 from typing import Any
 from uuid import UUID
+
+import httpx
 
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import PersonIdentity, create_account
@@ -90,3 +93,85 @@ def sign_in_as(client: Any, account_id: UUID, role: Role = Role.PATIENT) -> str:
 
 def unique_rpps() -> str:
     return luhn_rpps("1" + "".join(secrets.choice("0123456789") for _ in range(9)))
+
+
+def delegate(
+    client: Any,
+    patient: UUID,
+    carer: UUID,
+    areas: str,
+    *,
+    relation: str = "daughter",
+    legal_representative: bool = False,
+) -> UUID:
+    """An active delegation from ``patient`` to ``carer`` for ``areas``
+    ("documents:read,messages:write"), the patient having called the carer ``relation``."""
+    from portal.carers.services import _place
+    from portal.carers.tables import Delegation
+    from portal.core.records import seal_json
+
+    async def go() -> UUID:
+        delegation = uuid.uuid4()
+        async with client.app.state.engine.transaction():
+            await Delegation.insert(
+                Delegation(
+                    id=delegation,
+                    patient=patient,
+                    carer=carer,
+                    sealed_details=await seal_json(
+                        Keyring(TEST_MASTER_KEY),
+                        _place(delegation, patient),
+                        {"relation": relation, "email": ""},
+                    ),
+                    areas=areas,
+                    legal_representative=legal_representative,
+                    status="active",
+                )
+            )
+        return delegation
+
+    result: UUID = run(client, go)
+    return result
+
+
+def act_for(client: Any, carer: UUID, patient: UUID, *, kiosk: bool = False) -> str:
+    """Give ``client`` a session of ``carer`` in ``patient``'s space (as "enter their space" does)."""
+
+    async def go() -> str:
+        async with client.app.state.engine.transaction():
+            return await start_session(
+                client.app.state.sessions, carer, Role.PATIENT, kiosk=kiosk, acting_for=patient
+            )
+
+    token: str = run(client, go)
+    client.cookies.clear()
+    client.cookies.set(cookie_name(client.app.state.settings), token, domain=client.base_url.host)
+    return token
+
+
+class SecondBrowser:
+    """Another browser on the same running portal: its own cookies (its own session), the
+    same app. Two apps in one test would bind the tables to two engines, and on PostgreSQL
+    a pool made in one app's event loop cannot serve the other's."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.cookies = httpx.Cookies()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        mine = self._client.cookies
+        self._client.cookies = self.cookies
+        try:
+            return self._client.request(method, url, **kwargs)
+        finally:
+            self.cookies = self._client.cookies
+            self._client.cookies = mine
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)

@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from portal.accounts.services import read_identity
-from portal.accounts.tables import Account, Identity
-from portal.core.access import Actor, Role
+from portal.accounts.tables import Account, Identity, Invitation
+from portal.core.access import Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
-from portal.core.sessions import SignedIn
+from portal.core.keys import Keyring, key_owner
 
 DOCTORS = frozenset({"general_practitioner", "specialist"})
 
@@ -76,10 +75,20 @@ async def names_of(keyring: Keyring, account_ids: Iterable[uuid.UUID]) -> dict[u
     return people
 
 
-async def actor_of(user: SignedIn) -> Actor:
-    """The access policy's actor for the signed-in person (a professional's profession
-    decides what they may use, so it is read here rather than kept in the session)."""
-    if user.role is not Role.PROFESSIONAL:
-        return user.actor
-    row = await Identity.select(Identity.profession).where(Identity.account == user.account_id).first()
-    return Actor(account_id=user.account_id, role=user.role, profession=row["profession"] if row else None)
+async def profession_of(account_id: uuid.UUID) -> str | None:
+    """A professional's profession (what they may use in a patient's record: the access
+    policy asks it once per request of a professional)."""
+    row = await Identity.select(Identity.profession).where(Identity.account == account_id).first()
+    return row["profession"] if row else None
+
+
+async def made_by_mediator(mediator: uuid.UUID, account_id: uuid.UUID) -> bool:
+    """Whether ``mediator`` made the space ``account_id`` and it is not activated yet (the
+    one thing a mediator may do in anyone's account: give a new activation code)."""
+    made = await Invitation.exists().where(
+        (Invitation.account == account_id)
+        & (Invitation.invited_by == key_owner(mediator))
+        & Invitation.used_at.is_null()
+    )
+    invited = await Account.exists().where((Account.id == account_id) & (Account.status == "invited"))
+    return bool(made and invited)

@@ -23,6 +23,8 @@ class Appointment(Table):
     created_by = ForeignKey(Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(null=True, default=None)
+    # Raised by one at every change: a form read at an older version does not overwrite a newer one.
+    version = Integer(default=1)
 
 
 class AppointmentReminder(Table):
@@ -51,3 +53,5 @@ class MedicineReminder(Table):
     next_due_at = Timestamptz(null=True, default=None, index=True)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    created_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    version = Integer(default=1)

@@ -3,7 +3,8 @@
 A carer is a person with their own space. The patient finds them by name, date of
 birth and national health number (NIR), or invites them by email: someone who has
 no space yet is sent a link, and accepts it once signed in. The access policy reads
-the live delegations on every request (``portal.core.access.delegated``), so ending
+the live delegations on every request (``live_delegation``, registered with the access
+policy by ``portal.app``), so ending
 one, or its end date passing, takes effect on the carer's very next request.
 """
 
@@ -21,13 +22,38 @@ from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account
 from portal.carers.tables import Delegation
 from portal.core import audit
-from portal.core.access import DELEGABLE_AREAS, Action, Area, delegated, format_areas, parse_areas
+from portal.core.access import (
+    DELEGABLE_AREAS,
+    Action,
+    Area,
+    Role,
+    format_areas,
+    parse_areas,
+)
+from portal.core.access import Delegation as Granted
+from portal.core.access import delegation as delegated
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.core.records import open_json, place, record, seal_json
 
 AREA = "account"
 LIVE = ["invited", "active"]
+
+
+async def live_delegation(carer: uuid.UUID, patient: uuid.UUID, now: datetime) -> Granted | None:
+    """What ``carer`` may do in ``patient``'s space at ``now``, or None when no delegation
+    between them is live: one indexed query, on every request of a carer."""
+    rows = await Delegation.select(
+        Delegation.areas, Delegation.legal_representative, Delegation.ends_at
+    ).where((Delegation.carer == carer) & (Delegation.patient == patient) & (Delegation.status == "active"))
+    for row in rows:
+        ends_at = row["ends_at"]
+        if ends_at is not None and (ends_at if ends_at.tzinfo else ends_at.replace(tzinfo=UTC)) <= now:
+            continue
+        if row["legal_representative"]:
+            return Granted(dict.fromkeys(DELEGABLE_AREAS, Action.WRITE), legal_representative=True)
+        return Granted(parse_areas(row["areas"]))
+    return None
 
 
 def relation_words() -> dict[str, str]:
@@ -361,3 +387,40 @@ async def make_legal_representative(
         object_id=f"delegation:{delegation}",
     )
     return delegation
+
+
+async def author_names(
+    keyring: Keyring, viewer: uuid.UUID, subject: uuid.UUID, authors: list[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Who wrote each thing of ``subject``'s record, in words for ``viewer`` (everywhere an
+    author is shown: profile entries, messages, documents, notes, appointments):
+
+    - the viewer themselves: "you";
+    - a carer of the subject, to the subject: "your daughter Claire Dupont"; to anyone else:
+      "Claire Dupont for Jeanne Dupont" (a carer writes for someone, never as them);
+    - the subject, to anyone else: their name; a professional: "Dr Anne Martin".
+
+    Authors are the actors that wrote (``Reach.actor``), never the subject standing in for a
+    carer. An author whose space is closed reads "a person whose space is closed".
+    """
+    wanted = [a for a in dict.fromkeys(authors) if a is not None]
+    if not wanted:
+        return {}
+    people = await names_of(keyring, [*wanted, subject])
+    carers = await relations(keyring, subject)
+    words = relation_words()
+    subject_name = people[subject].name if subject in people else ""
+    found: dict[uuid.UUID, str] = {}
+    for author in wanted:
+        person = people.get(author)
+        if author == viewer:
+            found[author] = _("you")
+        elif person is None or not person.name:
+            found[author] = _("a person whose space is closed")
+        elif author in carers and viewer == subject and carers[author] in words:
+            found[author] = _("%(relation)s %(name)s", relation=words[carers[author]], name=person.name)
+        elif author in carers:
+            found[author] = _("%(carer)s for %(patient)s", carer=person.name, patient=subject_name)
+        else:
+            found[author] = person.described if person.role is Role.PROFESSIONAL else person.name
+    return found

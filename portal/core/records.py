@@ -46,3 +46,28 @@ async def record(
         subject=key_owner(patient),
         object_id=object_id,
     )
+
+
+async def write_at_version(
+    table: Any, row_id: uuid.UUID, patient: uuid.UUID, version: int, values: dict[Any, Any]
+) -> bool:
+    """No lost update: write ``values`` into ``patient``'s row ``row_id`` only while it is
+    still at ``version`` (the one its form was read at), raising the version by one. False,
+    and nothing written, when someone saved since: the page then shows both and asks."""
+    changed = (
+        await table.update({**values, table.version: table.version + 1})
+        .where((table.id == row_id) & (table.patient == patient) & (table.version == version))
+        .returning(table.id)
+    )
+    return bool(changed)
+
+
+async def remove_at_version(table: Any, row_id: uuid.UUID, patient: uuid.UUID, version: int) -> bool:
+    """Remove ``patient``'s row ``row_id`` only while it is at ``version`` (the one the person
+    saw when asked to confirm); False, and nothing removed, when it changed since."""
+    removed = (
+        await table.delete()
+        .where((table.id == row_id) & (table.patient == patient) & (table.version == version))
+        .returning(table.id)
+    )
+    return bool(removed)

@@ -36,8 +36,8 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 
-from portal.core import audit
-from portal.core.access import Actor, Role
+from portal.core import access, audit
+from portal.core.access import PROXY_ROLES, Actor, Role
 from portal.core.keys import key_owner
 
 if TYPE_CHECKING:
@@ -361,35 +361,42 @@ async def touch_or_expire(
 
 @dataclass(frozen=True)
 class SignedIn:
-    """The person signed in on this request (``scope["user"]``, ``user`` in templates)."""
+    """The person signed in on this request (``scope["user"]``, ``user`` in templates).
+
+    ``account_id`` and ``role`` are always the person who acts: a carer in the space of
+    someone they help has the role CARER (or LEGAL_REPRESENTATIVE) and ``acting_for`` that
+    person, whose space every page shows (``subject``)."""
 
     account_id: UUID
     role: Role
     kiosk: bool
     expires_in_seconds: int
     profession: str | None = None
-    # A carer in the space of someone they help: ``account_id`` is then that person's
-    # (whose space every page shows) and ``carer_id`` the carer's, who is the actor.
-    carer_id: UUID | None = None
+    acting_for: UUID | None = None
 
     @property
     def acting(self) -> bool:
-        return self.carer_id is not None
+        return self.acting_for is not None
+
+    @property
+    def subject(self) -> UUID:
+        """Whose space the pages show: the person's own, or the one a carer acts in."""
+        return self.acting_for if self.acting_for is not None else self.account_id
 
     @property
     def actor(self) -> Actor:
-        if self.carer_id is not None:
-            return Actor(account_id=self.carer_id, role=Role.CARER)
         return Actor(account_id=self.account_id, role=self.role, profession=self.profession)
 
     @property
     def home(self) -> str:
-        """Where the person starts: their own space, or the page of their work."""
+        """Where the person starts: their own space (or the one they act in), or the page of their work."""
         return HOMES.get(self.role, "/")
 
 
 HOMES = {
     Role.PATIENT: "/space",
+    Role.CARER: "/space",
+    Role.LEGAL_REPRESENTATIVE: "/space",
     Role.PROFESSIONAL: "/pro",
     Role.MEDIATOR: "/mediator",
     Role.ANALYST: "/agency",
@@ -460,14 +467,17 @@ class SessionMiddleware:
                 kiosk=info.kiosk,
                 expires_in_seconds=info.expires_in_seconds,
             )
+            if role is Role.PROFESSIONAL:
+                # What a professional may use depends on their profession (``portal.core.access``).
+                user = replace(user, profession=await access.profession_of(user.account_id))
             if info.acting_for is not None:
                 user = await _acting(scope, user, info.acting_for)
             scope["user"] = user
-            if not user.acting:
+            if user.acting_for is None:
                 await self.app(scope, receive, send)
                 return
             # Everything done as the person helped is recorded as done by the carer for them.
-            acting = audit.ACTING.set((key_owner(user.carer_id), key_owner(user.account_id)))
+            acting = audit.ACTING.set((key_owner(user.account_id), key_owner(user.acting_for)))
             try:
                 await self.app(scope, receive, send)
             finally:
@@ -494,12 +504,11 @@ class SessionMiddleware:
 async def _acting(scope: Scope, carer: SignedIn, patient: UUID) -> SignedIn:
     """A carer's session in ``patient``'s space, while the delegation lives; once it has
     ended (by either side, or its date), the carer is back in their own space at once."""
-    from portal.core.access import delegated
-
-    if carer.role is not Role.PATIENT or await delegated(carer.account_id, patient) is None:
+    granted = await access.delegation(carer.account_id, patient) if carer.role is Role.PATIENT else None
+    if granted is None:
         scope.setdefault("state", {})["portal_delegation_ended"] = True
         return carer
-    return replace(carer, account_id=patient, carer_id=carer.account_id)
+    return replace(carer, role=granted.role, acting_for=patient)
 
 
 def _role(value: str) -> Role | None:
@@ -525,6 +534,11 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedIn:
 def requires_signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: the route needs a live session."""
     signed_in(connection)
+
+
+# Who may be in a patient's space: the patient, and whoever acts for them by a delegation
+# (what each may do there is the access policy's to say).
+SPACE_ROLES = (Role.PATIENT, *sorted(PROXY_ROLES))
 
 
 def requires_role(*roles: Role) -> Guard:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.services import PersonIdentity, create_account
+from portal.app import wire_policy
 from portal.circle.services import add_to_circle, circle_standing, remove_from_circle, set_blocked
 from portal.core import db
-from portal.core.access import Action, Actor, Area, Role, decide
+from portal.core.access import Action, Actor, Area, Role, decide, reachable
 from portal.core.keys import Keyring
 from tests.conftest import TEST_MASTER_KEY
 
@@ -16,6 +17,7 @@ MASTER = TEST_MASTER_KEY
 
 @pytest.fixture
 async def people(settings):
+    wire_policy()
     engine = db.engine_for(settings)
     db.bind_engine(engine)
     async with engine.transaction():
@@ -108,3 +110,27 @@ async def test_roles_without_a_rule_never_reach_a_record(people, role):
     for area in Area:
         for action in Action:
             assert not await decide(actor, people["jeanne"], area, action)
+
+
+async def test_the_answer_for_many_patients_is_the_answer_for_each(people):
+    """``reachable`` (a professional's inbox, in one query) says what ``decide`` says, patient
+    by patient: in the circle yes, blocked or outside no, an area of another profession no."""
+    jeanne, paul, doctor_id = people["jeanne"], people["paul"], people["doctor"]
+    async with people["engine"].transaction():
+        outsider = await create_account(
+            Keyring(MASTER), Role.PATIENT, PersonIdentity(family_name="Z", given_names="W")
+        )
+        await add_to_circle(patient=jeanne, professional=doctor_id, joined_by="invited")
+        await add_to_circle(patient=paul, professional=doctor_id, joined_by="invited")
+        await set_blocked(patient=paul, professional=doctor_id, blocked=True)
+        await add_to_circle(patient=jeanne, professional=people["physio"], joined_by="invited")
+    patients = {jeanne, paul, outsider}
+    doctor = _actor(people, "doctor", Role.PROFESSIONAL, "general_practitioner")
+    physio = _actor(people, "physio", Role.PROFESSIONAL, "physiotherapist")
+    jeanne_herself = _actor(people, "jeanne", Role.PATIENT)
+    for actor in (doctor, physio, jeanne_herself):
+        for area in Area:
+            one_by_one = {p for p in patients if await decide(actor, p, area, Action.READ)}
+            assert await reachable(actor, patients, area, Action.READ) == one_by_one
+    assert await reachable(doctor, patients, Area.MESSAGES, Action.READ) == {jeanne}
+    assert await reachable(physio, patients, Area.DOCUMENTS, Action.READ) == set()
