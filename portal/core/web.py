@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
@@ -201,3 +202,30 @@ def _static_version(relative: str) -> str:
 def static_url(relative: str) -> str:
     """Address of a static file, with a content hash so browsers may keep it for a year."""
     return f"{STATIC_PREFIX}{relative}?v={_static_version(relative)}"
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def content_disposition(kind: str, file_name: str) -> str:
+    """A ``Content-Disposition`` value for ``file_name`` in any script (RFC 6266): an ASCII
+    ``filename`` for old browsers (accents dropped, anything else replaced) and the real
+    name in UTF-8 as ``filename*``. "Échographie du cœur.pdf" must not break the answer."""
+    spelled = file_name.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", spelled)
+    ascii_name = "".join(
+        c if c.isascii() and (c.isalnum() or c in " .-_()") else ("" if unicodedata.combining(c) else "_")
+        for c in decomposed
+    )
+    ascii_name = " ".join(ascii_name.split()) or "file"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def bounded_int(value: Any, *, default: int, low: int, high: int) -> int:
+    """A whole number read from an address or a form, kept within ``low``..``high``:
+    anything else (not a number, too large for the database) gives ``default``."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+    return number if low <= number <= high else default

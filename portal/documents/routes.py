@@ -1,5 +1,11 @@
 """The patient's library: list, search and filter (htmx in place, plain GET without it),
-add a document, view and download it, hide it from professionals, the bin."""
+add a document, view and download it, hide it from professionals, the bin.
+
+Every page goes through the door (``access: Access``) for the documents area of the space
+it shows: the patient's own, or the one a carer acts in under a delegation that gives
+documents (read to look, write to add, hide, bin or restore). Whoever acts is the author
+of what they add and the actor of what is audited, never "the patient" standing in for them.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,17 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of, names_of
-from portal.core.access import Action, Area, Role, require
-from portal.core.keys import Keyring
-from portal.core.sessions import requires_role, signed_in
+from portal.carers.services import author_names
+from portal.core.access import Access, Action, Area, Reach
+from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
 from portal.documents import services, storage
 from portal.documents.web import (
     address_for,
+    author_role_of,
     describe_file,
     file_response,
     filters_from,
@@ -29,52 +34,44 @@ from portal.documents.web import (
 from portal.kiosk.routes import refuse_download
 from portal.kiosk.web import on_kiosk
 
-PATIENTS = [requires_role(Role.PATIENT)]
+# The patient, and whoever acts for them: the policy then says what each may do here.
+SPACE = [requires_role(*SPACE_ROLES)]
 BASE = "/space/documents"
+CHANGES = ("hide", "show", "delete", "restore")
 # The view page shows the document in a frame of this site.
 VIEW_POLICY = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+async def _document_for(access: Access, reach: Reach, document_id: uuid.UUID) -> services.DocumentInfo:
+    """One document of ``reach.subject``'s library; anything else (another person's, a
+    made-up id) is refused by the door like a missing page, and audited."""
+    info = await services.get_document(reach.keyring, reach.subject, document_id)
+    if info is not None:
+        return info
+    await access.refuse(reach.area, reach.action, reach.subject, object_id=f"document:{document_id}")
 
 
-async def _patient(request: Request[Any, Any, Any], action: Action) -> uuid.UUID:
-    user = signed_in(request)
-    await require(await actor_of(user), user.account_id, Area.DOCUMENTS, action)
-    return user.account_id
+async def _authors(reach: Reach, documents: list[services.DocumentInfo]) -> dict[uuid.UUID, str]:
+    """Who added each document, in words for the one who looks ("you", "your daughter
+    Claire Dupont", "Dr Anne Martin, general practitioner")."""
+    return await author_names(
+        reach.keyring, reach.actor.account_id, reach.subject, [d.author for d in documents]
+    )
 
 
-async def _own(
-    request: Request[Any, Any, Any], document_id: uuid.UUID, action: Action
-) -> services.DocumentInfo:
-    patient = await _patient(request, action)
-    info = await services.get_document(_keyring(request), patient, document_id)
-    if info is None:
-        # Another patient's document is answered like a missing one, and audited.
-        await services.record(patient, patient, f"document.{action.value}", document_id, outcome="denied")
-        raise NotFoundException()
-    return info
-
-
-async def _authors(keyring: Keyring, documents: list[services.DocumentInfo]) -> dict[uuid.UUID, str]:
-    professionals = [d.author for d in documents if not d.by_patient and d.author]
-    return {pid: person.described for pid, person in (await names_of(keyring, professionals)).items()}
-
-
-@get(BASE, name="library", guards=PATIENTS)
-async def show_library(request: Request[Any, Any, Any]) -> Response[Any]:
-    patient = await _patient(request, Action.READ)
+@get(BASE, name="library", guards=SPACE)
+async def show_library(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.DOCUMENTS, Action.READ)
     filters = filters_from(request)
-    return await with_sealed_address(request, BASE, filters, lambda: _library_page(request, patient, filters))
+    return await with_sealed_address(
+        request, BASE, filters, lambda: _library_page(request, access, reach, filters)
+    )
 
 
 async def _library_page(
-    request: Request[Any, Any, Any], patient: uuid.UUID, filters: services.Filters
+    request: Request[Any, Any, Any], access: Access, reach: Reach, filters: services.Filters
 ) -> Template:
-    keyring = _keyring(request)
-    result = await services.library(keyring, patient, filters)
-    bin_count = await services.bin_count(patient)
+    result = await services.library(reach.keyring, reach.subject, filters)
     return page(
         request,
         "documents/library.html",
@@ -82,12 +79,14 @@ async def _library_page(
         library=result,
         filters=filters,
         categories=services.category_names(),
-        authors=await _authors(keyring, result.documents),
+        authors=await _authors(reach, result.documents),
         describe=describe_file,
         page_href=address_for(request, BASE, filters, "{page}"),
-        bin_count=bin_count,
+        bin_count=await services.bin_count(reach.subject),
         bin_days=services.BIN_DAYS,
-        hide_by_default=await services.hides_by_default(patient),
+        hide_by_default=await services.hides_by_default(reach.subject),
+        can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
+        by_subject=reach.by_subject,
         done=request.query_params.get("done"),
     )
 
@@ -104,24 +103,25 @@ def _add_form(request: Request[Any, Any, Any], check: Any = None, status: int = 
     )
 
 
-@get(f"{BASE}/add", name="add_document_form", guards=PATIENTS)
-async def show_add_document(request: Request[Any, Any, Any]) -> Template:
-    await _patient(request, Action.WRITE)
+@get(f"{BASE}/add", name="add_document_form", guards=SPACE)
+async def show_add_document(request: Request[Any, Any, Any], access: Access) -> Template:
+    await access.require(Area.DOCUMENTS, Action.WRITE)
     return _add_form(request)
 
 
-@post(f"{BASE}/add", name="add_document", guards=PATIENTS, status_code=303)
-async def add_document(request: Request[Any, Any, Any]) -> Response[Any]:
-    patient = await _patient(request, Action.WRITE)
+@post(f"{BASE}/add", name="add_document", guards=SPACE, status_code=303)
+async def add_document(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.DOCUMENTS, Action.WRITE)
     settings = request.app.state.settings
     check = await read_upload(await request.form(), settings.max_document_bytes, date.today())
     if check.details is None:
         return _add_form(request, check, status=400)
     document_id = await services.add_document(
-        _keyring(request),
-        patient=patient,
-        author=patient,
-        author_role="patient",
+        reach.keyring,
+        patient=reach.subject,
+        # Whoever adds it is its author: a carer's document is hers, not the patient's.
+        author=reach.actor.account_id,
+        author_role=author_role_of(reach),
         details=check.details,
         content=check.content,
     )
@@ -132,19 +132,24 @@ async def add_document(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(path=where, status_code=303)
 
 
-@get(f"{BASE}/{{document_id:uuid}}", name="document", guards=PATIENTS)
-async def show_document(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Template:
-    info = await _own(request, document_id, Action.READ)
-    keyring = _keyring(request)
-    await services.record(info.patient, info.patient, "document.view", info.id)
-    info = await services.mark_seen(info)
+@get(f"{BASE}/{{document_id:uuid}}", name="document", guards=SPACE)
+async def show_document(
+    request: Request[Any, Any, Any], access: Access, document_id: FromPath[uuid.UUID]
+) -> Template:
+    reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
+    info = await _document_for(access, reach, document_id)
+    await services.record(reach.actor.account_id, reach.subject, "document.view", info.id)
+    if reach.by_subject:
+        # "New" is for the patient: someone helping them opening it does not make it seen.
+        info = await services.mark_seen(info)
     response = page(
         request,
         "documents/document.html",
         document=info,
         category=services.category_names()[info.details.category],
-        author=(await _authors(keyring, [info])).get(info.author) if info.author else None,
+        author=(await _authors(reach, [info])).get(info.author) if info.author else None,
         describe=describe_file,
+        can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
         done=request.query_params.get("done"),
         base=BASE,
     )
@@ -152,78 +157,89 @@ async def show_document(request: Request[Any, Any, Any], document_id: FromPath[u
     return response
 
 
-@get(f"{BASE}/{{document_id:uuid}}/print", name="print_document", guards=PATIENTS)
-async def print_document(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Template:
+@get(f"{BASE}/{{document_id:uuid}}/print", name="print_document", guards=SPACE)
+async def print_document(
+    request: Request[Any, Any, Any], access: Access, document_id: FromPath[uuid.UUID]
+) -> Template:
     """How to print the document without JavaScript (with it, "Print" prints at once);
     an image is shown alone for the browser's Print command."""
-    info = await _own(request, document_id, Action.READ)
-    await services.record(info.patient, info.patient, "document.view", info.id)
+    reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
+    info = await _document_for(access, reach, document_id)
+    await services.record(reach.actor.account_id, reach.subject, "document.view", info.id)
     return page(request, "documents/print.html", document=info, base=BASE)
 
 
-@get(f"{BASE}/{{document_id:uuid}}/file", name="document_file", guards=PATIENTS)
-async def document_file(request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID]) -> Response[Any]:
-    info = await _own(request, document_id, Action.READ)
+@get(f"{BASE}/{{document_id:uuid}}/file", name="document_file", guards=SPACE)
+async def document_file(
+    request: Request[Any, Any, Any], access: Access, document_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
+    info = await _document_for(access, reach, document_id)
     download = request.query_params.get("download") == "1"
     if download and on_kiosk(request):
-        # A shared terminal keeps no file: print it, or send it to the person's phone. (Shown
-        # in the document's page or its print view, the file is not saved: no-store.)
-        return refuse_download(request, info)
-    keyring = _keyring(request)
+        # A shared terminal keeps no file: print it, or (the patient) send it to their own
+        # phone. Any other download on a kiosk is stopped by ``KioskMiddleware``; this page
+        # says more. (Shown in the document's page or its print view, the file is not saved.)
+        return refuse_download(request, info, reach)
     try:
-        response = await file_response(keyring, info, download=download)
+        response = await file_response(reach.keyring, info, download=download)
     except storage.DocumentDamagedError:
-        await services.record(info.patient, info.patient, "document.download", info.id, outcome="failed")
+        await services.record(
+            reach.actor.account_id, reach.subject, "document.download", info.id, outcome="failed"
+        )
         return page(request, "documents/damaged.html", status=410)
     if download:
-        await services.record(info.patient, info.patient, "document.download", info.id)
+        await services.record(reach.actor.account_id, reach.subject, "document.download", info.id)
     return response
 
 
-@post(f"{BASE}/{{document_id:uuid}}/{{change:str}}", name="change_document", guards=PATIENTS, status_code=303)
+@post(f"{BASE}/{{document_id:uuid}}/{{change:str}}", name="change_document", guards=SPACE, status_code=303)
 async def change_document(
-    request: Request[Any, Any, Any], document_id: FromPath[uuid.UUID], change: FromPath[str]
+    request: Request[Any, Any, Any], access: Access, document_id: FromPath[uuid.UUID], change: FromPath[str]
 ) -> Response[Any]:
-    """Hide or show to professionals; move to the bin or restore (the patient's own documents only)."""
-    if change not in ("hide", "show", "delete", "restore"):
-        raise NotFoundException()
-    info = await _own(request, document_id, Action.WRITE)
+    """Hide or show to professionals; move to the bin or restore."""
+    object_id = f"document:{document_id}"
+    reach = await access.require(Area.DOCUMENTS, Action.WRITE, object_id=object_id)
+    if change not in CHANGES:
+        await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
+    info = await _document_for(access, reach, document_id)
     if change == "hide":
         await services.set_hidden(info, True)
     elif change == "show":
         await services.set_hidden(info, False)
     elif change == "delete":
-        if not info.by_patient:
-            # A professional's document can be hidden, not deleted, by the patient.
-            raise NotFoundException()
+        if info.by_professional:
+            # A professional's document can be hidden, not deleted: only its author withdraws it.
+            await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
         await services.move_to_bin(info)
     else:
         await services.restore(info)
-    await services.record(info.patient, info.patient, f"document.{change}", info.id)
+    await services.record(reach.actor.account_id, reach.subject, f"document.{change}", info.id)
     # After a deletion the document's page is gone: back to the library, which says so.
     where = f"{BASE}?done=delete" if change == "delete" else f"{BASE}/{info.id}?done={change}"
     return Redirect(path=where, status_code=303)
 
 
-@get(f"{BASE}/bin", name="document_bin", guards=PATIENTS)
-async def show_bin(request: Request[Any, Any, Any]) -> Template:
-    patient = await _patient(request, Action.READ)
-    binned = await services.library(_keyring(request), patient, filters_from(request, in_bin=True))
+@get(f"{BASE}/bin", name="document_bin", guards=SPACE)
+async def show_bin(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.DOCUMENTS, Action.READ)
+    binned = await services.library(reach.keyring, reach.subject, filters_from(request, in_bin=True))
     return page(
         request,
         "documents/bin.html",
         library=binned,
         describe=describe_file,
         bin_days=services.BIN_DAYS,
+        can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
         done=request.query_params.get("done"),
     )
 
 
-@post(f"{BASE}/settings", name="document_settings", guards=PATIENTS, status_code=303)
-async def save_settings(request: Request[Any, Any, Any]) -> Response[Any]:
-    patient = await _patient(request, Action.WRITE)
+@post(f"{BASE}/settings", name="document_settings", guards=SPACE, status_code=303)
+async def save_settings(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.DOCUMENTS, Action.WRITE)
     form = await request.form()
-    await services.set_hides_by_default(patient, form.get("hide_by_default") == "1")
+    await services.set_hides_by_default(reach.subject, form.get("hide_by_default") == "1")
     return Redirect(path=f"{BASE}?done=settings", status_code=303)
 
 

@@ -127,7 +127,13 @@ class DocumentInfo:
 
     @property
     def by_patient(self) -> bool:
+        """Added by the person themselves (not by a carer acting for them, nor a professional)."""
         return self.author_role == "patient"
+
+    @property
+    def by_professional(self) -> bool:
+        """Deposited by a professional: the patient may hide it, only its author withdraws it."""
+        return self.author_role == "professional"
 
     @property
     def file_name(self) -> str:
@@ -234,11 +240,13 @@ async def add_document(
 ) -> uuid.UUID:
     """Store a document and its bytes in the caller's transaction, and audit it.
 
-    A patient's own document is hidden from professionals when they chose so by
-    default; a professional's is new for the patient.
+    ``author`` is whoever adds it (the patient, a carer acting for them: ``author_role``
+    "carer", or a professional). A document added in the patient's space (by them or a
+    carer) is hidden from professionals when the patient chose so by default; one the
+    patient did not add themselves is new for them.
     """
     document_id = uuid.uuid4()
-    by_patient = author_role == "patient"
+    by_professional = author_role == "professional"
     sealed = await keyring.seal(_place(document_id), details.dump())
     await Document.insert(
         Document(
@@ -249,12 +257,12 @@ async def add_document(
             sealed_details=sealed,
             size=len(content),
             chunk_count=storage.chunk_count(len(content)),
-            hidden=by_patient and await hides_by_default(patient),
-            is_new=not by_patient,
+            hidden=not by_professional and await hides_by_default(patient),
+            is_new=author_role != "patient",
         )
     )
     await storage.store_content(keyring, document_id, content)
-    await record(author, patient, "document.add" if by_patient else "document.deposit", document_id)
+    await record(author, patient, "document.deposit" if by_professional else "document.add", document_id)
     return document_id
 
 

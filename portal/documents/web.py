@@ -19,17 +19,32 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Response
 
 from portal.accounts import identity
+from portal.core.access import Reach
 from portal.core.crypto import derive_key
 from portal.core.i18n import current_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.sessions import signed_in
+from portal.core.web import bounded_int, content_disposition
 from portal.documents import services, storage
 
 # Anything a document's file is sent with: no script, no style, nothing fetched, no form.
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 DOWNLOAD_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 TITLE_MAX = 120
+# A library page number beyond any library (a few hundred documents, 20 a page).
+MAX_PAGE = 10_000
+
+
+def author_role_of(reach: Reach) -> str:
+    """What a document stores as its author's role: "patient" for the person themselves,
+    "carer" for someone acting for them (a carer or a legal representative), else
+    "professional"."""
+    if reach.by_subject:
+        return "patient"
+    if reach.by_proxy:
+        return "carer"
+    return "professional"
 
 
 def size_in_words(size: int) -> str:
@@ -108,10 +123,7 @@ def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> se
         opened = _open_filters(request.app.state.master_key, user.account_id, token)
         if opened is not None:
             search, category, order = opened
-    try:
-        page = max(1, int(params.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = bounded_int(params.get("page"), default=1, low=1, high=MAX_PAGE)
     return services.Filters(
         category=category if category in services.CATEGORIES else None,
         search=search.strip()[:TITLE_MAX],
@@ -242,7 +254,7 @@ def content_response(content: bytes, media_type: str, file_name: str, *, downloa
         content=content,
         media_type=media_type,
         headers={
-            "Content-Disposition": f'{disposition}; filename="{file_name}"',
+            "Content-Disposition": content_disposition(disposition, file_name),
             "Content-Security-Policy": DOWNLOAD_POLICY if download else FILE_POLICY,
             "X-Frame-Options": "DENY" if download else "SAMEORIGIN",
         },

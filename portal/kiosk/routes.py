@@ -15,9 +15,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of
 from portal.core import throttle
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import Keyring
@@ -41,6 +40,7 @@ from portal.kiosk.qr import qr_svg
 from portal.kiosk.web import (
     EXPIRES_HEADER,
     HOME,
+    NO_FILE_PATH,
     kiosk_cookie,
     kiosk_of,
     on_kiosk,
@@ -48,13 +48,11 @@ from portal.kiosk.web import (
 )
 
 PUBLIC = {"public": True}
+# Sending to one's phone is for the person themselves: a carer acting for someone (a session
+# of role CARER or LEGAL_REPRESENTATIVE) never reaches it, the link being for the person's phone.
 PATIENTS = [requires_role(Role.PATIENT)]
 LINK_COOKIE = "kiosk_link"
 LINK_PATH = "/k"
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
 
 
 def _user(request: Request[Any, Any, Any]) -> SignedIn | None:
@@ -95,7 +93,8 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
         return _enrol_form(
             request, {"code": _("Type the code of this computer: 12 letters and digits.")}, typed
         )
-    keyring = _keyring(request)
+    # No one is signed in here: the terminal's code is the check, the keyring only indexes it.
+    keyring = Keyring(request.app.state.master_key)
     address = request.client.host if request.client else "unknown"
     lock_key = await keyring.index("throttle", f"kiosk-enrol:{address}")
     if await throttle.locked_for(lock_key) is not None:
@@ -148,9 +147,12 @@ async def show_still_there(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/kiosk/more-time", name="kiosk_more_time", guards=[requires_signed_in], status_code=303)
-async def more_time(request: Request[Any, Any, Any]) -> Response[Any]:
+async def more_time(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """ "I need more time": the idle time-out starts again. Without JavaScript, back to the
-    page; with it (htmx), in place, the new time left in ``X-Session-Expires-In``."""
+    page; with it (htmx), in place, the new time left in ``X-Session-Expires-In``.
+
+    It reaches nobody's record, only the session of the person signed in (the guard asks
+    for one): the door is declared, and nothing is asked of it."""
     settings = request.app.state.settings
     token = request.cookies.get(cookie_name(settings), "")
     info = await touch_or_expire(request.app.state.sessions, token, datetime.now(UTC), force=True)
@@ -188,33 +190,61 @@ async def timeout(request: Request[Any, Any, Any]) -> Response[Any]:
 # --------------------------------------------------------------------------- no downloads
 
 
-def refuse_download(request: Request[Any, Any, Any], document: documents.DocumentInfo) -> Template:
-    """The answer to a download on a kiosk: print it, or send it to your phone."""
-    user = signed_in(request)
-    own = user.role is Role.PATIENT and user.account_id == document.patient
-    return page(request, "kiosk/no_download.html", status=403, document=document, own=own)
+@get(NO_FILE_PATH, name="kiosk_no_file", opt=PUBLIC)
+async def no_file(request: Request[Any, Any, Any]) -> Template:
+    """Where ``KioskMiddleware`` sends any download asked on a kiosk (a summary, a calendar,
+    a table of figures): nothing is kept on a shared computer; print it, or open it at home.
+    It names nobody and shows nothing personal, so it is public."""
+    user = _user(request)
+    return page(request, "kiosk/no_file.html", home=user.home if user else HOME)
+
+
+def refuse_download(
+    request: Request[Any, Any, Any], document: documents.DocumentInfo, reach: Reach | None = None
+) -> Template:
+    """The answer to a download of a document on a kiosk: print it, or send it to your phone.
+
+    ``reach`` is the door's yes to the documents of the document's patient, when the caller
+    has it: the page then offers the library's print page, and, to the person themselves
+    only, to send it to their own phone (a carer acting for someone never is: the link is
+    for the person's own phone). Without it, only the person themselves is offered both."""
+    if reach is None:
+        user = signed_in(request)
+        printable = phone = not user.acting and user.account_id == document.patient
+    else:
+        printable = reach.area is Area.DOCUMENTS and reach.subject == document.patient
+        phone = printable and reach.by_subject
+    return page(
+        request, "kiosk/no_download.html", status=403, document=document, printable=printable, phone=phone
+    )
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 @post("/kiosk/phone", name="kiosk_send_to_phone", guards=PATIENTS, status_code=303)
-async def send_to_phone(request: Request[Any, Any, Any]) -> Response[Any]:
+async def send_to_phone(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """Make a single-use link to one of the person's documents, then show its QR code."""
-    user = signed_in(request)
-    if not on_kiosk(request) or user.acting:
+    if not on_kiosk(request):
+        raise NotFoundException()  # at home, a download does it
+    document_id = _uuid((await request.form()).get("document", ""))
+    if document_id is None:
         raise NotFoundException()
-    try:
-        document_id = uuid.UUID(str((await request.form()).get("document", "")))
-    except ValueError:
-        raise NotFoundException() from None
     object_id = f"document:{document_id}"
-    await require(await actor_of(user), user.account_id, Area.DOCUMENTS, Action.READ, object_id)
-    info = await documents.get_document(_keyring(request), user.account_id, document_id)
+    reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=object_id)
+    if not reach.by_subject:
+        await access.refuse(Area.DOCUMENTS, Action.READ, reach.subject, object_id=object_id)
+    actor = reach.actor.account_id
+    info = await documents.get_document(reach.keyring, reach.subject, document_id)
     if info is None or info.deleted_at is not None:
-        await documents.record(
-            user.account_id, user.account_id, "document.send_to_phone", document_id, "denied"
-        )
+        await documents.record(actor, reach.subject, "document.send_to_phone", document_id, "denied")
         raise NotFoundException()
     link_id = await services.create_link(
-        request.app.state.master_key, user.account_id, info.id, kiosk_of(request)
+        request.app.state.master_key, reach.subject, info.id, kiosk_of(request)
     )
     return Redirect(path=f"/kiosk/phone/{link_id}", status_code=303)
 
@@ -227,18 +257,19 @@ def _in_words(moment: datetime, now: datetime, timezone: str) -> tuple[str, str]
 
 
 @get("/kiosk/phone/{link_id:uuid}", name="kiosk_phone", guards=PATIENTS)
-async def show_phone(request: Request[Any, Any, Any], link_id: FromPath[uuid.UUID]) -> Template:
+async def show_phone(
+    request: Request[Any, Any, Any], access: Access, link_id: FromPath[uuid.UUID]
+) -> Template:
     """The QR code of a link, its expiry in words; or that it was used, or expired."""
-    user = signed_in(request)
+    reach = await access.require(Area.DOCUMENTS, Action.READ)
     link = await services.get_link(link_id)
-    if link is None or link.patient != user.account_id or user.acting:
-        raise NotFoundException()
-    await require(
-        await actor_of(user), user.account_id, Area.DOCUMENTS, Action.READ, f"document:{link.document}"
-    )
-    info = await documents.get_document(_keyring(request), user.account_id, link.document)
-    if info is None:
-        raise NotFoundException()
+    info = None
+    if link is not None and link.patient == reach.subject and reach.by_subject:
+        info = await documents.get_document(reach.keyring, reach.subject, link.document)
+    if link is None or info is None:
+        # Another person's link, or a made-up one: the same 404 as a missing page, audited.
+        object_id = f"document:{link.document}" if link else None
+        await access.refuse(Area.DOCUMENTS, Action.READ, reach.subject, object_id=object_id)
     settings = request.app.state.settings
     now = datetime.now(UTC)
     state = link.state(now)
@@ -296,8 +327,12 @@ def _link_page(request: Request[Any, Any, Any], problem: str, status: int) -> Re
 
 
 @get(LINK_PATH, name="kiosk_link", opt=PUBLIC)
-async def use_link(request: Request[Any, Any, Any]) -> Response[Any]:
-    """On the person's phone: after their own sign-in, the document downloads, once."""
+async def use_link(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    """On the person's phone: after their own sign-in, the document downloads, once.
+
+    Public, for the sign-in to come back here; once signed in, only the person the link
+    was made for (in their own space, not someone acting for another) gets the file, and
+    through the door for their documents."""
     user = _user(request)
     token = request.cookies.get(LINK_COOKIE)
     if not token:
@@ -316,13 +351,13 @@ async def use_link(request: Request[Any, Any, Any]) -> Response[Any]:
         return _link_page(request, "kiosk", 403)
     if user is None:
         return Redirect(path=f"/sign-in?next={LINK_PATH}", status_code=303)
-    if user.acting or user.role is not Role.PATIENT or user.account_id != link.patient:
+    if user.acting or user.account_id != link.patient:
         await services.record_refused_link(link, actor)
         return _link_page(request, "someone_else", 404)
-    await require(
-        await actor_of(user), link.patient, Area.DOCUMENTS, Action.READ, f"document:{link.document}"
+    reach = await access.require(
+        Area.DOCUMENTS, Action.READ, link.patient, object_id=f"document:{link.document}"
     )
-    keyring = _keyring(request)
+    keyring = reach.keyring
     info = await documents.get_document(keyring, link.patient, link.document)
     if info is None or info.deleted_at is not None:
         await services.record_refused_link(link, actor)
@@ -330,13 +365,15 @@ async def use_link(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         response = await file_response(keyring, info, download=True)
     except DocumentDamagedError:
-        await documents.record(link.patient, link.patient, "document.download", info.id, outcome="failed")
+        await documents.record(
+            reach.actor.account_id, link.patient, "document.download", info.id, outcome="failed"
+        )
         return _link_page(request, "damaged", 410)
     if not await services.use_link(link, now):
         # Used (or expired) in the instant since it was read: nothing is sent.
         await services.record_refused_link(link, actor)
         return _link_page(request, "used", 410)
-    await documents.record(link.patient, link.patient, "document.download", info.id)
+    await documents.record(reach.actor.account_id, link.patient, "document.download", info.id)
     response.set_cookie(_link_cookie(request, "", 0))
     return response
 
@@ -349,6 +386,7 @@ ROUTES = [
     show_still_there,
     more_time,
     timeout,
+    no_file,
     send_to_phone,
     show_phone,
     open_link,

@@ -1,7 +1,9 @@
 """Is this browser a kiosk? Decided once per request, kept on the request, and what it changes
-in every answer: the kiosk's own cookie survives ``Clear-Site-Data``, and a kiosk session's
+in every answer: the kiosk's own cookie survives ``Clear-Site-Data``, a kiosk session's
 answers say how long it has left (``X-Session-Expires-In``), for the "Are you still there?"
-dialog to count from after a part of the page was changed in place.
+dialog to count from after a part of the page was changed in place, and nothing leaves as a
+file: any answer that is a download (``is_download``) is replaced, for patients and
+professionals alike, by the page that offers to print or to send it to one's phone.
 """
 
 from __future__ import annotations
@@ -34,6 +36,18 @@ STILL_THERE_PATH = "/kiosk/still-there"
 EXPIRES_HEADER = "x-session-expires-in"
 # Without "cookies": see KioskMiddleware.
 KIOSK_CLEAR_SITE_DATA = '"cache", "storage"'
+# Where a download asked on a kiosk is sent instead (``portal.kiosk.routes``).
+NO_FILE_PATH = "/kiosk/no-file"
+# Kinds of answer that are files whatever they say (a calendar, a table, an archive).
+FILE_TYPES = frozenset({"text/calendar", "text/csv", "application/zip", "application/octet-stream"})
+
+
+def is_download(headers: MutableScopeHeaders) -> bool:
+    """An answer the browser would keep as a file: sent as an attachment, or of a kind that
+    is always a file. A PDF or a picture shown in the page (``inline``, to print) is not."""
+    disposition = headers.get("content-disposition", "").strip().lower()
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return disposition.startswith("attachment") or media_type in FILE_TYPES
 
 
 @dataclass(frozen=True)
@@ -130,12 +144,33 @@ class KioskMiddleware:
         await self.app(scope, receive, self._sending(scope, kiosk, send))
 
     def _sending(self, scope: Scope, kiosk: Kiosk | None, send: Send) -> Send:
+        refused = False
+
         async def send_for_kiosk(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                if message["type"] == "http.response.body" and not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return  # the file's bytes never leave
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
+                user = scope.get("user")
+                on_a_kiosk = kiosk is not None or (isinstance(user, SignedIn) and user.kiosk)
+                if on_a_kiosk and is_download(headers):
+                    refused = True
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 303,
+                            "headers": [
+                                (b"location", NO_FILE_PATH.encode()),
+                                (b"cache-control", b"no-store"),
+                            ],
+                        }
+                    )
+                    return
                 if kiosk is not None and kiosk.terminal_id is not None and "clear-site-data" in headers:
                     self._keep_the_kiosk_cookie(headers)
-                user = scope.get("user")
                 if isinstance(user, SignedIn) and user.kiosk and EXPIRES_HEADER not in headers:
                     headers[EXPIRES_HEADER] = str(user.expires_in_seconds)
             await send(message)

@@ -1,9 +1,10 @@
 """A professional's view of one patient: the documents they may see, depositing one,
 downloading, and withdrawing a document they deposited.
 
-Every route asks the access policy for the patient's documents area: a professional
-outside the circle, or blocked, gets the same 404 as for a patient who does not exist.
-Hidden documents and documents in the bin are never theirs to see.
+Every route goes through the door for the patient's documents area (the patient's id is
+in the address): a professional outside the circle, blocked, or whose profession has no
+documents area (a physiotherapist) gets the same 404 as for a patient who does not exist.
+Hidden documents and documents in the bin are never theirs to see, list or download.
 """
 
 from __future__ import annotations
@@ -13,64 +14,57 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of, names_of
-from portal.core.access import Action, Area, Role, decide, require
-from portal.core.keys import Keyring
-from portal.core.sessions import requires_role, signed_in
+from portal.accounts.people import names_of
+from portal.carers.services import author_names
+from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.sessions import requires_role
 from portal.core.web import is_htmx, page
 from portal.documents import services, storage
 from portal.documents.notify import tell_new_document
 from portal.documents.web import (
     address_for,
+    author_role_of,
     describe_file,
     file_response,
     filters_from,
     read_upload,
     with_sealed_address,
 )
+from portal.pro.routes import patient_links
 
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
-
-
-async def _allowed(request: Request[Any, Any, Any], patient: uuid.UUID, action: Action) -> uuid.UUID:
-    user = signed_in(request)
-    await require(await actor_of(user), patient, Area.DOCUMENTS, action)
-    return user.account_id
-
-
-async def _visible(
-    request: Request[Any, Any, Any], patient: uuid.UUID, document_id: uuid.UUID, action: Action
-) -> tuple[uuid.UUID, services.DocumentInfo]:
-    professional = await _allowed(request, patient, action)
-    info = await services.get_document(_keyring(request), patient, document_id, for_professional=True)
-    if info is None:
-        await services.record(
-            professional, patient, f"document.{action.value}", document_id, outcome="denied"
-        )
-        raise NotFoundException()
-    return professional, info
+async def _visible_document(access: Access, reach: Reach, document_id: uuid.UUID) -> services.DocumentInfo:
+    """One of the patient's documents a professional may see: not hidden by the patient,
+    not in the bin. Any other is refused by the door like a missing page, and audited."""
+    info = await services.get_document(reach.keyring, reach.subject, document_id, for_professional=True)
+    if info is not None:
+        return info
+    await access.refuse(reach.area, reach.action, reach.subject, object_id=f"document:{document_id}")
 
 
 async def _patient_page(
     request: Request[Any, Any, Any],
+    access: Access,
     patient: uuid.UUID,
+    reach: Reach | None,
     *,
     check: Any = None,
     status: int = 200,
-    documents: bool = True,
 ) -> Template:
-    keyring = _keyring(request)
+    """The patient's page; with their documents when ``reach`` is the door's yes to them."""
     filters = filters_from(request)
-    result = await services.library(keyring, patient, filters, for_professional=True) if documents else None
-    person = (await names_of(keyring, [patient])).get(patient)
+    result = authors = None
+    if reach is not None:
+        result = await services.library(reach.keyring, reach.subject, filters, for_professional=True)
+        authors = await author_names(
+            reach.keyring, reach.actor.account_id, reach.subject, [d.author for d in result.documents]
+        )
+    person = (await names_of(access.keyring, [patient])).get(patient)
     base = f"/pro/patients/{patient}"
     return page(
         request,
@@ -80,6 +74,7 @@ async def _patient_page(
         patient_id=patient,
         patient_name=person.name if person else "",
         library=result,
+        authors=authors or {},
         filters=filters,
         categories=services.category_names(),
         describe=describe_file,
@@ -88,45 +83,57 @@ async def _patient_page(
         values=check.values if check else {},
         errors=check.errors if check else {},
         max_size=request.app.state.settings.max_document_bytes,
-        me=signed_in(request).account_id,
+        me=access.actor.account_id,
         done=request.query_params.get("done"),
-        documents=documents,
+        documents=reach is not None,
+        # The other areas the page leads to, each only when the door allows it.
+        links=await patient_links(access, patient),
+        can_deposit=reach is not None and await access.allows(Area.DOCUMENTS, Action.WRITE, patient),
     )
 
 
 @get("/pro/patients/{patient:uuid}", name="pro_patient", guards=PROFESSIONALS)
-async def show_patient(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Response[Any]:
+async def show_patient(
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID]
+) -> Response[Any]:
     """The patient's page: their documents when the profession may read them, and links to
     the other areas it may use (a physiotherapist: messages, profile, notes)."""
-    actor = await actor_of(signed_in(request))
-    if not await decide(actor, patient, Area.DOCUMENTS, Action.READ):
-        await require(actor, patient, Area.MESSAGES, Action.READ)
-        return await _patient_page(request, patient, documents=False)
+    if not await access.allows(Area.DOCUMENTS, Action.READ, patient):
+        # No documents for this profession: the page still leads to messages, profile and
+        # notes, for a professional the patient keeps in their circle (else an audited 404).
+        await access.require(Area.MESSAGES, Action.READ, patient)
+        return await _patient_page(request, access, patient, None)
+    reach = await access.require(Area.DOCUMENTS, Action.READ, patient)
     return await with_sealed_address(
-        request, f"/pro/patients/{patient}", filters_from(request), lambda: _patient_page(request, patient)
+        request,
+        f"/pro/patients/{patient}",
+        filters_from(request),
+        lambda: _patient_page(request, access, patient, reach),
     )
 
 
 @post(
     "/pro/patients/{patient:uuid}/documents", name="deposit_document", guards=PROFESSIONALS, status_code=303
 )
-async def deposit_document(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Response[Any]:
+async def deposit_document(
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID]
+) -> Response[Any]:
     """Deposit a document in the patient's space; the patient is told, with no content."""
-    professional = await _allowed(request, patient, Action.WRITE)
+    reach = await access.require(Area.DOCUMENTS, Action.WRITE, patient)
     settings = request.app.state.settings
     check = await read_upload(await request.form(), settings.max_document_bytes, date.today())
     if check.details is None:
-        return await _patient_page(request, patient, check=check, status=400)
-    keyring = _keyring(request)
+        read = await access.require(Area.DOCUMENTS, Action.READ, patient)
+        return await _patient_page(request, access, patient, read, check=check, status=400)
     await services.add_document(
-        keyring,
-        patient=patient,
-        author=professional,
-        author_role="professional",
+        reach.keyring,
+        patient=reach.subject,
+        author=reach.actor.account_id,
+        author_role=author_role_of(reach),
         details=check.details,
         content=check.content,
     )
-    await tell_new_document(settings, keyring, patient)
+    await tell_new_document(settings, reach.keyring, reach.subject)
     where = f"/pro/patients/{patient}?done=deposited"
     if is_htmx(request):
         return Response(content=b"", status_code=200, headers={"HX-Redirect": where})
@@ -139,15 +146,22 @@ async def deposit_document(request: Request[Any, Any, Any], patient: FromPath[uu
     guards=PROFESSIONALS,
 )
 async def pro_document_file(
-    request: Request[Any, Any, Any], patient: FromPath[uuid.UUID], document_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    access: Access,
+    patient: FromPath[uuid.UUID],
+    document_id: FromPath[uuid.UUID],
 ) -> Response[Any]:
-    professional, info = await _visible(request, patient, document_id, Action.READ)
+    """The file of a document the professional may see, as a download. (On a kiosk,
+    ``KioskMiddleware`` turns any download into the page that says files stay off it.)"""
+    reach = await access.require(Area.DOCUMENTS, Action.READ, patient, object_id=f"document:{document_id}")
+    info = await _visible_document(access, reach, document_id)
+    actor = reach.actor.account_id
     try:
-        response = await file_response(_keyring(request), info, download=True)
+        response = await file_response(reach.keyring, info, download=True)
     except storage.DocumentDamagedError:
-        await services.record(professional, patient, "document.download", info.id, outcome="failed")
+        await services.record(actor, reach.subject, "document.download", info.id, outcome="failed")
         return page(request, "documents/damaged.html", status=410)
-    await services.record(professional, patient, "document.download", info.id)
+    await services.record(actor, reach.subject, "document.download", info.id)
     return response
 
 
@@ -158,15 +172,19 @@ async def pro_document_file(
     status_code=303,
 )
 async def withdraw_document(
-    request: Request[Any, Any, Any], patient: FromPath[uuid.UUID], document_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    access: Access,
+    patient: FromPath[uuid.UUID],
+    document_id: FromPath[uuid.UUID],
 ) -> Response[Any]:
     """Its author takes a deposited document back, for good (its key is destroyed)."""
-    professional, info = await _visible(request, patient, document_id, Action.WRITE)
-    if info.author != professional:
-        await services.record(professional, patient, "document.withdraw", info.id, outcome="denied")
-        raise NotFoundException()
+    object_id = f"document:{document_id}"
+    reach = await access.require(Area.DOCUMENTS, Action.WRITE, patient, object_id=object_id)
+    info = await _visible_document(access, reach, document_id)
+    if info.author != reach.actor.account_id:
+        await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
     await services.purge(info.id)
-    await services.record(professional, patient, "document.withdraw", info.id)
+    await services.record(reach.actor.account_id, reach.subject, "document.withdraw", info.id)
     return Redirect(path=f"/pro/patients/{patient}?done=withdrawn", status_code=303)
 
 

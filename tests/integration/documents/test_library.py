@@ -94,9 +94,9 @@ def test_a_patient_adds_a_pdf_and_finds_it_in_the_library(app, patient):
     download = app.get(f"/space/documents/{document_id}/file?download=1")
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["content-type"] == "application/pdf"
-    assert (
-        download.headers["content-disposition"]
-        == 'attachment; filename="Prise-de-sang-de-mars-2026-03-03.pdf"'
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="Prise-de-sang-de-mars-2026-03-03.pdf"; '
+        "filename*=UTF-8''Prise-de-sang-de-mars-2026-03-03.pdf"
     )
     assert download.headers["content-security-policy"].startswith("sandbox")
     assert download.headers["x-content-type-options"] == "nosniff"
@@ -289,7 +289,17 @@ def test_another_patients_document_is_not_found_and_the_try_is_audited(app, pati
     assert (
         app.post(f"/space/documents/{document_id}/delete", data={"_csrf_token": csrf(app)}).status_code == 404
     )
-    assert ("document.read", "denied") in _events(app, other)
+    # The door refused each try, audited under the one who tried, naming the document.
+    refused = run(
+        app,
+        lambda: AuditEvent.select(AuditEvent.action, AuditEvent.object_id).where(
+            (AuditEvent.actor == key_owner(other)) & (AuditEvent.outcome == "denied")
+        ),
+    )
+    assert {(r["action"], r["object_id"]) for r in refused} == {
+        ("read", f"document:{document_id}"),
+        ("write", f"document:{document_id}"),
+    }
     assert (
         run(app, lambda: Document.select(Document.deleted_at).where(Document.id == document_id).first())[
             "deleted_at"

@@ -169,9 +169,42 @@ def test_a_profession_without_the_documents_area_gets_nothing(app, people):
     # The patient's page is there (messages, profile, notes) but holds no document.
     page = app.get(f"/pro/patients/{patient}")
     assert page.status_code == 200 and "Compte rendu de consultation" not in page.text
+    assert "Deposit a document" not in page.text and "/documents/" not in page.text
     assert app.get(f"/pro/patients/{patient}/documents/{row['id']}/file").status_code == 404
     deposit = app.post(f"/pro/patients/{patient}/documents", data={"_csrf_token": csrf(app)})
     assert deposit.status_code == 404
+    withdraw = app.post(
+        f"/pro/patients/{patient}/documents/{row['id']}/withdraw", data={"_csrf_token": csrf(app)}
+    )
+    assert withdraw.status_code == 404 and len(_documents(app, patient)) == 1
+    # Each try was refused by the door, for the documents area, and audited.
+    refused = run(
+        app,
+        lambda: AuditEvent.count().where(
+            (AuditEvent.actor == key_owner(physio))
+            & (AuditEvent.area == "documents")
+            & (AuditEvent.outcome == "denied")
+        ),
+    )
+    assert refused == 3
+
+
+def test_the_professional_reads_who_added_each_document(app, people):
+    patient, doctor = people["patient"], people["doctor"]
+    sign_in_as(app, patient)
+    data = {
+        "_csrf_token": csrf(app),
+        "title": "Mon carnet",
+        "category": "other",
+        "date-day": "1",
+        "date-month": "1",
+        "date-year": "2026",
+    }
+    app.post("/space/documents/add", data=data, files={"file": ("c.pdf", PDF, "application/pdf")})
+    sign_in_as(app, doctor, Role.PROFESSIONAL)
+    _deposit(app, patient)
+    page = app.get(f"/pro/patients/{patient}").text
+    assert "Added by Jeanne Dupont" in page and "Added by you" in page
 
 
 def test_only_the_author_withdraws_a_document(app, people):
