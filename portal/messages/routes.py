@@ -1,6 +1,15 @@
-"""Messages: the same pages for patients (under /space/messages) and professionals
-(under /pro/messages): the inbox, a conversation, writing a new one, replying,
-drafts kept as one types, attachments, archiving (patient) and closing (professional).
+"""Messages: the same pages for the patient's side (under /space/messages) and professionals
+(under /pro/messages): the inbox, a conversation, writing a new one, replying, drafts kept
+as one types, attachments, archiving (patient's side) and closing (professional).
+
+Every handler goes through the door (``access: Access``) for the messages area: on
+/space/messages the subject is the space shown (the patient, also when a carer acts for
+them under a delegation: the carer takes the patient's place in their conversations, and is
+the author of what they write); on /pro/messages it is the conversation's patient. What a
+message carries belongs to the documents area, which decides too: picking a document of
+the library to send is reading it, sending a new file files it in the library (writing),
+and downloading an attachment is reading it (never, for a professional, a document the
+patient hid from professionals).
 
 With htmx the inbox, the open conversation and the unread count in the header
 refresh every few seconds while the tab is shown (``data-refresh-every`` in
@@ -12,6 +21,7 @@ a session alive (``x-portal-refresh``).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,12 +30,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of
 from portal.circle.services import members_of
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Access, Action, Actor, Area, Reach, Role, decide
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
-from portal.core.sessions import SignedIn, requires_role, signed_in
+from portal.core.sessions import SPACE_ROLES, SignedIn, requires_role
 from portal.core.web import is_htmx, page
 from portal.documents import services as documents
 from portal.documents.web import check_file, chosen_file, describe_file, file_response
@@ -36,67 +44,81 @@ from portal.pro.services import patients_of
 
 PATIENT_BASE = "/space/messages"
 PRO_BASE = "/pro/messages"
-BOTH = [requires_role(Role.PATIENT, Role.PROFESSIONAL)]
-PATIENTS = [requires_role(Role.PATIENT)]
+BOTH = [requires_role(*SPACE_ROLES, Role.PROFESSIONAL)]
+SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 REFRESH_HEADER = "x-portal-refresh"
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+def _base(actor: Actor) -> str:
+    return PRO_BASE if actor.role is Role.PROFESSIONAL else PATIENT_BASE
 
 
-def _base(user: SignedIn) -> str:
-    return PATIENT_BASE if user.role is Role.PATIENT else PRO_BASE
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    """The signed-in person, on the side of the site that is theirs (else 404)."""
-    user = signed_in(request)
-    if not request.url.path.startswith(_base(user)):
+def _own_side(request: Request[Any, Any, Any], access: Access) -> Actor:
+    """The actor, on the side of the site that is theirs (else 404): a professional under
+    /pro/messages, anyone in a patient's space under /space/messages."""
+    actor = access.actor
+    if not request.url.path.startswith(_base(actor)):
         raise NotFoundException()
-    return user
+    return actor
 
 
 def both(path: str) -> list[str]:
     return [PATIENT_BASE + path, PRO_BASE + path]
 
 
-async def _member(
-    request: Request[Any, Any, Any], conversation: uuid.UUID, action: Action
-) -> tuple[SignedIn, services.Membership]:
-    """The conversation as the signed-in member reaches it. Someone outside it, or a
-    professional the patient blocked or who left the circle, gets a 404, audited."""
-    user = _user(request)
-    place = await services.membership(conversation, user.account_id)
-    if place is None:
-        await services.record(
-            user.account_id, user.account_id, f"message.{action.value}", conversation, "denied"
-        )
-        raise NotFoundException()
-    await require(await actor_of(user), place.patient, Area.MESSAGES, action, f"conversation:{conversation}")
-    return user, place
+async def _conversation(
+    request: Request[Any, Any, Any], access: Access, conversation: uuid.UUID, action: Action
+) -> tuple[Reach, services.Membership]:
+    """The conversation as the actor reaches it, through the door. On the patient's side the
+    member is the subject (the patient, whoever acts for them), on a professional's the
+    professional. Someone outside it, or a professional the patient blocked or who left the
+    circle, gets a 404, audited."""
+    actor = _own_side(request, access)
+    object_id = f"conversation:{conversation}"
+    if actor.role is Role.PROFESSIONAL:
+        place = await services.membership(conversation, actor.account_id)
+        if place is None:
+            await access.refuse(Area.MESSAGES, action, object_id=object_id)
+        reach = await access.require(Area.MESSAGES, action, subject=place.patient, object_id=object_id)
+        return reach, place
+    # The patient's side: nothing is looked up for someone the area is closed to.
+    reach = await access.require(Area.MESSAGES, action, object_id=object_id)
+    found = await services.membership(conversation, reach.subject)
+    if found is None:
+        await access.refuse(Area.MESSAGES, action, object_id=object_id)
+    return reach, found
 
 
 # --------------------------------------------------------------------------- the header
 
 
 async def header_counts(request: Request[Any, Any, Any]) -> None:
-    """Before a page: the unread count for the header of a patient's or professional's pages."""
+    """Before a page: the unread count for the header of a patient's space or a professional's
+    pages: the professional's own conversations (of the patients who still let them read),
+    or the space's, shown to whoever may read its messages (a carer only when delegated)."""
     user = request.scope.get("user")
-    if not isinstance(user, SignedIn) or user.role not in (Role.PATIENT, Role.PROFESSIONAL):
+    if not isinstance(user, SignedIn) or user.role not in (*SPACE_ROLES, Role.PROFESSIONAL):
         return
     if request.method != "GET" or (is_htmx(request) and request.url.path != "/messages/unread"):
         return
+    actor = user.actor
+    if actor.role is not Role.PROFESSIONAL and not await decide(
+        actor, user.subject, Area.MESSAGES, Action.READ
+    ):
+        return
+    member = actor.account_id if actor.role is Role.PROFESSIONAL else user.subject
     state = request.scope.setdefault("state", {})
-    if user.acting and Area.MESSAGES not in state.get("portal_acting", {}).get("areas", {}):
-        return  # a carer in someone's space sees their messages only when delegated
-    state["portal_header"] = {"inbox": _base(user), "unread": await services.unread_count(user.account_id)}
+    state["portal_header"] = {"inbox": _base(actor), "unread": await services.unread_count(member)}
 
 
 @get("/messages/unread", name="unread_count", guards=BOTH)
-async def unread(request: Request[Any, Any, Any]) -> Template:
+async def unread(request: Request[Any, Any, Any], access: Access) -> Template:
     """The header's link to the inbox, with its count (refreshed by htmx)."""
+    if access.actor.role is Role.PROFESSIONAL:
+        access.own(Role.PROFESSIONAL)
+    else:
+        await access.require(Area.MESSAGES, Action.READ)
     return page(request, "messages/_unread.html")
 
 
@@ -104,41 +126,67 @@ async def unread(request: Request[Any, Any, Any]) -> Template:
 
 
 @get(both(""), name="inbox", guards=BOTH)
-async def show_inbox(request: Request[Any, Any, Any]) -> Template:
-    user = _user(request)
-    archived = user.role is Role.PATIENT and request.query_params.get("archived") == "1"
-    conversations = await services.inbox(_keyring(request), user.account_id, archived=archived)
+async def show_inbox(request: Request[Any, Any, Any], access: Access) -> Template:
+    actor = _own_side(request, access)
+    if actor.role is Role.PROFESSIONAL:
+        # Their own conversations, across patients: each patient's is kept only while the
+        # policy still lets them read it (services.inbox).
+        access.own(Role.PROFESSIONAL)
+        member, archived, may_write = actor.account_id, False, True
+        accepts_new: bool | None = await services.accepts_new(actor.account_id)
+    else:
+        reach = await access.require(Area.MESSAGES, Action.READ)
+        member, archived = reach.subject, request.query_params.get("archived") == "1"
+        may_write = await access.allows(Area.MESSAGES, Action.WRITE)
+        accepts_new = None
+    conversations = await services.inbox(access.keyring, member, archived=archived)
     return page(
         request,
         "messages/inbox.html",
         fragment="messages/_inbox.html",
         conversations=conversations,
         archived=archived,
-        base=_base(user),
-        accepts_new=await services.accepts_new(user.account_id) if user.role is Role.PROFESSIONAL else None,
+        base=_base(actor),
+        may_write=may_write,
+        accepts_new=accepts_new,
         done=request.query_params.get("done"),
     )
 
 
 @post(PRO_BASE + "/settings", name="message_settings", guards=PROFESSIONALS, status_code=303)
-async def save_settings(request: Request[Any, Any, Any]) -> Redirect:
-    user = _user(request)
+async def save_settings(request: Request[Any, Any, Any], access: Access) -> Redirect:
+    actor = access.own(Role.PROFESSIONAL)
     form = await request.form()
-    await services.set_accepts_new(user.account_id, form.get("accepts_new") == "1")
+    await services.set_accepts_new(actor.account_id, form.get("accepts_new") == "1")
     return Redirect(path=f"{PRO_BASE}?done=settings", status_code=303)
 
 
 # --------------------------------------------------------------------------- writing: shared checks
 
 
+@dataclass(frozen=True)
+class NewFile:
+    """A file sent with a message, checked, to be filed in the patient's library."""
+
+    content: bytes
+    media_type: str
+    category: str
+    title: str
+
+
 class Written:
-    """A message form, checked: errors by field (in the order of the page) and what was typed."""
+    """A message form, checked: errors by field (in the order of the page) and what was typed.
+
+    Checking stores nothing: the documents the message carries are known after
+    ``check_attachments``, and a new file is filed in the library only by
+    ``file_attachments``, once every check passed and the message can go."""
 
     def __init__(self, form: Any) -> None:
         self.form = form
         self.values = {name: str(form.get(name, "")) for name in ("subject", "body", "category", "document")}
         self.errors: dict[str, str] = {}
-        self.attachments: list[uuid.UUID] = []
+        self.chosen: uuid.UUID | None = None  # a document of the library, checked
+        self.new_file: NewFile | None = None  # a file sent, checked, not filed yet
 
     @property
     def body(self) -> str:
@@ -163,90 +211,121 @@ class Written:
                 count=services.BODY_MAX,
             )
 
-    async def check_attachments(
-        self, request: Request[Any, Any, Any], user: SignedIn, patient: uuid.UUID
-    ) -> None:
-        """A file sent with the message goes into the patient's library (under the kind
-        chosen), and a patient may also send one of their documents."""
-        keyring = _keyring(request)
+    async def check_attachments(self, request: Request[Any, Any, Any], access: Access, reach: Reach) -> None:
+        """Check what the message carries, storing nothing. Each reaches into the documents
+        area, which decides: a document of the library (the patient's side picks one) is
+        read there; a new file would be filed there (written). Asked for without the
+        documents area allowing it (the form did not offer it), it is an audited 404."""
         chosen = self.values["document"]
-        if chosen and user.role is Role.PATIENT:
+        if chosen and not reach.by_professional:
+            await access.require(Area.DOCUMENTS, Action.READ, subject=reach.subject)
             try:
-                document_id = uuid.UUID(chosen)
+                document_id: uuid.UUID | None = uuid.UUID(chosen)
             except ValueError:
                 document_id = None
-            found = await documents.documents_by_id(keyring, patient, [document_id] if document_id else [])
+            found = await documents.documents_by_id(
+                reach.keyring, reach.subject, [document_id] if document_id else []
+            )
             info = found.get(document_id) if document_id else None
             if info is None or info.deleted_at is not None:
                 self.errors["document"] = _("This document is no longer in your library. Choose another one.")
+            elif info.hidden:
+                # The professionals could not open it (the patient hid it from them).
+                self.errors["document"] = _(
+                    "This document is hidden from professionals: they could not open it. "
+                    "Show it to them in the documents first, or choose another one."
+                )
             else:
-                self.attachments.append(info.id)
+                self.chosen = info.id
         upload = chosen_file(self.form, "file")
         if upload is None:
             return
+        await access.require(Area.DOCUMENTS, Action.WRITE, subject=reach.subject)
         content, media_type, error = await check_file(upload, request.app.state.settings.max_document_bytes)
         if error or media_type is None:
             self.errors["file"] = error or ""
             return
         category = self.values["category"] if self.values["category"] in documents.CATEGORIES else "other"
-        if self.errors:
-            return  # nothing is stored until the whole message can go
         title = " ".join((upload.filename or "").rsplit(".", 1)[0].replace("_", " ").split())[:120]
-        self.attachments.append(
-            await documents.add_document(
-                keyring,
-                patient=patient,
-                author=user.account_id,
-                author_role="patient" if user.role is Role.PATIENT else "professional",
-                details=documents.Details(
-                    title=title or _("Document sent in a message"),
-                    category=category,
-                    document_date=date.today().isoformat(),
-                    media_type=media_type,
-                ),
-                content=content,
-            )
+        self.new_file = NewFile(content, media_type, category, title or _("Document sent in a message"))
+
+    async def file_attachments(self, reach: Reach) -> list[uuid.UUID]:
+        """Once every check passed: file the new file in the patient's library, by who acts,
+        and return every document the message carries."""
+        attached = [self.chosen] if self.chosen else []
+        if self.new_file is None:
+            return attached
+        if reach.by_subject:
+            author_role = "patient"
+        elif reach.by_professional:
+            author_role = "professional"
+        else:
+            author_role = "carer"
+        document = await documents.add_document(
+            reach.keyring,
+            patient=reach.subject,
+            author=reach.actor.account_id,
+            author_role=author_role,
+            details=documents.Details(
+                title=self.new_file.title,
+                category=self.new_file.category,
+                document_date=date.today().isoformat(),
+                media_type=self.new_file.media_type,
+            ),
+            content=self.new_file.content,
         )
+        return [*attached, document]
 
 
-def _form_context(request: Request[Any, Any, Any], user: SignedIn, patient: uuid.UUID) -> dict[str, Any]:
+async def _form_context(
+    request: Request[Any, Any, Any], access: Access, reach: Reach, *, with_form: bool = True
+) -> dict[str, Any]:
+    """What the writing forms offer: the file field only to whoever may file documents in
+    the patient's library, the library picker only to the patient's side when it may read
+    them. Without a form to show (a refresh, a closed conversation), no document is opened."""
+    may_file = with_form and await access.allows(Area.DOCUMENTS, Action.WRITE, subject=reach.subject)
     return {
         "categories": documents.category_names(),
         "max_size": request.app.state.settings.max_document_bytes,
-        "base": _base(user),
-        "is_patient": user.role is Role.PATIENT,
+        "base": _base(reach.actor),
+        "patient_side": not reach.by_professional,
+        "own_space": reach.by_subject,
+        "may_file": may_file,
+        "library": await _library_choices(access, reach) if with_form else [],
     }
 
 
-async def _library_choices(request: Request[Any, Any, Any], user: SignedIn) -> list[tuple[str, str]]:
-    """The documents a patient may pick in the form: (id, title), the 30 last added first.
-    Only those are opened: a library of hundreds would make every conversation slow."""
-    if user.role is not Role.PATIENT:
+async def _library_choices(access: Access, reach: Reach) -> list[tuple[str, str]]:
+    """The documents the patient's side may pick in the form: (id, title), the 30 last added
+    first, without those hidden from professionals (they could not open them). Only those
+    are opened: a library of hundreds would make every conversation slow."""
+    if reach.by_professional or not await access.allows(Area.DOCUMENTS, Action.READ, subject=reach.subject):
         return []
-    found = await documents.recent_documents(_keyring(request), user.account_id)
-    return [(str(d.id), d.details.title) for d in found]
+    found = await documents.recent_documents(reach.keyring, reach.subject)
+    return [(str(d.id), d.details.title) for d in found if not d.hidden]
 
 
 # --------------------------------------------------------------------------- a new conversation
 
 
-async def _new_context(
-    request: Request[Any, Any, Any], user: SignedIn, patient: uuid.UUID | None
-) -> dict[str, Any]:
-    """Who may be written to: for a patient, the professionals of their circle who accept
-    new conversations; for a professional, their patients."""
-    keyring = _keyring(request)
-    if user.role is Role.PATIENT:
-        members = [m for m in await members_of(keyring, user.account_id) if m.blocked_at is None]
+async def _new_context(access: Access, reach: Reach | None) -> dict[str, Any]:
+    """Who may be written to: on the patient's side, the professionals of the circle who
+    accept new conversations; for a professional, their patients."""
+    actor = access.actor
+    if actor.role is not Role.PROFESSIONAL:
+        assert reach is not None
+        members = [m for m in await members_of(access.keyring, reach.subject) if m.blocked_at is None]
         open_to = await services.accepting([m.person.account_id for m in members])
         professionals = [m.person for m in members if m.person.account_id in open_to]
         return {
             "professionals": professionals,
             "professional_options": [(str(p.account_id), p.described) for p in professionals],
             "patients": [],
+            # The circle's page is the patient's own: a carer is not sent there.
+            "circle_link": await access.allows(Area.CIRCLE, Action.READ),
         }
-    patients = await patients_of(keyring, user.account_id)
-    chosen = next((p for p in patients if p.account_id == patient), None)
+    patients = await patients_of(access.keyring, actor.account_id)
+    chosen = next((p for p in patients if reach and p.account_id == reach.subject), None)
     return {
         "professionals": [],
         "patients": patients,
@@ -262,114 +341,123 @@ def _chosen_patient(value: str | None) -> uuid.UUID | None:
         return None
 
 
+async def _writer(request: Request[Any, Any, Any], access: Access, patient: str | None) -> Reach:
+    """The door to writing a new conversation: in the space shown (the patient's side), or
+    with ``patient`` for a professional (in their circle, not blocked; else an audited 404)."""
+    actor = _own_side(request, access)
+    if actor.role is not Role.PROFESSIONAL:
+        return await access.require(Area.MESSAGES, Action.WRITE)
+    chosen = _chosen_patient(patient)
+    if chosen is None:
+        raise NotFoundException()
+    return await access.require(Area.MESSAGES, Action.WRITE, subject=chosen)
+
+
 @get(both("/new"), name="new_conversation", guards=BOTH)
-async def new_conversation(request: Request[Any, Any, Any]) -> Template:
-    user = _user(request)
-    patient = (
-        user.account_id if user.role is Role.PATIENT else _chosen_patient(request.query_params.get("patient"))
-    )
-    context = await _new_context(request, user, patient)
-    if user.role is Role.PROFESSIONAL and patient not in [p.account_id for p in context["patients"]]:
-        patient = None
-    draft = (
-        await services.load_draft(_keyring(request), user.account_id, patient, None)
-        if patient
-        else services.Draft()
-    )
+async def new_conversation(request: Request[Any, Any, Any], access: Access) -> Template:
+    actor = _own_side(request, access)
+    reach: Reach | None = None
+    if actor.role is not Role.PROFESSIONAL:
+        reach = await access.require(Area.MESSAGES, Action.WRITE)
+    else:
+        access.own(Role.PROFESSIONAL)
+        chosen = _chosen_patient(request.query_params.get("patient"))
+        patients = await patients_of(access.keyring, actor.account_id)
+        if chosen in [p.account_id for p in patients]:
+            reach = await access.require(Area.MESSAGES, Action.WRITE, subject=chosen)
+    context = await _new_context(access, reach)
+    if reach is None:  # a professional chooses the patient first
+        return page(
+            request,
+            "messages/new.html",
+            **context,
+            base=PRO_BASE,
+            patient_side=False,
+            patient=None,
+            values={},
+            to=[],
+            draft=services.Draft(),
+            done=None,
+        )
+    draft = await services.load_draft(access.keyring, actor.account_id, reach.subject, None)
     return page(
         request,
         "messages/new.html",
         **context,
-        **_form_context(request, user, patient or user.account_id),
-        patient=patient,
+        **await _form_context(request, access, reach),
+        patient=reach.subject,
         values={"subject": draft.subject, "body": draft.body},
         to=list(draft.to),
         draft=draft,
-        library=await _library_choices(request, user),
         done=request.query_params.get("done"),
     )
 
 
 @post(both("/new"), name="start_conversation", guards=BOTH, status_code=303)
-async def start_conversation(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = _user(request)
+async def start_conversation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     form = await request.form()
-    keyring = _keyring(request)
+    reach = await _writer(request, access, str(form.get("patient", "")))
+    actor, patient = reach.actor, reach.subject
     written = Written(form)
-    context = await _new_context(request, user, None)
-    if user.role is Role.PATIENT:
-        patient: uuid.UUID | None = user.account_id
+    context = await _new_context(access, reach)
+    if reach.by_professional:
+        professionals, to = [actor.account_id], []
+    else:
         allowed = {str(p.account_id) for p in context["professionals"]}
         to = [value for value in form.getall("to", []) if value in allowed]
         professionals = [uuid.UUID(value) for value in to]
         if not professionals:
             written.errors["to"] = _("Choose at least one professional to write to.")
-    else:
-        patient = _chosen_patient(str(form.get("patient", "")))
-        if patient is None or patient not in [p.account_id for p in context["patients"]]:
-            raise NotFoundException()
-        context = await _new_context(request, user, patient)
-        await require(await actor_of(user), patient, Area.MESSAGES, Action.WRITE)
-        professionals, to = [user.account_id], []
-    assert patient is not None
     written.check_subject()
     draft = services.Draft(subject=written.values["subject"], body=written.values["body"], to=tuple(to))
     if form.get("action") == "save":
-        await services.save_draft(keyring, user.account_id, patient, None, draft)
-        where = f"{_base(user)}/new?done=saved" + (
-            f"&patient={patient}" if user.role is Role.PROFESSIONAL else ""
-        )
+        await services.save_draft(access.keyring, actor.account_id, patient, None, draft)
+        where = f"{_base(actor)}/new?done=saved" + (f"&patient={patient}" if reach.by_professional else "")
         return Redirect(path=where, status_code=303)
     written.check_body()
-    await written.check_attachments(request, user, patient)
+    await written.check_attachments(request, access, reach)
     if written.errors:
         # Nothing typed is lost: the draft keeps it, and the page shows it again.
-        saved = await services.save_draft(keyring, user.account_id, patient, None, draft)
+        saved = await services.save_draft(access.keyring, actor.account_id, patient, None, draft)
         return page(
             request,
             "messages/new.html",
             status=400,
             **context,
-            **_form_context(request, user, patient),
+            **await _form_context(request, access, reach),
             patient=patient,
             values=written.values,
             to=to,
             draft=services.Draft(saved_at=saved),
             errors=written.errors,
-            library=await _library_choices(request, user),
             done=None,
         )
     conversation = await services.start(
-        keyring,
+        access.keyring,
         patient=patient,
-        author=user.account_id,
+        author=actor.account_id,
         professionals=professionals,
         subject=written.values["subject"],
         body=written.body,
-        attachments=written.attachments,
+        attachments=await written.file_attachments(reach),
     )
-    await services.delete_draft(user.account_id, patient, None)
-    await services.tell_members(request.app.state.settings, keyring, conversation, user.account_id)
-    return _after_sending(request, f"{_base(user)}/{conversation}?done=sent")
+    await services.delete_draft(actor.account_id, patient, None)
+    side = actor.account_id if reach.by_professional else patient
+    await services.tell_members(request.app.state.settings, access.keyring, conversation, side)
+    return _after_sending(request, f"{_base(actor)}/{conversation}?done=sent")
 
 
 @post(both("/new/draft"), name="new_conversation_draft", guards=BOTH)
-async def new_conversation_draft(request: Request[Any, Any, Any]) -> Template:
-    """Keep a new conversation's text as it is typed (htmx)."""
-    user = _user(request)
+async def new_conversation_draft(request: Request[Any, Any, Any], access: Access) -> Template:
+    """Keep a new conversation's text as it is typed (htmx), as the draft of who acts."""
     form = await request.form()
-    patient = user.account_id if user.role is Role.PATIENT else _chosen_patient(str(form.get("patient", "")))
-    if user.role is Role.PROFESSIONAL:
-        patients = await patients_of(_keyring(request), user.account_id)
-        if patient not in [p.account_id for p in patients]:
-            raise NotFoundException()
-    assert patient is not None
+    reach = await _writer(request, access, str(form.get("patient", "")))
     draft = services.Draft(
         subject=str(form.get("subject", "")),
         body=str(form.get("body", "")),
         to=tuple(form.getall("to", [])),
     )
-    saved = await services.save_draft(_keyring(request), user.account_id, patient, None, draft)
+    saved = await services.save_draft(access.keyring, reach.actor.account_id, reach.subject, None, draft)
     return page(request, "messages/_draft_status.html", draft=services.Draft(saved_at=saved))
 
 
@@ -385,7 +473,8 @@ def _after_sending(request: Request[Any, Any, Any], where: str) -> Response[Any]
 
 async def _conversation_page(
     request: Request[Any, Any, Any],
-    user: SignedIn,
+    access: Access,
+    reach: Reach,
     place: services.Membership,
     *,
     written: Written | None = None,
@@ -393,18 +482,31 @@ async def _conversation_page(
     fragment: str | None = None,
     saved_at: datetime | None = None,
 ) -> Template:
-    keyring = _keyring(request)
-    shown = await services.thread(keyring, place, user.account_id)
-    newly_read = await services.mark_read(place, user.account_id, shown)
+    keyring, actor = reach.keyring, reach.actor
+    may_write = await access.allows(Area.MESSAGES, Action.WRITE, subject=place.patient)
+    documents_open = await access.allows(Area.DOCUMENTS, Action.READ, subject=place.patient)
+    shown = await services.thread(
+        keyring,
+        place,
+        actor.account_id,
+        documents_open=documents_open,
+        for_professional=reach.by_professional,
+    )
+    # Someone who may only read (a carer with a read-only delegation) leaves the patient's
+    # "new" marks as they are: the patient still sees what came.
+    newly_read = may_write and await services.mark_read(place, shown)
     if newly_read or fragment is None:
-        await services.record(user.account_id, place.patient, "message.read", place.conversation)
+        await services.record(actor.account_id, place.patient, "message.read", place.conversation)
     header = request.scope.get("state", {}).get("portal_header")
     if newly_read and header:
-        header["unread"] = await services.unread_count(user.account_id)  # the header counted before
-    if written or fragment:  # a refreshed thread shows no form: no draft nor documents to read
+        header["unread"] = await services.unread_count(place.account)  # the header counted before
+    if written or fragment or not may_write:  # no form: no draft nor documents to read
         draft = services.Draft(saved_at=saved_at)
     else:
-        draft = await services.load_draft(keyring, user.account_id, place.patient, place.conversation)
+        draft = await services.load_draft(keyring, actor.account_id, place.patient, place.conversation)
+    form_context = await _form_context(
+        request, access, reach, with_form=may_write and not (place.closed or fragment)
+    )
     return page(
         request,
         "messages/conversation.html",
@@ -412,75 +514,84 @@ async def _conversation_page(
         status=status,
         thread=shown,
         place=place,
-        me=user.account_id,
+        may_write=may_write,
         values=written.values if written else {"body": draft.body},
         errors=written.errors if written else {},
         draft=draft,
-        library=await _library_choices(request, user) if not (place.closed or fragment) else [],
         describe=describe_file,
         done=request.query_params.get("done"),
-        **_form_context(request, user, place.patient),
+        **form_context,
     )
 
 
 @get(both("/{conversation:uuid}"), name="conversation", guards=BOTH)
-async def show_conversation(request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]) -> Template:
-    user, place = await _member(request, conversation, Action.READ)
-    return await _conversation_page(request, user, place)
+async def show_conversation(
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
+) -> Template:
+    reach, place = await _conversation(request, access, conversation, Action.READ)
+    return await _conversation_page(request, access, reach, place)
 
 
 @get(both("/{conversation:uuid}/messages"), name="conversation_messages", guards=BOTH)
 async def conversation_messages(
-    request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
 ) -> Response[Any]:
     """The messages alone, for the open page's refresh: nothing (204) when none came."""
-    user, place = await _member(request, conversation, Action.READ)
+    reach, place = await _conversation(request, access, conversation, Action.READ)
     after = request.query_params.get("after", "")
     newest = await services.newest_message_at(conversation)
     if after and newest is not None and newest.isoformat() == after and not place.closed:
         return Response(content=b"", status_code=204)
-    return await _conversation_page(request, user, place, fragment="messages/_thread.html")
+    return await _conversation_page(request, access, reach, place, fragment="messages/_thread.html")
 
 
 @post(both("/{conversation:uuid}/reply"), name="reply", guards=BOTH, status_code=303)
-async def send_reply(request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]) -> Response[Any]:
-    user, place = await _member(request, conversation, Action.WRITE)
-    keyring = _keyring(request)
+async def send_reply(
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, place = await _conversation(request, access, conversation, Action.WRITE)
+    keyring, author = reach.keyring, reach.actor.account_id
     form = await request.form()
     written = Written(form)
     draft = services.Draft(body=written.values["body"])
-    base = f"{_base(user)}/{conversation}"
+    base = f"{_base(reach.actor)}/{conversation}"
     if place.closed:
         written.errors["body"] = _(
             "This conversation is closed: it can be read, not answered. Your text is kept as a draft: "
             "you may copy it into a new conversation."
         )
-        saved = await services.save_draft(keyring, user.account_id, place.patient, conversation, draft)
-        return await _conversation_page(request, user, place, written=written, status=409, saved_at=saved)
+        saved = await services.save_draft(keyring, author, place.patient, conversation, draft)
+        return await _conversation_page(
+            request, access, reach, place, written=written, status=409, saved_at=saved
+        )
     if form.get("action") == "save":
-        await services.save_draft(keyring, user.account_id, place.patient, conversation, draft)
+        await services.save_draft(keyring, author, place.patient, conversation, draft)
         return Redirect(path=f"{base}?done=saved", status_code=303)
     written.check_body()
-    await written.check_attachments(request, user, place.patient)
+    await written.check_attachments(request, access, reach)
     if written.errors:
-        saved = await services.save_draft(keyring, user.account_id, place.patient, conversation, draft)
-        return await _conversation_page(request, user, place, written=written, status=400, saved_at=saved)
-    await services.reply(keyring, place, user.account_id, written.body, written.attachments)
-    await services.delete_draft(user.account_id, place.patient, conversation)
-    await services.tell_members(request.app.state.settings, keyring, conversation, user.account_id)
+        saved = await services.save_draft(keyring, author, place.patient, conversation, draft)
+        return await _conversation_page(
+            request, access, reach, place, written=written, status=400, saved_at=saved
+        )
+    await services.reply(keyring, place, author, written.body, await written.file_attachments(reach))
+    await services.delete_draft(author, place.patient, conversation)
+    await services.tell_members(request.app.state.settings, keyring, conversation, place.account)
     # With htmx the browser follows this to the conversation, whose page replaces the form's
     # in place: the message sent appears where it was written.
     return Redirect(path=f"{base}?done=sent", status_code=303)
 
 
 @post(both("/{conversation:uuid}/draft"), name="reply_draft", guards=BOTH)
-async def reply_draft(request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]) -> Template:
-    """Keep a reply's text as it is typed (htmx)."""
-    user, place = await _member(request, conversation, Action.WRITE)
+async def reply_draft(
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
+) -> Template:
+    """Keep a reply's text as it is typed (htmx), as the draft of who acts."""
+    reach, place = await _conversation(request, access, conversation, Action.WRITE)
     form = await request.form()
     saved = await services.save_draft(
-        _keyring(request),
-        user.account_id,
+        reach.keyring,
+        reach.actor.account_id,
         place.patient,
         conversation,
         services.Draft(body=str(form.get("body", ""))),
@@ -491,14 +602,16 @@ async def reply_draft(request: Request[Any, Any, Any], conversation: FromPath[uu
 @post(
     [PATIENT_BASE + "/{conversation:uuid}/archive", PATIENT_BASE + "/{conversation:uuid}/unarchive"],
     name="archive",
-    guards=PATIENTS,
+    guards=SPACE,
     status_code=303,
 )
-async def archive(request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]) -> Redirect:
-    """The patient puts a conversation away, or takes it back (a new message brings it back too)."""
-    user, place = await _member(request, conversation, Action.WRITE)
+async def archive(
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
+) -> Redirect:
+    """The patient's side puts a conversation away, or takes it back (a new message brings it back too)."""
+    reach, place = await _conversation(request, access, conversation, Action.WRITE)
     archived = not request.url.path.endswith("/unarchive")
-    await services.set_archived(place, user.account_id, archived)
+    await services.set_archived(place, reach.actor.account_id, archived)
     if archived:
         return Redirect(path=f"{PATIENT_BASE}?done=archived", status_code=303)
     return Redirect(path=f"{PATIENT_BASE}/{conversation}?done=unarchived", status_code=303)
@@ -507,32 +620,41 @@ async def archive(request: Request[Any, Any, Any], conversation: FromPath[uuid.U
 @post(
     PRO_BASE + "/{conversation:uuid}/close", name="close_conversation", guards=PROFESSIONALS, status_code=303
 )
-async def close_conversation(request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID]) -> Redirect:
-    user, place = await _member(request, conversation, Action.WRITE)
+async def close_conversation(
+    request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
+) -> Redirect:
+    reach, place = await _conversation(request, access, conversation, Action.WRITE)
     if not place.closed:
-        await services.close(place, user.account_id)
+        await services.close(place, reach.actor.account_id)
     return Redirect(path=f"{PRO_BASE}/{conversation}?done=closed", status_code=303)
 
 
 @get(both("/{conversation:uuid}/attachments/{document:uuid}"), name="attachment", guards=BOTH)
 async def attachment(
-    request: Request[Any, Any, Any], conversation: FromPath[uuid.UUID], document: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    access: Access,
+    conversation: FromPath[uuid.UUID],
+    document: FromPath[uuid.UUID],
 ) -> Response[Any]:
-    """A document sent in the conversation, downloaded by one of its members."""
-    user, place = await _member(request, conversation, Action.READ)
-    keyring = _keyring(request)
+    """A document sent in the conversation, downloaded by one of its members. It is a
+    document of the patient's library: the documents area decides too, and a professional
+    never gets one the patient hid from professionals."""
+    reach, place = await _conversation(request, access, conversation, Action.READ)
+    object_id = f"document:{document}"
+    library = await access.require(Area.DOCUMENTS, Action.READ, subject=place.patient, object_id=object_id)
     info = None
     if await services.attachment_in(conversation, document):
-        info = await documents.get_document(keyring, place.patient, document)
-    if info is None or info.deleted_at is not None:
-        await documents.record(
-            user.account_id, place.patient, "document.download", document, outcome="denied"
+        info = await documents.get_document(
+            reach.keyring, place.patient, document, for_professional=reach.by_professional
         )
-        raise NotFoundException()
+    if info is None or info.deleted_at is not None:
+        await access.refuse(Area.DOCUMENTS, Action.READ, subject=place.patient, object_id=object_id)
     if on_kiosk(request):
-        return refuse_download(request, info)  # a shared terminal keeps no file
-    response = await file_response(keyring, info, download=True)
-    await documents.record(user.account_id, place.patient, "document.download", document)
+        # KioskMiddleware would keep the file from leaving anyway; this answer also offers
+        # to print it or send it to one's phone, and records no download.
+        return refuse_download(request, info, library)
+    response = await file_response(reach.keyring, info, download=True)
+    await documents.record(reach.actor.account_id, place.patient, "document.download", document)
     return response
 
 

@@ -5,6 +5,13 @@ the access policy first (a blocked professional, or one who left the circle, get
 nothing); these functions keep to what it cannot see: only the members of a
 conversation reach it, a closed conversation takes no more messages, and an
 attachment is reachable only from the conversation it was sent in.
+
+A conversation has two sides: the patient's (the patient, and a carer acting for them
+under a delegation, who takes the patient's place in it: their read mark, their archive)
+and each professional's. What a carer writes is theirs: they are its author, never the
+patient. Lists and counts that span patients (a professional's inbox, the unread count,
+the "new message" notices) ask the access policy for each patient, so a professional
+the patient blocked, or who left the circle, no longer sees, counts nor hears of them.
 """
 
 from __future__ import annotations
@@ -13,12 +20,15 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from piccolo.custom_types import Combinable
 
 from portal.accounts.notify import tell
 from portal.accounts.people import Person, names_of
+from portal.carers.services import author_names
 from portal.core import audit
+from portal.core.access import Action, Actor, Area, Role, profession_of, reachable
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
@@ -99,11 +109,30 @@ async def accepting(professionals: list[uuid.UUID]) -> set[uuid.UUID]:
 # --------------------------------------------------------------------------- reading
 
 
+async def open_to(member: uuid.UUID, role: str, patients: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Of ``patients``, those whose conversations ``member`` (of ``role`` in them) may still
+    read. A patient's own always; for a professional, the access policy's answer: in the
+    circle, not blocked, a profession that uses messages (one query for them all)."""
+    if role != "professional" or not patients:
+        return set(patients)
+    actor = Actor(account_id=member, role=Role.PROFESSIONAL, profession=await profession_of(member))
+    return await reachable(actor, patients, Area.MESSAGES, Action.READ)
+
+
+async def _still_reached(member: uuid.UUID, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows (with ``patient`` and the member's ``role``) of patients ``member`` still reaches."""
+    theirs = {_uuid(row["patient"]) for row in rows if row["role"] == "professional"}
+    reached = await open_to(member, "professional", theirs)
+    return [row for row in rows if row["role"] != "professional" or _uuid(row["patient"]) in reached]
+
+
 @dataclass(frozen=True)
 class Membership:
-    """A conversation as one of its members reaches it."""
+    """A conversation as one of its members reaches it: ``account`` is the member (the
+    patient on the patient's side, whoever acts there)."""
 
     conversation: uuid.UUID
+    account: uuid.UUID
     patient: uuid.UUID
     role: str
     closed: bool
@@ -128,6 +157,7 @@ async def membership(conversation: uuid.UUID, account: uuid.UUID) -> Membership 
         return None
     return Membership(
         conversation=conversation,
+        account=account,
         patient=_uuid(row["patient"]),
         role=row["role"],
         closed=row["closed_at"] is not None,
@@ -152,7 +182,7 @@ class Summary:
 # The conversations of one member, newest first, with what the inbox shows of each.
 _INBOX = (
     "SELECT c.id, c.patient, c.sealed_subject, c.last_message_at, c.last_author, c.closed_at,"
-    " m.last_read_at FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    " m.last_read_at, m.role FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
     " WHERE m.account = {} AND m.archived = {} ORDER BY c.last_message_at DESC"
 )
 
@@ -166,7 +196,9 @@ def _is_unread(
 
 
 async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False) -> list[Summary]:
-    rows = await Conversation.raw(_INBOX, account, archived)
+    """``account``'s conversations, newest first: for a professional, only those of the
+    patients who still let them read (``open_to``); nothing of the others is opened."""
+    rows = await _still_reached(account, await Conversation.raw(_INBOX, account, archived))
     ids = [_uuid(row["id"]) for row in rows]
     members: dict[uuid.UUID, list[uuid.UUID]] = {}
     if ids:
@@ -196,28 +228,37 @@ async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False)
     return summaries
 
 
+# By patient: a professional counts only the patients who still let them read.
 _UNREAD = (
-    "SELECT COUNT(*) AS unread FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    "SELECT c.patient, m.role, COUNT(*) AS unread FROM conversation_member m"
+    " JOIN conversation c ON c.id = m.conversation"
     " WHERE m.account = {} AND (c.last_author IS NULL OR c.last_author <> {})"
     " AND (m.last_read_at IS NULL OR c.last_message_at > m.last_read_at)"
+    " GROUP BY c.patient, m.role"
 )
 
 
 async def unread_count(account: uuid.UUID) -> int:
-    """How many of ``account``'s conversations hold a message they have not read."""
-    rows = await Conversation.raw(_UNREAD, account, account)
-    return int(rows[0]["unread"]) if rows else 0
+    """How many of ``account``'s conversations hold a message they have not read (for a
+    professional, of the patients who still let them read)."""
+    rows = await _still_reached(account, await Conversation.raw(_UNREAD, account, account))
+    return sum(int(row["unread"]) for row in rows)
 
 
 @dataclass(frozen=True)
 class Attachment:
-    document: DocumentInfo | None  # None: the patient erased it since
+    """A document sent with a message, as the reader may have it: ``document`` when they may
+    open it, else None and why: "gone" (erased since), "hidden" (the patient hid it from
+    professionals), "closed" (the reader may not open this record's documents)."""
+
+    document: DocumentInfo | None
+    why_not: str = ""
 
 
 @dataclass(frozen=True)
 class MessageView:
     id: uuid.UUID
-    author: str  # described: "Dr Anne Martin, general practitioner"; "" when they left
+    author: str  # in words for the reader (carers.services.author_names); "" when they left
     mine: bool
     body: str
     sent_at: datetime
@@ -247,8 +288,18 @@ class Thread:
         return _utc(self.last_sent_at).isoformat() if self.last_sent_at else ""
 
 
-async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thread:
-    """The whole conversation, oldest message first, opened for ``reader``."""
+async def thread(
+    keyring: Keyring,
+    place: Membership,
+    reader: uuid.UUID,
+    *,
+    documents_open: bool,
+    for_professional: bool,
+) -> Thread:
+    """The whole conversation, oldest message first, opened for ``reader`` (who acts: a
+    carer reads the patient's side). Attachments are documents: opened only when the reader
+    may read the documents area (``documents_open``), and for a professional never one the
+    patient hid from professionals."""
     conversation, patient = place.conversation, place.patient
     row = await Conversation.select().where(Conversation.id == conversation).first()
     assert row is not None
@@ -265,18 +316,29 @@ async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thre
         if message_rows
         else []
     )
-    documents = await documents_by_id(keyring, patient, [_uuid(a["document"]) for a in attached])
+    documents = (
+        await documents_by_id(keyring, patient, [_uuid(a["document"]) for a in attached])
+        if documents_open
+        else {}
+    )
     by_message: dict[uuid.UUID, list[Attachment]] = {}
     for a in attached:
         info = documents.get(_uuid(a["document"]))
-        by_message.setdefault(_uuid(a["message"]), []).append(
-            Attachment(info if info and info.deleted_at is None else None)
-        )
+        if not documents_open:
+            shown = Attachment(None, "closed")
+        elif info is None or info.deleted_at is not None:
+            shown = Attachment(None, "gone")
+        elif for_professional and info.hidden:
+            shown = Attachment(None, "hidden")
+        else:
+            shown = Attachment(info)
+        by_message.setdefault(_uuid(a["message"]), []).append(shown)
     accounts = [_uuid(r["account"]) for r in member_rows]
     authors = [_uuid(r["author"]) for r in message_rows if r["author"]]
     closer = _uuid(row["closed_by"]) if row["closed_by"] else None
-    people = await names_of(keyring, [*accounts, *authors, *([closer] if closer else [])])
-    described = {account: person.described for account, person in people.items()}  # once each
+    people = await names_of(keyring, [*accounts, *([closer] if closer else [])])
+    # Authors as they are: "you", "your daughter Claire Dupont", "Claire Dupont for Jeanne Dupont".
+    words = await author_names(keyring, reader, patient, list(authors))
     messages = []
     for r in message_rows:
         message_id = _uuid(r["id"])
@@ -287,7 +349,7 @@ async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thre
         messages.append(
             MessageView(
                 id=message_id,
-                author=described.get(author, "") if author else "",
+                author=words.get(author, "") if author else "",
                 mine=author == reader,
                 body=body,
                 sent_at=r["sent_at"],
@@ -310,13 +372,14 @@ async def thread(keyring: Keyring, place: Membership, reader: uuid.UUID) -> Thre
     )
 
 
-async def mark_read(place: Membership, account: uuid.UUID, shown: Thread) -> bool:
-    """Everything shown is read; True when there was something unread (to audit it)."""
+async def mark_read(place: Membership, shown: Thread) -> bool:
+    """Everything shown is read by the member's side; True when there was something unread."""
     newest = shown.last_sent_at
     if newest is None or not any(m.unread for m in shown.messages):
         return False
     await ConversationMember.update({ConversationMember.last_read_at: newest}).where(
-        (ConversationMember.conversation == place.conversation) & (ConversationMember.account == account)
+        (ConversationMember.conversation == place.conversation)
+        & (ConversationMember.account == place.account)
     )
     return True
 
@@ -352,7 +415,8 @@ async def start(
     attachments: list[uuid.UUID],
     now: datetime | None = None,
 ) -> uuid.UUID:
-    """A new conversation between ``patient`` and ``professionals`` with its first message."""
+    """A new conversation between ``patient`` and ``professionals`` with its first message,
+    written by ``author`` (who acts: the patient, a carer for them, or a professional)."""
     now = now or datetime.now(UTC)
     conversation = uuid.uuid4()
     await Conversation.insert(
@@ -375,7 +439,8 @@ async def start(
             for p in professionals
         ),
     )
-    await _add_message(keyring, conversation, patient, author, body, attachments, now)
+    side = author if author in professionals else patient
+    await _add_message(keyring, conversation, patient, author, side, body, attachments, now)
     await record(author, patient, "message.start", conversation)
     return conversation
 
@@ -388,9 +453,12 @@ async def reply(
     attachments: list[uuid.UUID],
     now: datetime | None = None,
 ) -> uuid.UUID:
-    """Add a message to an open conversation; it comes back to the inbox of whoever archived it."""
+    """Add ``author``'s message to an open conversation, on the side of ``place``'s member;
+    it comes back to the inbox of whoever archived it."""
     now = now or datetime.now(UTC)
-    message = await _add_message(keyring, place.conversation, place.patient, author, body, attachments, now)
+    message = await _add_message(
+        keyring, place.conversation, place.patient, author, place.account, body, attachments, now
+    )
     await Conversation.update({Conversation.last_message_at: now, Conversation.last_author: author}).where(
         Conversation.id == place.conversation
     )
@@ -406,6 +474,7 @@ async def _add_message(
     conversation: uuid.UUID,
     patient: uuid.UUID,
     author: uuid.UUID,
+    side: uuid.UUID,
     body: str,
     attachments: list[uuid.UUID],
     now: datetime,
@@ -417,9 +486,9 @@ async def _add_message(
     )
     if attachments:
         await MessageAttachment.insert(*(MessageAttachment(message=message, document=d) for d in attachments))
-    # What one sends is read by them: their read mark follows.
+    # What one side sends is read by it (a carer's message, by the patient's side): its read mark follows.
     await ConversationMember.update({ConversationMember.last_read_at: now}).where(
-        (ConversationMember.conversation == conversation) & (ConversationMember.account == author)
+        (ConversationMember.conversation == conversation) & (ConversationMember.account == side)
     )
     return message
 
@@ -431,12 +500,14 @@ async def close(place: Membership, professional: uuid.UUID) -> None:
     await record(professional, place.patient, "message.close", place.conversation)
 
 
-async def set_archived(place: Membership, account: uuid.UUID, archived: bool) -> None:
+async def set_archived(place: Membership, actor: uuid.UUID, archived: bool) -> None:
+    """Put the conversation away on the side of ``place``'s member, or take it back."""
     await ConversationMember.update({ConversationMember.archived: archived}).where(
-        (ConversationMember.conversation == place.conversation) & (ConversationMember.account == account)
+        (ConversationMember.conversation == place.conversation)
+        & (ConversationMember.account == place.account)
     )
     await record(
-        account, place.patient, "message.archive" if archived else "message.unarchive", place.conversation
+        actor, place.patient, "message.archive" if archived else "message.unarchive", place.conversation
     )
 
 
@@ -444,21 +515,27 @@ async def tell_members(
     settings: Settings,
     keyring: Keyring,
     conversation: uuid.UUID,
-    author: uuid.UUID,
+    side: uuid.UUID,
     now: datetime | None = None,
 ) -> int:
-    """Tell the other members a new message waits, at most once an hour per conversation:
-    no content, no sender. Returns how many were told."""
+    """Tell the members of the other sides than ``side``'s (the member who wrote, or for
+    whom a carer wrote) that a new message waits, at most once an hour per conversation: no
+    content, no sender. A professional the patient blocked, or who left the circle, is not
+    told. Returns how many were told."""
     now = now or datetime.now(UTC)
     rows = await ConversationMember.select(
         ConversationMember._meta.primary_key.as_alias("member_id"),
         ConversationMember.account,
         ConversationMember.role,
         ConversationMember.notified_at,
-    ).where((ConversationMember.conversation == conversation) & (ConversationMember.account != author))
+        ConversationMember.conversation.patient.as_alias("patient"),
+    ).where((ConversationMember.conversation == conversation) & (ConversationMember.account != side))
     told = 0
     for row in rows:
         if row["notified_at"] is not None and now - _utc(row["notified_at"]) < NOTIFY_AT_MOST_EVERY:
+            continue
+        patient = _uuid(row["patient"])
+        if not await open_to(_uuid(row["account"]), row["role"], {patient}):
             continue
         address = f"{settings.base_url}{INBOX_PATHS.get(row['role'], '/space/messages')}"
         text = _(

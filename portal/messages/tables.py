@@ -49,7 +49,8 @@ class Message(Table):
 
 class MessageAttachment(Table):
     """A document of the patient's library sent with a message: the members of the
-    conversation may open it from there, whatever its other settings."""
+    conversation may open it from there as far as the documents area lets them (a
+    professional never opens one the patient hid from professionals)."""
 
     message = ForeignKey(Message, on_delete=OnDelete.cascade, index=True)
     document = ForeignKey(Document, on_delete=OnDelete.cascade, index=True)

@@ -300,7 +300,7 @@ def test_outsiders_blocked_professionals_and_closed_conversations(app, people):
     _as(app, stranger)
     assert app.get(f"/space/messages/{conversation}").status_code == 404
     assert _reply(app, "/space/messages", conversation, "Bonjour").status_code == 404
-    assert (key_owner(stranger), "message.read", "denied") in _events(app, stranger)
+    assert (key_owner(stranger), "read", "denied") in _events(app, stranger)
     # A patient never reaches the professionals' side, nor the reverse.
     _as(app, patient)
     assert app.get(f"/pro/messages/{conversation}").status_code == 404
