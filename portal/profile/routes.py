@@ -8,38 +8,48 @@ own (POST, then 303 back to the section with a banner); with htmx, the same addr
 answer with the section's part (``profile/_section.html``) with the form open in place,
 and a form sent in place comes back as that part, updated or with its errors.
 
-Every route asks the access policy for the profile area, then for the section
+Each page is registered twice: under /space/profile for the patient and whoever acts
+for them by a delegation (the session's subject), and under /pro/patients/{patient}/profile
+for the professionals of the patient's circle. Every handler goes through the door
+(``access.require`` for the profile area, reading or writing), then asks for the section
 (``profile_sections``): a professional sees and adds to the sections of their
-profession, and changes or removes only what they entered. Anything else is a 404,
-audited. Each page that shows entries writes one ``profile.read`` event.
+profession, and changes or removes only what they entered; the patient and their carers
+with the profile to write change anything of it. Anything else is a 404, audited. Each
+page that shows entries writes one ``profile.read`` event.
+
+Authors are shown as they are (``portal.carers.services.author_names``): an entry a carer
+wrote reads "Added by your daughter Claire Dupont" to the patient and "Added by Claire
+Dupont for Jeanne Dupont" to a professional. A change is saved only over the version its
+form was read at; over a newer one, the page answers 409 with both, and what was typed
+kept in the form with the new version (sending it again keeps it, on purpose).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from markupsafe import Markup
 
-from portal.accounts.people import Person, actor_of, names_of
+from portal.accounts.people import names_of
 from portal.accounts.services import read_identity
-from portal.core.access import Action, Actor, Area, Role, profile_sections, require
+from portal.carers.services import author_names
+from portal.core.access import Access, Action, Area, Reach, Role, profile_sections
 from portal.core.i18n import format_day
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
 from portal.core.records import record
-from portal.core.sessions import SignedIn, requires_role, signed_in
-from portal.core.web import is_htmx, page
+from portal.core.sessions import SPACE_ROLES, requires_role
+from portal.core.web import bounded_int, is_htmx, page
 from portal.profile import services, vaccines
 from portal.profile.chart import Line, line_chart
 from portal.profile.sections import (
@@ -63,52 +73,64 @@ from portal.profile.sections import (
 
 PATIENT_BASE = "/space/profile"
 PRO_BASE = "/pro/patients/{patient:uuid}/profile"
-BOTH = [requires_role(Role.PATIENT, Role.PROFESSIONAL)]
+# The patient's side: the patient, or whoever acts for them (the policy says what they may do).
+SPACE = [requires_role(*SPACE_ROLES)]
+PROS = [requires_role(Role.PROFESSIONAL)]
 DONE = frozenset({"added", "changed", "removed", "directives"})
 # How many facts of a section the overview shows before "and N more".
 OVERVIEW_LINES = 5
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+# A version read from a form: versions start at 1, so anything else never matches a row.
+MAX_VERSION = 2**31 - 1
 
 
 def _today(request: Request[Any, Any, Any]) -> date:
     return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
 
 
-def both(path: str) -> list[str]:
-    return [PATIENT_BASE + path, PRO_BASE + path]
+def _both(
+    method: type[HTTPRouteHandler], path: str, name: str, fn: Callable[..., Any], **options: Any
+) -> list[HTTPRouteHandler]:
+    """The same page on the patient's side (no patient in the address: the session's
+    subject) and on a professional's (the patient in the address), each with its guard."""
+    return [
+        method(PATIENT_BASE + path, name=name, guards=SPACE, **options)(fn),
+        method(PRO_BASE + path, name=f"pro_{name}", guards=PROS, **options)(fn),
+    ]
 
 
 # --------------------------------------------------------------------------- who may reach what
 
 
 @dataclass(frozen=True)
-class Reach:
-    """Who is looking, at whose profile, and which sections they may reach there."""
+class Profile:
+    """The door's answer (``reach``) and what is the profile's own: the sections the actor
+    may reach, whether they may write here, and where the pages live."""
 
-    user: SignedIn
-    actor: Actor
-    patient: uuid.UUID
+    reach: Reach
     sections: frozenset[str]
+    writes: bool
     base: str
 
     @property
-    def is_patient(self) -> bool:
-        return self.user.role is Role.PATIENT
-
-    @property
-    def author_role(self) -> str:
-        return "patient" if self.is_patient else "professional"
+    def subject(self) -> uuid.UUID:
+        return self.reach.subject
 
     @property
     def me(self) -> uuid.UUID:
-        return self.user.account_id
+        """Who acts: the author of anything written."""
+        return self.reach.actor.account_id
+
+    @property
+    def in_space(self) -> bool:
+        """The patient's own pages (the patient, or someone acting for them)."""
+        return not self.reach.by_professional
 
     def may_change(self, entry: services.Entry) -> bool:
-        """The patient changes anything of theirs; a professional what they entered."""
-        return self.is_patient or entry.entered_by == self.me
+        """The patient and their carers with the profile to write change anything of it;
+        a professional only what they entered."""
+        if not self.writes:
+            return False
+        return not self.reach.by_professional or entry.entered_by == self.me
 
 
 def _object(section: str) -> str:
@@ -116,43 +138,37 @@ def _object(section: str) -> str:
     return f"profile:{section}" if section in ORDER else "profile:unknown"
 
 
-async def _reach(
-    request: Request[Any, Any, Any], patient: uuid.UUID | None, action: Action, object_id: str
-) -> Reach:
-    """Ask the access policy; a patient's own pages have no patient in their address,
-    a professional's always have one (anything else is not there: 404)."""
-    user = signed_in(request)
-    if (patient is None) != (user.role is Role.PATIENT):
-        raise NotFoundException()
-    actor = await actor_of(user)
-    subject = user.account_id if patient is None else patient
-    await require(actor, subject, Area.PROFILE, action, object_id)
+async def _open(access: Access, patient: uuid.UUID | None, action: Action, object_id: str) -> Profile:
+    """Through the door: the patient's side names nobody in its address (the session's
+    subject), a professional's names the patient; a refusal is an audited 404."""
+    reach = await access.require(Area.PROFILE, action, patient, object_id=object_id)
+    writes = action is Action.WRITE or await access.allows(Area.PROFILE, Action.WRITE, reach.subject)
     base = PATIENT_BASE if patient is None else f"/pro/patients/{patient}/profile"
-    return Reach(user, actor, subject, profile_sections(actor, subject), base)
+    return Profile(reach, profile_sections(reach.actor, reach.subject), writes, base)
 
 
-async def _section(reach: Reach, key: str, verb: str) -> Section:
-    """The section of the address, if the person may reach it (else a 404, audited)."""
+async def _refuse(access: Access, profile: Profile, action: Action, object_id: str) -> NoReturn:
+    await access.refuse(Area.PROFILE, action, profile.subject, object_id=object_id)
+
+
+async def _section(access: Access, profile: Profile, key: str, action: Action) -> Section:
+    """The section of the address, if the actor may reach it (else a 404, audited)."""
     section = section_of(key)
-    if section is None or key not in reach.sections:
-        await record(reach.me, reach.patient, "profile", f"profile.{verb}", _object(key), "denied")
-        raise NotFoundException()
+    if section is None or key not in profile.sections:
+        await _refuse(access, profile, action, _object(key))
     return section
 
 
-async def _entry(
-    request: Request[Any, Any, Any], reach: Reach, section: Section, entry_id: uuid.UUID, verb: str
-) -> services.Entry:
-    """An entry of this section of the patient's profile that the person may change."""
-    entry = await services.get_entry(_keyring(request), reach.patient, entry_id)
-    if entry is None or entry.section != section.key or not reach.may_change(entry):
-        await record(reach.me, reach.patient, "profile", f"profile.{verb}", f"profile:{entry_id}", "denied")
-        raise NotFoundException()
+async def _entry(access: Access, profile: Profile, section: Section, entry_id: uuid.UUID) -> services.Entry:
+    """An entry of this section of the patient's profile that the actor may change."""
+    entry = await services.get_entry(profile.reach.keyring, profile.subject, entry_id)
+    if entry is None or entry.section != section.key or not profile.may_change(entry):
+        await _refuse(access, profile, Action.WRITE, f"profile:{entry_id}")
     return entry
 
 
-async def _read(reach: Reach, what: str) -> None:
-    await record(reach.me, reach.patient, "profile", "profile.read", f"profile:{what}")
+async def _read(profile: Profile, what: str) -> None:
+    await record(profile.me, profile.subject, "profile", "profile.read", f"profile:{what}")
 
 
 # --------------------------------------------------------------------------- entries in words
@@ -171,62 +187,39 @@ class Shown:
     may_change: bool
 
 
-def _someone(reach: Reach, people: dict[uuid.UUID, Person], who: uuid.UUID | None) -> Person | str | None:
-    """Who entered or changed an entry, for the reader: None for the reader themself, a
-    Person for a professional, else how to name them."""
-    if who is not None and who == reach.me:
-        return None
-    if who is not None and who == reach.patient:
-        return _("the patient")
-    person = people.get(who) if who else None
-    if person is None or not person.name:
-        return _("a person whose space is closed")
-    return person if person.profession_name else person.name
-
-
 def _authorship(
-    request: Request[Any, Any, Any], reach: Reach, people: dict[uuid.UUID, Person], entry: services.Entry
+    request: Request[Any, Any, Any], profile: Profile, names: dict[uuid.UUID, str], entry: services.Entry
 ) -> tuple[str, str | None]:
-    """ "Added by you on 3 March 2026", "Added by Dr Anne Martin, general practitioner, on
-    3 March 2026", and the same for the last change."""
+    """ "Added by you on 3 March 2026", "Added by your daughter Claire Dupont on 3 March
+    2026", and the same for the last change (``names``: ``author_names`` for the reader)."""
     timezone = request.app.state.settings.timezone
+
+    def name(who: uuid.UUID | None) -> str:
+        found = names.get(who) if who is not None else None
+        return found or _("a person whose space is closed")
+
     day = format_day(entry.entered_at, timezone)
-    author = _someone(reach, people, entry.entered_by)
-    if author is None:
+    if entry.entered_by is not None and entry.entered_by == profile.me:
         added = _("Added by you on %(day)s", day=day)
-    elif isinstance(author, Person):
-        added = _(
-            "Added by %(name)s, %(profession)s, on %(day)s",
-            name=author.name,
-            profession=author.profession_name,
-            day=day,
-        )
     else:
-        added = _("Added by %(name)s on %(day)s", name=author, day=day)
+        added = _("Added by %(name)s on %(day)s", name=name(entry.entered_by), day=day)
     if entry.updated_at is None:
         return added, None
     day = format_day(entry.updated_at, timezone)
-    changer = _someone(reach, people, entry.updated_by)
-    if changer is None:
+    if entry.updated_by is not None and entry.updated_by == profile.me:
         return added, _("Changed by you on %(day)s", day=day)
-    if isinstance(changer, Person):
-        return added, _(
-            "Changed by %(name)s, %(profession)s, on %(day)s",
-            name=changer.name,
-            profession=changer.profession_name,
-            day=day,
-        )
-    return added, _("Changed by %(name)s on %(day)s", name=changer, day=day)
+    return added, _("Changed by %(name)s on %(day)s", name=name(entry.updated_by), day=day)
 
 
-async def _shown(request: Request[Any, Any, Any], reach: Reach, found: list[services.Entry]) -> list[Shown]:
-    """The entries in words, naming their authors (each person opened once)."""
-    authors = {e.entered_by for e in found} | {e.updated_by for e in found}
-    wanted = [a for a in authors if a is not None and a not in (reach.me, reach.patient)]
-    people = await names_of(_keyring(request), wanted)
+async def _shown(
+    request: Request[Any, Any, Any], profile: Profile, found: list[services.Entry]
+) -> list[Shown]:
+    """The entries in words, naming their authors as they are (each person opened once)."""
+    authors = [who for entry in found for who in (entry.entered_by, entry.updated_by)]
+    names = await author_names(profile.reach.keyring, profile.me, profile.subject, authors)
     shown = []
     for entry in found:
-        added, changed = _authorship(request, reach, people, entry)
+        added, changed = _authorship(request, profile, names, entry)
         shown.append(
             Shown(
                 id=entry.id,
@@ -235,7 +228,7 @@ async def _shown(request: Request[Any, Any, Any], reach: Reach, found: list[serv
                 described=describe(entry.section, entry.data),
                 added=added,
                 changed=changed,
-                may_change=reach.may_change(entry),
+                may_change=profile.may_change(entry),
             )
         )
     return shown
@@ -264,8 +257,8 @@ class Due:
         return [r for r in self.reminders if not r.due]
 
 
-async def _due(request: Request[Any, Any, Any], reach: Reach, found: Iterable[services.Entry]) -> Due:
-    identity = await read_identity(_keyring(request), reach.patient)
+async def _due(request: Request[Any, Any, Any], profile: Profile, found: Iterable[services.Entry]) -> Due:
+    identity = await read_identity(profile.reach.keyring, profile.subject)
     try:
         born = date.fromisoformat(identity.date_of_birth) if identity and identity.date_of_birth else None
     except ValueError:
@@ -386,9 +379,18 @@ def _describe_chart(kind: str, found: list[Shown]) -> str:
 # --------------------------------------------------------------------------- pages
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """Someone saved the entry while the form was open: what is saved now, and what was typed."""
+
+    saved: Shown
+    typed: Described
+
+
 @dataclass
 class Form:
-    """The form of an entry, open on a page: to add one, or to change ``entry_id``."""
+    """The form of an entry, open on a page: to add one, or to change ``entry_id`` (read at
+    ``version``)."""
 
     action: str
     heading: str
@@ -397,12 +399,14 @@ class Form:
     errors: dict[str, str] = field(default_factory=dict)
     confirm: str | None = None
     entry_id: uuid.UUID | None = None
+    version: int | None = None
+    conflict: Conflict | None = None
 
 
-async def _patient_name(request: Request[Any, Any, Any], reach: Reach) -> str:
-    if reach.is_patient:
+async def _patient_name(profile: Profile) -> str:
+    if profile.in_space:
         return ""
-    person = (await names_of(_keyring(request), [reach.patient])).get(reach.patient)
+    person = (await names_of(profile.reach.keyring, [profile.subject])).get(profile.subject)
     return person.name if person else ""
 
 
@@ -422,7 +426,7 @@ def _focus(request: Request[Any, Any, Any]) -> str:
 
 async def _section_page(
     request: Request[Any, Any, Any],
-    reach: Reach,
+    profile: Profile,
     section: Section,
     *,
     template: str = "profile/section.html",
@@ -430,13 +434,12 @@ async def _section_page(
     status: int = 200,
 ) -> Template:
     """The section's page (or its part, for htmx), its entries shown, audited once."""
-    keyring = _keyring(request)
-    found = await services.entries(keyring, reach.patient, [section.key])
-    shown = await _shown(request, reach, found)
+    found = await services.entries(profile.reach.keyring, profile.subject, [section.key])
+    shown = await _shown(request, profile, found)
     if section.key == "vaccinations":
         shown = _latest_first(shown, "given")
-    due = await _due(request, reach, found) if section.key == "vaccinations" else None
-    await _read(reach, section.key)
+    due = await _due(request, profile, found) if section.key == "vaccinations" else None
+    await _read(profile, section.key)
     return page(
         request,
         template,
@@ -449,10 +452,10 @@ async def _section_page(
         form=form,
         values=form.values if form else {},
         errors=form.errors if form else {},
-        base=reach.base,
-        may_add=not section.single or not shown,
-        is_patient=reach.is_patient,
-        patient_name=await _patient_name(request, reach),
+        base=profile.base,
+        may_add=profile.writes and (not section.single or not shown),
+        in_space=profile.in_space,
+        patient_name=await _patient_name(profile),
         done=_done(request),
         focus=_focus(request),
         in_place=is_htmx(request),
@@ -460,17 +463,17 @@ async def _section_page(
     )
 
 
-def _address(reach: Reach, section: Section, entry_id: uuid.UUID | None = None, verb: str = "") -> str:
+def _address(profile: Profile, section: Section, entry_id: uuid.UUID | None = None, verb: str = "") -> str:
     if entry_id is None:
-        return f"{reach.base}/{section.key}" + (f"/{verb}" if verb else "")
-    return f"{reach.base}/{section.key}/{entry_id}/{verb}"
+        return f"{profile.base}/{section.key}" + (f"/{verb}" if verb else "")
+    return f"{profile.base}/{section.key}/{entry_id}/{verb}"
 
 
-def _add_form(reach: Reach, section: Section, checked: Checked | None = None) -> Form:
+def _add_form(profile: Profile, section: Section, checked: Checked | None = None) -> Form:
     return Form(
-        action=_address(reach, section, verb="add"),
+        action=_address(profile, section, verb="add"),
         heading=section.add_heading,
-        cancel=f"{_address(reach, section)}?entry=add",
+        cancel=f"{_address(profile, section)}?entry=add",
         values=checked.values if checked else values_of(section, {}),
         errors=checked.errors if checked else {},
         confirm=checked.confirm if checked else None,
@@ -478,25 +481,38 @@ def _add_form(reach: Reach, section: Section, checked: Checked | None = None) ->
 
 
 def _change_form(
-    reach: Reach, section: Section, entry: services.Entry, checked: Checked | None = None
+    profile: Profile,
+    section: Section,
+    entry: services.Entry,
+    checked: Checked | None = None,
+    *,
+    version: int | None = None,
+    conflict: Conflict | None = None,
 ) -> Form:
+    """The form to change ``entry``: what it says, or what was typed (``checked``), with the
+    version it was read at (``version``, by default the entry's)."""
     return Form(
-        action=_address(reach, section, entry.id, "edit"),
+        action=_address(profile, section, entry.id, "edit"),
         heading=section.change_heading,
-        cancel=f"{_address(reach, section)}?entry={entry.id}",
+        cancel=f"{_address(profile, section)}?entry={entry.id}",
         values=checked.values if checked else values_of(section, entry.data),
         errors=checked.errors if checked else {},
         confirm=checked.confirm if checked else None,
         entry_id=entry.id,
+        version=entry.version if version is None else version,
+        conflict=conflict,
     )
 
 
-async def _single_entry(
-    request: Request[Any, Any, Any], reach: Reach, section: Section
-) -> services.Entry | None:
+def _version(form: Any) -> int:
+    """The version a change form was read at (0, which matches no entry, when it says none)."""
+    return bounded_int(form.get("version"), default=0, low=1, high=MAX_VERSION)
+
+
+async def _single_entry(profile: Profile, section: Section) -> services.Entry | None:
     if not section.single:
         return None
-    found = await services.entries(_keyring(request), reach.patient, [section.key])
+    found = await services.entries(profile.reach.keyring, profile.subject, [section.key])
     return found[0] if found else None
 
 
@@ -524,78 +540,80 @@ def _overview_lines(key: str, shown: list[Shown]) -> list[str]:
     return [entry.described.line for entry in shown if entry.described.line]
 
 
-@get(both(""), name="profile", guards=BOTH)
 async def show_overview(
-    request: Request[Any, Any, Any], patient: FromPath[uuid.UUID | None] = None
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID | None] = None
 ) -> Template:
-    reach = await _reach(request, patient, Action.READ, "profile:overview")
-    keyring = _keyring(request)
-    found = await services.entries(keyring, reach.patient, reach.sections)
-    shown = await _shown(request, reach, found)
+    profile = await _open(access, patient, Action.READ, "profile:overview")
+    found = await services.entries(profile.reach.keyring, profile.subject, profile.sections)
+    shown = await _shown(request, profile, found)
     by_section: dict[str, list[Shown]] = defaultdict(list)
     for entry in shown:
         by_section[entry.section].append(entry)
     blocks = []
     everything = ("treatments", "allergies", "contacts", "measurements")
     for key in ORDER:
-        if key not in reach.sections:
+        if key not in profile.sections:
             continue
         lines = _overview_lines(key, by_section.get(key, []))
         shown_lines = lines if key in everything else lines[:OVERVIEW_LINES]
         blocks.append(
             Block(sections()[key], shown_lines, len(lines) - len(shown_lines), len(by_section.get(key, [])))
         )
-    due = await _due(request, reach, found) if "vaccinations" in reach.sections else None
-    await _read(reach, "overview")
+    due = await _due(request, profile, found) if "vaccinations" in profile.sections else None
+    await _read(profile, "overview")
     return page(
         request,
         "profile/overview.html",
         blocks=blocks,
         due=due,
-        base=reach.base,
-        is_patient=reach.is_patient,
-        patient_id=reach.patient,
-        patient_name=await _patient_name(request, reach),
+        base=profile.base,
+        in_space=profile.in_space,
+        patient_id=profile.subject,
+        patient_name=await _patient_name(profile),
         # The printable summary (portal.profile.summary_routes) starts with the treatments.
-        summary_href=f"{reach.base}/summary" if "treatments" in reach.sections else None,
+        summary_href=f"{profile.base}/summary" if "treatments" in profile.sections else None,
     )
 
 
 # --------------------------------------------------------------------------- a section
 
 
-@get(both("/{section:str}"), name="profile_section", guards=BOTH)
 async def show_section(
-    request: Request[Any, Any, Any], section: FromPath[str], patient: FromPath[uuid.UUID | None] = None
+    request: Request[Any, Any, Any],
+    access: Access,
+    section: FromPath[str],
+    patient: FromPath[uuid.UUID | None] = None,
 ) -> Template:
-    reach = await _reach(request, patient, Action.READ, _object(section))
-    chosen = await _section(reach, section, "read")
-    return await _section_page(request, reach, chosen)
+    profile = await _open(access, patient, Action.READ, _object(section))
+    chosen = await _section(access, profile, section, Action.READ)
+    return await _section_page(request, profile, chosen)
 
 
 # --------------------------------------------------------------------------- adding
 
 
-@get(both("/{section:str}/add"), name="profile_add", guards=BOTH)
 async def add_form(
-    request: Request[Any, Any, Any], section: FromPath[str], patient: FromPath[uuid.UUID | None] = None
+    request: Request[Any, Any, Any],
+    access: Access,
+    section: FromPath[str],
+    patient: FromPath[uuid.UUID | None] = None,
 ) -> Response[Any]:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "add")
-    existing = await _single_entry(request, reach, chosen)
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
+    existing = await _single_entry(profile, chosen)
     if existing is not None:
         # One entry at most: its form is the one to change it.
-        if not reach.may_change(existing):
-            raise NotFoundException()
-        return Redirect(path=_address(reach, chosen, existing.id, "edit"), status_code=303)
-    form = _add_form(reach, chosen)
+        if not profile.may_change(existing):
+            await _refuse(access, profile, Action.WRITE, f"profile:{existing.id}")
+        return Redirect(path=_address(profile, chosen, existing.id, "edit"), status_code=303)
+    form = _add_form(profile, chosen)
     if is_htmx(request):
-        return await _section_page(request, reach, chosen, form=form)
-    return await _form_page(request, reach, chosen, form)
+        return await _section_page(request, profile, chosen, form=form)
+    return await _form_page(request, profile, chosen, form)
 
 
 async def _form_page(
-    request: Request[Any, Any, Any], reach: Reach, section: Section, form: Form, status: int = 200
+    request: Request[Any, Any, Any], profile: Profile, section: Section, form: Form, status: int = 200
 ) -> Template:
     return page(
         request,
@@ -605,162 +623,230 @@ async def _form_page(
         form=form,
         values=form.values,
         errors=form.errors,
-        base=reach.base,
-        is_patient=reach.is_patient,
-        patient_name=await _patient_name(request, reach),
+        base=profile.base,
+        in_space=profile.in_space,
+        patient_name=await _patient_name(profile),
         in_place=False,
         fields=section.fields,
     )
 
 
-async def _refused(request: Request[Any, Any, Any], reach: Reach, section: Section, form: Form) -> Template:
-    """The form again, with its errors and everything typed: in place for htmx."""
+async def _again(
+    request: Request[Any, Any, Any], profile: Profile, section: Section, form: Form, status: int
+) -> Template:
+    """The form again (with its errors, or with what is saved now), everything typed kept:
+    in place for htmx, a page of its own without."""
     if is_htmx(request):
-        return await _section_page(request, reach, section, form=form, status=400)
-    return await _form_page(request, reach, section, form, status=400)
+        return await _section_page(request, profile, section, form=form, status=status)
+    return await _form_page(request, profile, section, form, status=status)
+
+
+async def _conflict(
+    request: Request[Any, Any, Any],
+    profile: Profile,
+    section: Section,
+    saved: services.Entry,
+    checked: Checked,
+) -> Template:
+    """Someone saved ``saved`` while this form was open: 409, what is saved now and what
+    was typed, the form holding what was typed at the saved version (sending it again
+    keeps it, on purpose)."""
+    (shown,) = await _shown(request, profile, [saved])
+    conflict = Conflict(saved=shown, typed=describe(section.key, checked.data))
+    form = _change_form(profile, section, saved, checked, conflict=conflict)
+    return await _again(request, profile, section, form, 409)
 
 
 async def _after_saving(
-    request: Request[Any, Any, Any], reach: Reach, section: Section, entry_id: uuid.UUID, done: str
+    request: Request[Any, Any, Any],
+    access: Access,
+    profile: Profile,
+    section: Section,
+    entry_id: uuid.UUID,
+    done: str,
 ) -> Redirect:
-    """Directives are also filed as a document; then back to the section, with a banner.
-    (With htmx, the browser follows the redirect and swaps the section in place.)"""
-    if section.key == "directives":
+    """Directives are also filed as a document, when the actor may write in the documents
+    too; then back to the section, with a banner. (With htmx, the browser follows the
+    redirect and swaps the section in place.)"""
+    if section.key == "directives" and await access.allows(Area.DOCUMENTS, Action.WRITE, profile.subject):
         from portal.profile.summary import file_directives
 
-        entry = await services.get_entry(_keyring(request), reach.patient, entry_id)
+        keyring = profile.reach.keyring
+        entry = await services.get_entry(keyring, profile.subject, entry_id)
         assert entry is not None
         await file_directives(
-            _keyring(request),
+            keyring,
             request.app.state.settings,
-            patient=reach.patient,
-            author=reach.me,
-            author_role=reach.author_role,
+            patient=profile.subject,
+            author=profile.me,
+            author_role=services.author_role(profile.reach.actor),
             entry=entry,
         )
         done = "directives"
-    return Redirect(path=f"{_address(reach, section)}?done={done}&entry={entry_id}", status_code=303)
+    return Redirect(path=f"{_address(profile, section)}?done={done}&entry={entry_id}", status_code=303)
 
 
-@post(both("/{section:str}/add"), name="profile_add_save", guards=BOTH, status_code=303)
 async def add_save(
-    request: Request[Any, Any, Any], section: FromPath[str], patient: FromPath[uuid.UUID | None] = None
+    request: Request[Any, Any, Any],
+    access: Access,
+    section: FromPath[str],
+    patient: FromPath[uuid.UUID | None] = None,
 ) -> Response[Any]:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "add")
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
     checked = read_form(chosen, await request.form(), _today(request))
-    existing = await _single_entry(request, reach, chosen)
+    existing = await _single_entry(profile, chosen)
     if existing is not None:
-        # Added meanwhile (another tab): what was typed changes the one entry.
-        if not reach.may_change(existing):
-            await record(reach.me, reach.patient, "profile", "profile.add", _object(section), "denied")
-            raise NotFoundException()
+        # Added meanwhile (another tab, another person): shown with what was typed, to choose.
+        if not profile.may_change(existing):
+            await _refuse(access, profile, Action.WRITE, f"profile:{existing.id}")
         if not checked.ok:
-            return await _refused(request, reach, chosen, _change_form(reach, chosen, existing, checked))
-        await services.update_entry(
-            _keyring(request), patient=reach.patient, entry=existing, data=checked.data, author=reach.me
-        )
-        return await _after_saving(request, reach, chosen, existing.id, "changed")
+            return await _again(
+                request, profile, chosen, _change_form(profile, chosen, existing, checked), 400
+            )
+        return await _conflict(request, profile, chosen, existing, checked)
     if not checked.ok:
-        return await _refused(request, reach, chosen, _add_form(reach, chosen, checked))
+        return await _again(request, profile, chosen, _add_form(profile, chosen, checked), 400)
     entry_id = await services.add_entry(
-        _keyring(request),
-        patient=reach.patient,
+        profile.reach.keyring,
+        patient=profile.subject,
         section=chosen.key,
         data=checked.data,
-        author=reach.me,
-        author_role=reach.author_role,
+        author=profile.me,
+        author_role=services.author_role(profile.reach.actor),
     )
-    return await _after_saving(request, reach, chosen, entry_id, "added")
+    return await _after_saving(request, access, profile, chosen, entry_id, "added")
 
 
 # --------------------------------------------------------------------------- changing
 
 
-@get(both("/{section:str}/{entry_id:uuid}/edit"), name="profile_edit", guards=BOTH)
 async def edit_form(
     request: Request[Any, Any, Any],
+    access: Access,
     section: FromPath[str],
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Template:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "change")
-    entry = await _entry(request, reach, chosen, entry_id, "change")
-    form = _change_form(reach, chosen, entry)
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
+    entry = await _entry(access, profile, chosen, entry_id)
+    form = _change_form(profile, chosen, entry)
     if is_htmx(request):
-        return await _section_page(request, reach, chosen, form=form)
-    await _read(reach, chosen.key)
-    return await _form_page(request, reach, chosen, form)
+        return await _section_page(request, profile, chosen, form=form)
+    await _read(profile, chosen.key)
+    return await _form_page(request, profile, chosen, form)
 
 
-@post(both("/{section:str}/{entry_id:uuid}/edit"), name="profile_edit_save", guards=BOTH, status_code=303)
 async def edit_save(
     request: Request[Any, Any, Any],
+    access: Access,
     section: FromPath[str],
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Response[Any]:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "change")
-    entry = await _entry(request, reach, chosen, entry_id, "change")
-    checked = read_form(chosen, await request.form(), _today(request))
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
+    entry = await _entry(access, profile, chosen, entry_id)
+    sent = await request.form()
+    version = _version(sent)
+    checked = read_form(chosen, sent, _today(request))
     if not checked.ok:
-        return await _refused(request, reach, chosen, _change_form(reach, chosen, entry, checked))
-    await services.update_entry(
-        _keyring(request), patient=reach.patient, entry=entry, data=checked.data, author=reach.me
+        # The version the form was read at stays: a change made meanwhile is still caught.
+        form = _change_form(profile, chosen, entry, checked, version=version)
+        return await _again(request, profile, chosen, form, 400)
+    saved = await services.update_entry(
+        profile.reach.keyring,
+        patient=profile.subject,
+        entry=entry,
+        data=checked.data,
+        author=profile.me,
+        version=version,
     )
-    return await _after_saving(request, reach, chosen, entry.id, "changed")
+    if not saved:
+        # ``entry`` was read before the update was tried: read what is saved now.
+        current = await services.get_entry(profile.reach.keyring, profile.subject, entry.id)
+        if current is None:
+            await _refuse(access, profile, Action.WRITE, f"profile:{entry.id}")
+        return await _conflict(request, profile, chosen, current, checked)
+    return await _after_saving(request, access, profile, chosen, entry.id, "changed")
 
 
 # --------------------------------------------------------------------------- removing
 
 
-@get(both("/{section:str}/{entry_id:uuid}/remove"), name="profile_remove", guards=BOTH)
+async def _remove_page(
+    request: Request[Any, Any, Any],
+    profile: Profile,
+    section: Section,
+    entry: services.Entry,
+    *,
+    changed: bool = False,
+) -> Template:
+    """ "Remove this entry?", showing it as it is now and carrying its version; ``changed``:
+    it was changed after the person chose to remove it, so they are asked again (409)."""
+    return page(
+        request,
+        "profile/remove.html",
+        status=409 if changed else 200,
+        section=section,
+        entry=(await _shown(request, profile, [entry]))[0],
+        version=entry.version,
+        changed=changed,
+        action=_address(profile, section, entry.id, "remove"),
+        back=_address(profile, section),
+        base=profile.base,
+        in_space=profile.in_space,
+        patient_name=await _patient_name(profile),
+    )
+
+
 async def remove_confirm(
     request: Request[Any, Any, Any],
+    access: Access,
     section: FromPath[str],
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Template:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "remove")
-    entry = await _entry(request, reach, chosen, entry_id, "remove")
-    await _read(reach, chosen.key)
-    return page(
-        request,
-        "profile/remove.html",
-        section=section_of(chosen.key),
-        entry=(await _shown(request, reach, [entry]))[0],
-        action=_address(reach, chosen, entry.id, "remove"),
-        back=_address(reach, chosen),
-        base=reach.base,
-        is_patient=reach.is_patient,
-        patient_name=await _patient_name(request, reach),
-    )
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
+    entry = await _entry(access, profile, chosen, entry_id)
+    await _read(profile, chosen.key)
+    return await _remove_page(request, profile, chosen, entry)
 
 
-@post(both("/{section:str}/{entry_id:uuid}/remove"), name="profile_remove_save", guards=BOTH, status_code=303)
 async def remove_save(
     request: Request[Any, Any, Any],
+    access: Access,
     section: FromPath[str],
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
-) -> Redirect:
-    reach = await _reach(request, patient, Action.WRITE, _object(section))
-    chosen = await _section(reach, section, "remove")
-    entry = await _entry(request, reach, chosen, entry_id, "remove")
-    await services.remove_entry(patient=reach.patient, entry_id=entry.id, author=reach.me)
-    return Redirect(path=f"{_address(reach, chosen)}?done=removed", status_code=303)
+) -> Response[Any]:
+    profile = await _open(access, patient, Action.WRITE, _object(section))
+    chosen = await _section(access, profile, section, Action.WRITE)
+    entry = await _entry(access, profile, chosen, entry_id)
+    removed = await services.remove_entry(
+        patient=profile.subject, entry_id=entry.id, author=profile.me, version=_version(await request.form())
+    )
+    if not removed:
+        # Changed since the person chose to remove it: what they would remove is not what they saw.
+        current = await services.get_entry(profile.reach.keyring, profile.subject, entry.id)
+        if current is None:
+            await _refuse(access, profile, Action.WRITE, f"profile:{entry.id}")
+        await _read(profile, chosen.key)
+        return await _remove_page(request, profile, chosen, current, changed=True)
+    return Redirect(path=f"{_address(profile, chosen)}?done=removed", status_code=303)
 
 
 ROUTES = [
-    show_overview,
-    show_section,
-    add_form,
-    add_save,
-    edit_form,
-    edit_save,
-    remove_confirm,
-    remove_save,
+    *_both(get, "", "profile", show_overview),
+    *_both(get, "/{section:str}", "profile_section", show_section),
+    *_both(get, "/{section:str}/add", "profile_add", add_form),
+    *_both(post, "/{section:str}/add", "profile_add_save", add_save, status_code=303),
+    *_both(get, "/{section:str}/{entry_id:uuid}/edit", "profile_edit", edit_form),
+    *_both(post, "/{section:str}/{entry_id:uuid}/edit", "profile_edit_save", edit_save, status_code=303),
+    *_both(get, "/{section:str}/{entry_id:uuid}/remove", "profile_remove", remove_confirm),
+    *_both(
+        post, "/{section:str}/{entry_id:uuid}/remove", "profile_remove_save", remove_save, status_code=303
+    ),
 ]

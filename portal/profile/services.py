@@ -1,8 +1,10 @@
 """Entries of the medical profile: read, add, change and remove, sealed and audited.
 
-Every function runs in the request's transaction with its keyring. The routes ask the
-access policy first (``decide`` for the profile area, then ``profile_sections`` for the
-sections); these functions keep every query to one patient's record.
+Every function runs in the request's transaction with its keyring. The routes go through
+the door first (``Access.require`` for the profile area, then ``profile_sections`` for the
+sections); these functions keep every query to one patient's record. The author of what
+is written is whoever acts (a carer's entry is hers: ``entered_role`` "carer"), and a
+change is written only over the version its form was read at (``update_entry``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from portal.core.access import Actor, Role
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
-from portal.core.records import open_json, place, record, seal_json
+from portal.core.records import open_json, place, record, seal_json, write_at_version
 from portal.profile.tables import ProfileEntry
 
 AREA = "profile"
@@ -33,6 +36,17 @@ class Entry:
     entered_at: datetime
     updated_by: uuid.UUID | None
     updated_at: datetime | None
+    version: int = 1  # raised by one at every change (a form carries the one it was read at)
+
+
+def author_role(actor: Actor) -> str:
+    """What a row says of the role of who wrote it: "patient", "professional", or "carer"
+    for a carer or a legal representative (who write for the patient, never as them)."""
+    if actor.role is Role.PATIENT:
+        return "patient"
+    if actor.role is Role.PROFESSIONAL:
+        return "professional"
+    return "carer"
 
 
 def _place(entry_id: object, patient: uuid.UUID) -> Place:
@@ -64,6 +78,7 @@ async def _opened(keyring: Keyring, patient: uuid.UUID, row: dict[str, Any]) -> 
         entered_at=entered_at,
         updated_by=_uuid(row["updated_by"]),
         updated_at=_utc(row["updated_at"]),
+        version=int(row["version"] or 1),
     )
 
 
@@ -75,6 +90,7 @@ _COLUMNS = (
     ProfileEntry.entered_at,
     ProfileEntry.updated_by,
     ProfileEntry.updated_at,
+    ProfileEntry.version,
 )
 
 
@@ -132,27 +148,39 @@ async def add_entry(
 
 
 async def update_entry(
-    keyring: Keyring, *, patient: uuid.UUID, entry: Entry, data: dict[str, Any], author: uuid.UUID
-) -> None:
-    """Replace what ``entry`` says (its section stays), and audit it (``profile.change``)."""
+    keyring: Keyring,
+    *,
+    patient: uuid.UUID,
+    entry: Entry,
+    data: dict[str, Any],
+    author: uuid.UUID,
+    version: int,
+) -> bool:
+    """Replace what ``entry`` says (its section stays) if it is still at ``version``, the
+    one the form was read at, and audit it (``profile.change``). False, and nothing
+    written, when someone changed or removed it meanwhile: the caller shows both."""
     sealed = await seal_json(keyring, _place(entry.id, patient), {"section": entry.section, "data": data})
-    await ProfileEntry.update(
-        {
-            ProfileEntry.sealed_data: sealed,
-            ProfileEntry.updated_by: author,
-            ProfileEntry.updated_at: datetime.now(UTC),
-        }
-    ).where((ProfileEntry.id == entry.id) & (ProfileEntry.patient == patient))
+    values = {
+        ProfileEntry.sealed_data: sealed,
+        ProfileEntry.updated_by: author,
+        ProfileEntry.updated_at: datetime.now(UTC),
+    }
+    if not await write_at_version(ProfileEntry, entry.id, patient, version, values):
+        return False
     await record(author, patient, AREA, "profile.change", f"profile:{entry.id}")
+    return True
 
 
-async def remove_entry(*, patient: uuid.UUID, entry_id: uuid.UUID, author: uuid.UUID) -> bool:
-    """Remove an entry of the patient's record; False when there is no such entry."""
-    removed = (
-        await ProfileEntry.delete()
-        .where((ProfileEntry.id == entry_id) & (ProfileEntry.patient == patient))
-        .returning(ProfileEntry.id)
-    )
+async def remove_entry(
+    *, patient: uuid.UUID, entry_id: uuid.UUID, author: uuid.UUID, version: int | None = None
+) -> bool:
+    """Remove an entry of the patient's record (only while it is at ``version``, the one
+    the person saw when they chose to remove it, when given); False when there is no
+    such entry, or it was changed meanwhile, and nothing is removed."""
+    where = (ProfileEntry.id == entry_id) & (ProfileEntry.patient == patient)
+    if version is not None:
+        where = where & (ProfileEntry.version == version)
+    removed = await ProfileEntry.delete().where(where).returning(ProfileEntry.id)
     if removed:
         await record(author, patient, AREA, "profile.remove", f"profile:{entry_id}")
     return bool(removed)

@@ -1,7 +1,9 @@
 """The printable summary of the profile: the page (with a print stylesheet), its PDF,
 filing the PDF in the patient's documents, and a professional's view of it.
 
-A professional sees the summary of a patient of their circle when their profession
+Every handler goes through the door for the profile area. The patient, and a carer with
+the profile delegated, see the patient's summary (filing it needs the documents to write
+too); a professional sees the summary of a patient of their circle when their profession
 may read the treatments, and then only the sections it may read; anyone else gets the
 404 of a missing page. Every view, download and filing is audited in the profile area.
 """
@@ -12,18 +14,15 @@ import uuid
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of
-from portal.core.access import Action, Actor, Area, Role, profile_sections, require
-from portal.core.keys import Keyring
+from portal.core.access import Access, Action, Area, Reach, Role, profile_sections
 from portal.core.records import record
-from portal.core.sessions import requires_role, signed_in
+from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import page
 from portal.documents.web import content_response
-from portal.profile.services import AREA
+from portal.profile.services import AREA, author_role
 from portal.profile.summary import (
     Summary,
     build_summary,
@@ -33,19 +32,29 @@ from portal.profile.summary import (
     time_names,
 )
 
-PATIENTS = [requires_role(Role.PATIENT)]
+# The patient's side: the patient, or whoever acts for them (the policy says what they may do).
+SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 BASE = "/space/profile/summary"
 OBJECT = "profile:summary"
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+async def _open(access: Access, patient: uuid.UUID | None = None) -> Reach:
+    """Through the door, to read the profile: the session's subject on the patient's side,
+    the patient of the address on a professional's. The summary starts with the
+    treatments: whoever may not read them (a physiotherapist) does not get it (404, audited)."""
+    reach = await access.require(Area.PROFILE, Action.READ, patient, object_id=OBJECT)
+    if "treatments" not in profile_sections(reach.actor, reach.subject):
+        await access.refuse(Area.PROFILE, Action.READ, reach.subject, object_id=OBJECT)
+    return reach
 
 
-async def _summary(request: Request[Any, Any, Any], actor: Actor, patient: uuid.UUID) -> Summary:
+async def _summary(request: Request[Any, Any, Any], reach: Reach) -> Summary:
     return await build_summary(
-        _keyring(request), request.app.state.settings, patient, profile_sections(actor, patient)
+        reach.keyring,
+        request.app.state.settings,
+        reach.subject,
+        profile_sections(reach.actor, reach.subject),
     )
 
 
@@ -57,26 +66,26 @@ def _filed(request: Request[Any, Any, Any]) -> uuid.UUID | None:
         return None
 
 
-async def _pdf_response(summary: Summary, *, download: bool) -> Response[bytes]:
+async def _pdf(request: Request[Any, Any, Any], reach: Reach) -> Response[bytes]:
+    """The summary as a PDF: an attachment, or shown in the browser (``?show=1``, where
+    "Print" leads without JavaScript) to print it from there. On a kiosk, the one rule
+    for files (``portal.kiosk.web.KioskMiddleware``) keeps the attachment from leaving."""
+    summary = await _summary(request, reach)
+    download = request.query_params.get("show") != "1"
+    action = "profile.summary.download" if download else "profile.summary.print"
+    await record(reach.actor.account_id, reach.subject, AREA, action, OBJECT)
     content = await summary_pdf(summary)
     return content_response(content, "application/pdf", summary_file_name(summary.printed), download=download)
 
 
-# --- the patient ---------------------------------------------------------------------
+# --- the patient's space (the patient, or a carer with the profile) ----------------------
 
 
-async def _patient(request: Request[Any, Any, Any]) -> tuple[Actor, uuid.UUID]:
-    user = signed_in(request)
-    actor = await actor_of(user)
-    await require(actor, user.account_id, Area.PROFILE, Action.READ, OBJECT)
-    return actor, user.account_id
-
-
-@get(BASE, name="profile_summary", guards=PATIENTS)
-async def show_summary(request: Request[Any, Any, Any]) -> Template:
-    actor, patient = await _patient(request)
-    summary = await _summary(request, actor, patient)
-    await record(patient, patient, AREA, "profile.summary.read", OBJECT)
+@get(BASE, name="profile_summary", guards=SPACE)
+async def show_summary(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await _open(access)
+    summary = await _summary(request, reach)
+    await record(reach.actor.account_id, reach.subject, AREA, "profile.summary.read", OBJECT)
     return page(
         request,
         "profile/summary.html",
@@ -84,29 +93,30 @@ async def show_summary(request: Request[Any, Any, Any]) -> Template:
         times=time_names(),
         pdf=f"{BASE}.pdf",
         filed=_filed(request),
+        # Filing writes in the documents: offered to whoever may.
+        may_file=await access.allows(Area.DOCUMENTS, Action.WRITE, reach.subject),
+        may_open_documents=await access.allows(Area.DOCUMENTS, Action.READ, reach.subject),
     )
 
 
-@get(f"{BASE}.pdf", name="profile_summary_pdf", guards=PATIENTS)
-async def summary_pdf_file(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """The summary as a PDF: an attachment, or shown in the browser (``?show=1``, where
-    "Print" leads without JavaScript) to print it from there."""
-    actor, patient = await _patient(request)
-    summary = await _summary(request, actor, patient)
-    download = request.query_params.get("show") != "1"
-    action = "profile.summary.download" if download else "profile.summary.print"
-    await record(patient, patient, AREA, action, OBJECT)
-    return await _pdf_response(summary, download=download)
+@get(f"{BASE}.pdf", name="profile_summary_pdf", guards=SPACE)
+async def summary_pdf_file(request: Request[Any, Any, Any], access: Access) -> Response[bytes]:
+    return await _pdf(request, await _open(access))
 
 
-@post(f"{BASE}/file", name="file_profile_summary", guards=PATIENTS, status_code=303)
-async def file_profile_summary(request: Request[Any, Any, Any]) -> Redirect:
-    """Put the summary's PDF in the patient's documents ("medical summary")."""
-    actor, patient = await _patient(request)
-    await require(actor, patient, Area.DOCUMENTS, Action.WRITE)
-    summary = await _summary(request, actor, patient)
+@post(f"{BASE}/file", name="file_profile_summary", guards=SPACE, status_code=303)
+async def file_profile_summary(request: Request[Any, Any, Any], access: Access) -> Redirect:
+    """Put the summary's PDF in the patient's documents ("medical summary"): reading the
+    profile and writing in the documents."""
+    reach = await _open(access)
+    await access.require(Area.DOCUMENTS, Action.WRITE, reach.subject)
+    summary = await _summary(request, reach)
     document_id = await file_summary(
-        _keyring(request), summary, patient=patient, author=patient, author_role="patient"
+        reach.keyring,
+        summary,
+        patient=reach.subject,
+        author=reach.actor.account_id,
+        author_role=author_role(reach.actor),
     )
     return Redirect(path=f"{BASE}?filed={document_id}", status_code=303)
 
@@ -114,21 +124,13 @@ async def file_profile_summary(request: Request[Any, Any, Any]) -> Redirect:
 # --- a professional ------------------------------------------------------------------
 
 
-async def _professional(request: Request[Any, Any, Any], patient: uuid.UUID) -> Actor:
-    """The professional, when they may read this patient's treatments; else 404 (audited)."""
-    actor = await actor_of(signed_in(request))
-    await require(actor, patient, Area.PROFILE, Action.READ, OBJECT)
-    if "treatments" not in profile_sections(actor, patient):
-        await record(actor.account_id, patient, AREA, "profile.summary.read", OBJECT, outcome="denied")
-        raise NotFoundException()
-    return actor
-
-
 @get("/pro/patients/{patient:uuid}/profile/summary", name="pro_profile_summary", guards=PROFESSIONALS)
-async def pro_summary(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Template:
-    actor = await _professional(request, patient)
-    summary = await _summary(request, actor, patient)
-    await record(actor.account_id, patient, AREA, "profile.summary.read", OBJECT)
+async def pro_summary(
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID]
+) -> Template:
+    reach = await _open(access, patient)
+    summary = await _summary(request, reach)
+    await record(reach.actor.account_id, patient, AREA, "profile.summary.read", OBJECT)
     base = f"/pro/patients/{patient}"
     return page(
         request,
@@ -142,13 +144,10 @@ async def pro_summary(request: Request[Any, Any, Any], patient: FromPath[uuid.UU
 
 
 @get("/pro/patients/{patient:uuid}/profile/summary.pdf", name="pro_profile_summary_pdf", guards=PROFESSIONALS)
-async def pro_summary_pdf(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Response[bytes]:
-    actor = await _professional(request, patient)
-    summary = await _summary(request, actor, patient)
-    download = request.query_params.get("show") != "1"
-    action = "profile.summary.download" if download else "profile.summary.print"
-    await record(actor.account_id, patient, AREA, action, OBJECT)
-    return await _pdf_response(summary, download=download)
+async def pro_summary_pdf(
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID]
+) -> Response[bytes]:
+    return await _pdf(request, await _open(access, patient))
 
 
 ROUTES: list[Any] = [show_summary, summary_pdf_file, file_profile_summary, pro_summary, pro_summary_pdf]

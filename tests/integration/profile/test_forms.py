@@ -345,7 +345,11 @@ def test_directives_are_filed_as_a_document(app, patient):
 
     assert run(app, filed) == ["advance_directives"]
     # Changed: a new copy is filed.
-    added_id(send(app, f"/space/profile/directives/{entry}/edit", {**form, "resuscitation": "want"}))
+    added_id(
+        send(
+            app, f"/space/profile/directives/{entry}/edit", {**form, "resuscitation": "want", "version": "1"}
+        )
+    )
     assert run(app, filed) == ["advance_directives", "advance_directives"]
 
 
@@ -377,7 +381,11 @@ def test_htmx_opens_forms_in_place_and_swaps_the_section(app, patient):
     assert re.search(rf'id="entry-{entry.id}"[^>]*>\s*<div class="entry-form"', editing.text)
     assert f'hx-post="{base}/{entry.id}/edit"' in editing.text and 'value="Doliprane"' in editing.text
     changed = send(
-        app, f"{base}/{entry.id}/edit", {"name": "Doliprane", "dose": "1 g"}, htmx=True, follow=True
+        app,
+        f"{base}/{entry.id}/edit",
+        {"name": "Doliprane", "dose": "1 g", "version": "1"},
+        htmx=True,
+        follow=True,
     )
     assert changed.status_code == 200 and "Changed by you on" in changed.text and "<html" not in changed.text
     # "Cancel" gives the section back, the focus on the entry.

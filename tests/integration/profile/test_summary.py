@@ -18,6 +18,7 @@ from portal.accounts.tables import Account
 from portal.circle.services import add_to_circle, set_blocked
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
+from portal.core.sessions import cookie_name, start_session
 from portal.core.tables import AuditEvent
 from portal.documents import services as documents
 from portal.documents import storage
@@ -217,7 +218,10 @@ def test_the_pdf_is_a_large_print_attachment_with_the_summary(app):
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     disposition = response.headers["content-disposition"]
-    assert re.fullmatch(r'attachment; filename="medical-summary-\d{4}-\d{2}-\d{2}\.pdf"', disposition)
+    assert re.fullmatch(
+        r"attachment; filename=\"(medical-summary-\d{4}-\d{2}-\d{2}\.pdf)\"; filename\*=UTF-8''\1",
+        disposition,
+    )
     assert response.headers["content-security-policy"] == DOWNLOAD_POLICY
     assert response.headers["cache-control"] == "no-store"
     text = _pdf_text(response.content)
@@ -353,7 +357,7 @@ def test_everyone_else_gets_a_missing_page(app):
     _as(app, physio, Role.PROFESSIONAL)
     assert app.get(base).status_code == 404
     assert app.get(f"{base}.pdf").status_code == 404
-    assert (key_owner(physio), "profile.summary.read", "denied") in _events(app, patient)
+    assert (key_owner(physio), "read", "denied") in _events(app, patient)
 
     # A doctor outside the circle, then a blocked one.
     outsider = _professional(app, "general_practitioner")
@@ -384,3 +388,26 @@ def test_everyone_else_gets_a_missing_page(app):
     app.cookies.clear()
     assert app.get("/space/profile/summary", follow_redirects=False).status_code in (302, 303)
     assert not [e for e in _events(app, patient) if e[0] != key_owner(patient) and e[2] == "allowed"]
+
+
+def test_on_a_kiosk_the_pdf_does_not_leave_as_a_file(app):
+    patient = _full_profile(app)
+    doctor = _professional(app, "general_practitioner", patient)
+    for account, role, address in (
+        (patient, Role.PATIENT, "/space/profile/summary.pdf"),
+        (doctor, Role.PROFESSIONAL, f"/pro/patients/{patient}/profile/summary.pdf"),
+    ):
+
+        async def kiosk_session(account: uuid.UUID = account, role: Role = role) -> str:
+            async with app.app.state.engine.transaction():
+                return await start_session(app.app.state.sessions, account, role, kiosk=True)
+
+        app.cookies.clear()
+        app.cookies.set(
+            cookie_name(app.app.state.settings), run(app, kiosk_session), domain=app.base_url.host
+        )
+        response = app.get(address, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/kiosk/no-file"
+        assert b"%PDF" not in response.content
+        # The page itself is there, to print.
+        assert app.get(address.removesuffix(".pdf")).status_code == 200
