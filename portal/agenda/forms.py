@@ -12,6 +12,7 @@ from typing import Any
 from portal.accounts.identity import IdentityError, parse_day
 from portal.agenda import services, times
 from portal.core.i18n import gettext as _
+from portal.core.web import bounded_int
 
 TITLE_MAX = 120
 WHO_MAX = 120
@@ -53,6 +54,16 @@ def _date_values(prefix: str, day: date | None) -> dict[str, str]:
 def date_value(values: dict[str, str], prefix: str) -> dict[str, str]:
     """The three boxes of a date as ``forms.date_input`` wants them."""
     return {part: values.get(f"{prefix}-{part}", "") for part in ("day", "month", "year")}
+
+
+# A row's version, as an edit form carries it (``version``): a whole number of the database's.
+VERSION_MAX = 2**31 - 1
+
+
+def read_version(form: Any) -> int:
+    """The version an edit form was read at; 0 (which no row has) when it is missing or
+    not a number, so a form of unknown age is never saved over what is there now."""
+    return bounded_int(form.get("version"), default=0, low=0, high=VERSION_MAX)
 
 
 def _text(form: Any, name: str) -> str:
@@ -199,6 +210,20 @@ class MedicineForm:
         values = {name: "" for name in cls.FIELDS}
         values.update(_date_values("first", today))
         values["channel"] = "email"
+        return cls(values)
+
+    @classmethod
+    def of(cls, reminder: services.MedicineView) -> MedicineForm:
+        """The form of a medicine reminder to change, filled with what it says now."""
+        values = {
+            "medicine": reminder.details.medicine,
+            "dose": reminder.details.dose,
+            "times": ", ".join(reminder.clocks),
+            **_date_values("first", reminder.first_day),
+            **_date_values("last", reminder.last_day),
+            "channel": reminder.channel,
+            "note": reminder.details.note,
+        }
         return cls(values)
 
     @classmethod

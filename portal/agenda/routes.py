@@ -3,14 +3,17 @@
 follows; without it the same links load whole pages), one appointment, adding, changing
 and removing one with its reminders, the medicine reminders, and the iCalendar export.
 
-Only the patient reaches their agenda for now (professionals have no agenda area); every
-route asks the access policy, and every read and write is audited (area "agenda").
+The agenda is the patient's, reached by them or by a carer the patient delegated the
+agenda to (professionals have no agenda area). Every handler asks the door
+(``access.require(Area.AGENDA, ...)``) for the subject's agenda; what a carer adds is
+theirs, and pages say who added what (``author_names``). Every read and write is
+audited (area "agenda"). Every edit form carries the version it was read at: saving
+over a newer one changes nothing and shows both (409), with or without htmx.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +22,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of
 from portal.accounts.services import read_identity
 from portal.agenda import ical, services, times
 from portal.agenda.forms import (
@@ -29,28 +31,18 @@ from portal.agenda.forms import (
     channel_names,
     date_value,
     delay_names,
+    read_version,
 )
-from portal.core.access import Action, Area, Role, require
+from portal.carers.services import author_names
+from portal.core.access import Access, Action, Area, Reach
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
-from portal.core.sessions import requires_role, signed_in
-from portal.core.web import page
+from portal.core.sessions import SPACE_ROLES, requires_role
+from portal.core.web import bounded_int, content_disposition, is_htmx, page
 
 BASE = "/space/agenda"
 MEDICINES = f"{BASE}/medicines"
-PATIENTS = [requires_role(Role.PATIENT)]
-
-
-@dataclass(frozen=True)
-class Who:
-    """Whose agenda (the patient) and who acts on it (the patient themself, for now)."""
-
-    patient: uuid.UUID
-    actor: uuid.UUID
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+# The patient's side: the patient, or whoever acts for them (the policy decides the rest).
+SPACE = [requires_role(*SPACE_ROLES)]
 
 
 def _zone(request: Request[Any, Any, Any]) -> str:
@@ -65,41 +57,47 @@ def _today(request: Request[Any, Any, Any]) -> date:
     return times.local(_now(), _zone(request)).date()
 
 
-async def _who(request: Request[Any, Any, Any], action: Action, object_id: str | None = None) -> Who:
-    user = signed_in(request)
-    actor = await actor_of(user)
-    await require(actor, user.account_id, Area.AGENDA, action, object_id)
-    return Who(patient=user.account_id, actor=actor.account_id)
-
-
-async def _own_appointment(
-    request: Request[Any, Any, Any], appointment_id: uuid.UUID, action: Action
-) -> tuple[Who, services.AppointmentView]:
-    """One of the patient's appointments; anyone else's is answered like a missing page, audited."""
+async def _appointment(
+    access: Access, appointment_id: uuid.UUID, action: Action
+) -> tuple[Reach, services.AppointmentView]:
+    """One appointment of the subject's agenda; any other is refused like a missing page, audited."""
     object_id = services.appointment_object(appointment_id)
-    who = await _who(request, action, object_id)
-    found = await services.get_appointment(_keyring(request), who.patient, appointment_id)
+    reach = await access.require(Area.AGENDA, action, object_id=object_id)
+    found = await services.get_appointment(reach.keyring, reach.subject, appointment_id)
     if found is None:
-        await services.audit(who.actor, who.patient, f"appointment.{action.value}", object_id, "denied")
-        raise NotFoundException()
-    return who, found
+        await access.refuse(Area.AGENDA, action, object_id=object_id)
+    return reach, found
 
 
-async def _own_medicine(
-    request: Request[Any, Any, Any], reminder_id: uuid.UUID, action: Action
-) -> tuple[Who, services.MedicineView]:
+async def _medicine(
+    access: Access, reminder_id: uuid.UUID, action: Action
+) -> tuple[Reach, services.MedicineView]:
+    """One medicine reminder of the subject's agenda; any other is refused, audited."""
     object_id = services.medicine_object(reminder_id)
-    who = await _who(request, action, object_id)
-    found = await services.get_medicine(_keyring(request), who.patient, reminder_id)
+    reach = await access.require(Area.AGENDA, action, object_id=object_id)
+    found = await services.get_medicine(reach.keyring, reach.subject, reminder_id)
     if found is None:
-        await services.audit(who.actor, who.patient, f"medicine_reminder.{action.value}", object_id, "denied")
-        raise NotFoundException()
-    return who, found
+        await access.refuse(Area.AGENDA, action, object_id=object_id)
+    return reach, found
 
 
-async def _has_mobile(request: Request[Any, Any, Any], patient: uuid.UUID) -> bool:
-    identity = await read_identity(_keyring(request), patient)
+async def _has_mobile(reach: Reach) -> bool:
+    """Whether text messages may be offered: the reminders go to the patient, never to a carer."""
+    identity = await read_identity(reach.keyring, reach.subject)
     return bool(identity and identity.mobile)
+
+
+async def _added_by(reach: Reach, authors: list[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Who added each thing, in words for the one who reads ("you", "your daughter Claire Dupont")."""
+    return await author_names(reach.keyring, reach.actor.account_id, reach.subject, authors)
+
+
+def _go(request: Request[Any, Any, Any], where: str) -> Response[Any]:
+    """After a form is saved: to ``where``, the whole page (htmx follows ``HX-Redirect``,
+    so the address changes too)."""
+    if is_htmx(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": where})
+    return Redirect(path=where, status_code=303)
 
 
 def _words(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -130,44 +128,62 @@ def _words(request: Request[Any, Any, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the agenda
 
 
-@get(BASE, name="agenda", guards=PATIENTS)
-async def show_agenda(request: Request[Any, Any, Any]) -> Template:
+@get(BASE, name="agenda", guards=SPACE)
+async def show_agenda(request: Request[Any, Any, Any], access: Access) -> Template:
     """The list view: appointments to come, the soonest first; the past ones when asked."""
-    who = await _who(request, Action.READ)
-    keyring, now = _keyring(request), _now()
+    reach = await access.require(Area.AGENDA, Action.READ)
+    now = _now()
     show_past = request.query_params.get("past") == "1"
-    await services.audit(who.actor, who.patient, "agenda.view")
+    upcoming = await services.upcoming(reach.keyring, reach.subject, now)
+    past = await services.past(reach.keyring, reach.subject, now) if show_past else []
+    await services.audit(reach.actor.account_id, reach.subject, "agenda.view")
     return page(
         request,
         "agenda/agenda.html",
         fragment="agenda/_agenda.html",
         view="list",
-        upcoming=await services.upcoming(keyring, who.patient, now),
-        past=await services.past(keyring, who.patient, now) if show_past else [],
-        past_count=await services.past_count(who.patient, now),
+        upcoming=upcoming,
+        past=past,
+        past_count=await services.past_count(reach.subject, now),
         show_past=show_past,
         month=times.Month.parse(None, _today(request)),
         done=request.query_params.get("done"),
+        viewer=reach.actor.account_id,
+        added_by=await _added_by(reach, [a.created_by for a in [*upcoming, *past]]),
+        may_write=await access.allows(Area.AGENDA, Action.WRITE),
         **_words(request),
     )
 
 
-@get(f"{BASE}/month", name="agenda_month", guards=PATIENTS)
-async def show_month(request: Request[Any, Any, Any]) -> Template:
+def _month_asked(request: Request[Any, Any, Any], today: date) -> times.Month:
+    """The month the address asks for: ``month=2026-12``, or ``year=2026&month=12`` (each
+    number bounded: anything else is this month)."""
+    params = request.query_params
+    if params.get("year") is None:
+        return times.Month.parse(params.get("month"), today)
+    year = bounded_int(params.get("year"), default=0, low=times.FIRST_YEAR, high=times.LAST_YEAR)
+    number = bounded_int(params.get("month"), default=0, low=1, high=12)
+    if not (year and number):
+        return times.Month.parse(None, today)
+    return times.Month(date(year, number, 1))
+
+
+@get(f"{BASE}/month", name="agenda_month", guards=SPACE)
+async def show_month(request: Request[Any, Any, Any], access: Access) -> Template:
     """The month view: a table of the month's weeks, each day with its appointments."""
-    who = await _who(request, Action.READ)
+    reach = await access.require(Area.AGENDA, Action.READ)
     zone, today = _zone(request), _today(request)
-    month = times.Month.parse(request.query_params.get("month"), today)
+    month = _month_asked(request, today)
     found = await services.between(
-        _keyring(request),
-        who.patient,
+        reach.keyring,
+        reach.subject,
         times.at(month.first, datetime.min.time(), zone),
         times.at(month.next.first, datetime.min.time(), zone),
     )
     by_day: dict[date, list[services.AppointmentView]] = {}
     for appointment in found:
         by_day.setdefault(times.local(appointment.starts_at, zone).date(), []).append(appointment)
-    await services.audit(who.actor, who.patient, "agenda.view")
+    await services.audit(reach.actor.account_id, reach.subject, "agenda.view")
     return page(
         request,
         "agenda/agenda.html",
@@ -185,37 +201,40 @@ async def show_month(request: Request[Any, Any, Any]) -> Template:
         by_day=by_day,
         today=today,
         done=None,
+        may_write=await access.allows(Area.AGENDA, Action.WRITE),
         **_words(request),
     )
 
 
-@get(f"{BASE}.ics", name="agenda_export", guards=PATIENTS)
-async def export_agenda(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """The whole agenda as an iCalendar file, downloaded as "agenda.ics"."""
-    who = await _who(request, Action.READ)
-    keyring = _keyring(request)
+@get(f"{BASE}.ics", name="agenda_export", guards=SPACE)
+async def export_agenda(request: Request[Any, Any, Any], access: Access) -> Response[bytes]:
+    """The whole agenda as an iCalendar file, downloaded as "agenda.ics" (on a kiosk, the
+    one rule for downloads answers instead: ``portal.kiosk.web.KioskMiddleware``)."""
+    reach = await access.require(Area.AGENDA, Action.READ)
     content = ical.calendar_of(
-        await services.all_appointments(keyring, who.patient),
-        await services.medicines(keyring, who.patient),
+        await services.all_appointments(reach.keyring, reach.subject),
+        await services.medicines(reach.keyring, reach.subject),
         zone=_zone(request),
         today=_today(request),
     )
-    await services.audit(who.actor, who.patient, "agenda.export")
+    await services.audit(reach.actor.account_id, reach.subject, "agenda.export")
     return Response(
         content=content,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="agenda.ics"'},
+        headers={"Content-Disposition": content_disposition("attachment", "agenda.ics")},
     )
 
 
 # --------------------------------------------------------------------------- one appointment
 
 
-@get(f"{BASE}/{{appointment_id:uuid}}", name="appointment", guards=PATIENTS)
-async def show_appointment(request: Request[Any, Any, Any], appointment_id: FromPath[uuid.UUID]) -> Template:
-    who, appointment = await _own_appointment(request, appointment_id, Action.READ)
+@get(f"{BASE}/{{appointment_id:uuid}}", name="appointment", guards=SPACE)
+async def show_appointment(
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
+) -> Template:
+    reach, appointment = await _appointment(access, appointment_id, Action.READ)
     await services.audit(
-        who.actor, who.patient, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
     )
     return page(
         request,
@@ -223,19 +242,26 @@ async def show_appointment(request: Request[Any, Any, Any], appointment_id: From
         appointment=appointment,
         is_past=appointment.starts_at < _now(),
         done=request.query_params.get("done"),
+        added_by=await _added_by(reach, [appointment.created_by]),
+        may_write=await access.allows(Area.AGENDA, Action.WRITE),
         **_words(request),
     )
 
 
 async def _form_page(
     request: Request[Any, Any, Any],
-    who: Who,
+    reach: Reach,
     form: AppointmentForm,
     *,
     appointment: services.AppointmentView | None = None,
+    version: int = 0,
+    conflict: bool = False,
     status: int = 200,
 ) -> Template:
-    has_mobile = await _has_mobile(request, who.patient)
+    """The appointment form. ``version``: the one the form carries (the version read,
+    or, after a conflict, the one saved now, so that sending again keeps what was typed
+    on purpose); ``conflict``: the appointment changed meanwhile, and is shown as saved."""
+    has_mobile = await _has_mobile(reach)
     channels = channel_names()
     options = [("", _("No reminder")), ("email", channels["email"])]
     if has_mobile:
@@ -253,123 +279,162 @@ async def _form_page(
         reminder_options=options,
         has_mobile=has_mobile,
         appointment=appointment,
+        version=version,
+        conflict=conflict,
         action=f"{BASE}/{appointment.id}/change" if appointment else f"{BASE}/new",
         **_words(request),
     )
 
 
-@get(f"{BASE}/new", name="new_appointment", guards=PATIENTS)
-async def new_appointment(request: Request[Any, Any, Any]) -> Template:
-    who = await _who(request, Action.WRITE)
-    return await _form_page(request, who, AppointmentForm.blank(_today(request)))
+@get(f"{BASE}/new", name="new_appointment", guards=SPACE)
+async def new_appointment(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.AGENDA, Action.WRITE)
+    return await _form_page(request, reach, AppointmentForm.blank(_today(request)))
 
 
-@post(f"{BASE}/new", name="add_appointment", guards=PATIENTS, status_code=303)
-async def add_appointment(request: Request[Any, Any, Any]) -> Response[Any]:
-    who = await _who(request, Action.WRITE)
+@post(f"{BASE}/new", name="add_appointment", guards=SPACE, status_code=303)
+async def add_appointment(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.AGENDA, Action.WRITE)
     form = AppointmentForm.read(await request.form())
     now = _now()
-    if not form.check(zone=_zone(request), now=now, has_mobile=await _has_mobile(request, who.patient)):
-        return await _form_page(request, who, form, status=200 if form.asks_confirmation else 400)
+    if not form.check(zone=_zone(request), now=now, has_mobile=await _has_mobile(reach)):
+        return await _form_page(request, reach, form, status=200 if form.asks_confirmation else 400)
     assert form.starts_at is not None and form.details is not None
     appointment_id = await services.add_appointment(
-        _keyring(request),
-        patient=who.patient,
-        author=who.actor,
+        reach.keyring,
+        patient=reach.subject,
+        author=reach.actor.account_id,
         starts_at=form.starts_at,
         details=form.details,
         choices=form.choices,
         zone=_zone(request),
         now=now,
     )
-    return Redirect(path=f"{BASE}/{appointment_id}?done=added", status_code=303)
+    return _go(request, f"{BASE}/{appointment_id}?done=added")
 
 
-@get(f"{BASE}/{{appointment_id:uuid}}/change", name="change_appointment_form", guards=PATIENTS)
+@get(f"{BASE}/{{appointment_id:uuid}}/change", name="change_appointment_form", guards=SPACE)
 async def change_appointment_form(
-    request: Request[Any, Any, Any], appointment_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
 ) -> Template:
-    who, appointment = await _own_appointment(request, appointment_id, Action.WRITE)
+    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     await services.audit(
-        who.actor, who.patient, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
     )
     return await _form_page(
-        request, who, AppointmentForm.of(appointment, _zone(request)), appointment=appointment
+        request,
+        reach,
+        AppointmentForm.of(appointment, _zone(request)),
+        appointment=appointment,
+        version=appointment.version,
     )
 
 
-@post(f"{BASE}/{{appointment_id:uuid}}/change", name="change_appointment", guards=PATIENTS, status_code=303)
+@post(f"{BASE}/{{appointment_id:uuid}}/change", name="change_appointment", guards=SPACE, status_code=303)
 async def change_appointment(
-    request: Request[Any, Any, Any], appointment_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
-    who, appointment = await _own_appointment(request, appointment_id, Action.WRITE)
-    form = AppointmentForm.read(await request.form())
+    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
+    data = await request.form()
+    form, version = AppointmentForm.read(data), read_version(data)
     now = _now()
     checked = form.check(
         zone=_zone(request),
         now=now,
-        has_mobile=await _has_mobile(request, who.patient),
+        has_mobile=await _has_mobile(reach),
         unchanged_start=appointment.starts_at,
     )
     if not checked:
         status = 200 if form.asks_confirmation else 400
-        return await _form_page(request, who, form, appointment=appointment, status=status)
+        # The version stays the one read: mending a mistake does not skip a change made meanwhile.
+        return await _form_page(request, reach, form, appointment=appointment, version=version, status=status)
     assert form.starts_at is not None and form.details is not None
-    await services.change_appointment(
-        _keyring(request),
+    saved = await services.change_appointment(
+        reach.keyring,
         appointment,
-        author=who.actor,
+        author=reach.actor.account_id,
+        version=version,
         starts_at=form.starts_at,
         details=form.details,
         choices=form.choices,
         zone=_zone(request),
         now=now,
     )
-    return Redirect(path=f"{BASE}/{appointment.id}?done=changed", status_code=303)
+    if not saved:
+        # Changed by someone else since the form was read: nothing is saved over it. Both
+        # are shown; the form keeps what was typed, with the version saved now.
+        current = await services.get_appointment(reach.keyring, reach.subject, appointment.id)
+        if current is None:
+            raise NotFoundException()
+        return await _form_page(
+            request, reach, form, appointment=current, version=current.version, conflict=True, status=409
+        )
+    return _go(request, f"{BASE}/{appointment.id}?done=changed")
 
 
-@get(f"{BASE}/{{appointment_id:uuid}}/remove", name="remove_appointment_form", guards=PATIENTS)
+@get(f"{BASE}/{{appointment_id:uuid}}/remove", name="remove_appointment_form", guards=SPACE)
 async def remove_appointment_form(
-    request: Request[Any, Any, Any], appointment_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
 ) -> Template:
-    who, appointment = await _own_appointment(request, appointment_id, Action.WRITE)
+    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     await services.audit(
-        who.actor, who.patient, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
     )
     return page(request, "agenda/remove_appointment.html", appointment=appointment, **_words(request))
 
 
-@post(f"{BASE}/{{appointment_id:uuid}}/remove", name="remove_appointment", guards=PATIENTS, status_code=303)
+@post(f"{BASE}/{{appointment_id:uuid}}/remove", name="remove_appointment", guards=SPACE, status_code=303)
 async def remove_appointment(
-    request: Request[Any, Any, Any], appointment_id: FromPath[uuid.UUID]
-) -> Redirect:
-    who, appointment = await _own_appointment(request, appointment_id, Action.WRITE)
-    await services.remove_appointment(appointment, author=who.actor)
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
+    version = read_version(await request.form())
+    if not await services.remove_appointment(appointment, author=reach.actor.account_id, version=version):
+        # It changed since the question was asked: ask again, showing it as it is now.
+        return page(
+            request,
+            "agenda/remove_appointment.html",
+            status=409,
+            appointment=appointment,
+            changed=True,
+            **_words(request),
+        )
     return Redirect(path=f"{BASE}?done=removed", status_code=303)
 
 
 # --------------------------------------------------------------------------- medicine reminders
 
 
-@get(MEDICINES, name="medicine_reminders", guards=PATIENTS)
-async def show_medicines(request: Request[Any, Any, Any]) -> Template:
-    who = await _who(request, Action.READ)
-    reminders = await services.medicines(_keyring(request), who.patient)
-    await services.audit(who.actor, who.patient, "medicine_reminder.view")
+@get(MEDICINES, name="medicine_reminders", guards=SPACE)
+async def show_medicines(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.AGENDA, Action.READ)
+    reminders = await services.medicines(reach.keyring, reach.subject)
+    await services.audit(reach.actor.account_id, reach.subject, "medicine_reminder.view")
     return page(
         request,
         "agenda/medicines.html",
         reminders=reminders,
         today=_today(request),
         done=request.query_params.get("done"),
+        viewer=reach.actor.account_id,
+        added_by=await _added_by(reach, [r.created_by for r in reminders]),
+        may_write=await access.allows(Area.AGENDA, Action.WRITE),
         **_words(request),
     )
 
 
 async def _medicine_form_page(
-    request: Request[Any, Any, Any], who: Who, form: MedicineForm, status: int = 200
+    request: Request[Any, Any, Any],
+    reach: Reach,
+    form: MedicineForm,
+    *,
+    reminder: services.MedicineView | None = None,
+    version: int = 0,
+    conflict: bool = False,
+    status: int = 200,
 ) -> Template:
-    has_mobile = await _has_mobile(request, who.patient)
+    """The medicine reminder form, to add one or to change ``reminder`` (see ``_form_page``)."""
+    has_mobile = await _has_mobile(reach)
     channels = channel_names()
     options = [("email", channels["email"])] + ([("sms", channels["sms"])] if has_mobile else [])
     return page(
@@ -382,27 +447,32 @@ async def _medicine_form_page(
         last=date_value(form.values, "last"),
         channel_options=options,
         has_mobile=has_mobile,
+        reminder=reminder,
+        version=version,
+        conflict=conflict,
+        today=_today(request),
+        action=f"{MEDICINES}/{reminder.id}/change" if reminder else f"{MEDICINES}/new",
         **_words(request),
     )
 
 
-@get(f"{MEDICINES}/new", name="new_medicine_reminder", guards=PATIENTS)
-async def new_medicine(request: Request[Any, Any, Any]) -> Template:
-    who = await _who(request, Action.WRITE)
-    return await _medicine_form_page(request, who, MedicineForm.blank(_today(request)))
+@get(f"{MEDICINES}/new", name="new_medicine_reminder", guards=SPACE)
+async def new_medicine(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.AGENDA, Action.WRITE)
+    return await _medicine_form_page(request, reach, MedicineForm.blank(_today(request)))
 
 
-@post(f"{MEDICINES}/new", name="add_medicine_reminder", guards=PATIENTS, status_code=303)
-async def add_medicine(request: Request[Any, Any, Any]) -> Response[Any]:
-    who = await _who(request, Action.WRITE)
+@post(f"{MEDICINES}/new", name="add_medicine_reminder", guards=SPACE, status_code=303)
+async def add_medicine(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.AGENDA, Action.WRITE)
     form = MedicineForm.read(await request.form())
-    if not form.check(has_mobile=await _has_mobile(request, who.patient)):
-        return await _medicine_form_page(request, who, form, status=400)
+    if not form.check(has_mobile=await _has_mobile(reach)):
+        return await _medicine_form_page(request, reach, form, status=400)
     assert form.details is not None and form.first_day is not None
     await services.add_medicine(
-        _keyring(request),
-        patient=who.patient,
-        author=who.actor,
+        reach.keyring,
+        patient=reach.subject,
+        author=reach.actor.account_id,
         details=form.details,
         at_times=form.times,
         first_day=form.first_day,
@@ -411,27 +481,82 @@ async def add_medicine(request: Request[Any, Any, Any]) -> Response[Any]:
         zone=_zone(request),
         now=_now(),
     )
-    return Redirect(path=f"{MEDICINES}?done=added", status_code=303)
+    return _go(request, f"{MEDICINES}?done=added")
+
+
+@get(f"{MEDICINES}/{{reminder_id:uuid}}/change", name="change_medicine_reminder_form", guards=SPACE)
+async def change_medicine_form(
+    request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
+) -> Template:
+    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
+    await services.audit(
+        reach.actor.account_id, reach.subject, "medicine_reminder.view", services.medicine_object(reminder.id)
+    )
+    return await _medicine_form_page(
+        request, reach, MedicineForm.of(reminder), reminder=reminder, version=reminder.version
+    )
+
+
+@post(
+    f"{MEDICINES}/{{reminder_id:uuid}}/change",
+    name="change_medicine_reminder",
+    guards=SPACE,
+    status_code=303,
+)
+async def change_medicine(
+    request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
+    data = await request.form()
+    form, version = MedicineForm.read(data), read_version(data)
+    if not form.check(has_mobile=await _has_mobile(reach)):
+        return await _medicine_form_page(request, reach, form, reminder=reminder, version=version, status=400)
+    assert form.details is not None and form.first_day is not None
+    saved = await services.change_medicine(
+        reach.keyring,
+        reminder,
+        author=reach.actor.account_id,
+        version=version,
+        details=form.details,
+        at_times=form.times,
+        first_day=form.first_day,
+        last_day=form.last_day,
+        channel=form.channel,
+        zone=_zone(request),
+        now=_now(),
+    )
+    if not saved:
+        current = await services.get_medicine(reach.keyring, reach.subject, reminder.id)
+        if current is None:
+            raise NotFoundException()
+        return await _medicine_form_page(
+            request, reach, form, reminder=current, version=current.version, conflict=True, status=409
+        )
+    return _go(request, f"{MEDICINES}?done=changed#medicine-{reminder.id}")
 
 
 @post(
     [f"{MEDICINES}/{{reminder_id:uuid}}/pause", f"{MEDICINES}/{{reminder_id:uuid}}/resume"],
     name="pause_medicine_reminder",
-    guards=PATIENTS,
+    guards=SPACE,
     status_code=303,
 )
-async def pause_medicine(request: Request[Any, Any, Any], reminder_id: FromPath[uuid.UUID]) -> Redirect:
-    who, reminder = await _own_medicine(request, reminder_id, Action.WRITE)
+async def pause_medicine(
+    request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
+) -> Redirect:
+    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     paused = request.url.path.endswith("/pause")
-    await services.set_paused(reminder, paused, author=who.actor, now=_now())
+    await services.set_paused(reminder, paused, author=reach.actor.account_id, now=_now())
     return Redirect(path=f"{MEDICINES}?done={'paused' if paused else 'resumed'}", status_code=303)
 
 
-@get(f"{MEDICINES}/{{reminder_id:uuid}}/remove", name="remove_medicine_reminder_form", guards=PATIENTS)
-async def remove_medicine_form(request: Request[Any, Any, Any], reminder_id: FromPath[uuid.UUID]) -> Template:
-    who, reminder = await _own_medicine(request, reminder_id, Action.WRITE)
+@get(f"{MEDICINES}/{{reminder_id:uuid}}/remove", name="remove_medicine_reminder_form", guards=SPACE)
+async def remove_medicine_form(
+    request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
+) -> Template:
+    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     await services.audit(
-        who.actor, who.patient, "medicine_reminder.view", services.medicine_object(reminder.id)
+        reach.actor.account_id, reach.subject, "medicine_reminder.view", services.medicine_object(reminder.id)
     )
     return page(request, "agenda/remove_medicine.html", reminder=reminder, **_words(request))
 
@@ -439,12 +564,23 @@ async def remove_medicine_form(request: Request[Any, Any, Any], reminder_id: Fro
 @post(
     f"{MEDICINES}/{{reminder_id:uuid}}/remove",
     name="remove_medicine_reminder",
-    guards=PATIENTS,
+    guards=SPACE,
     status_code=303,
 )
-async def remove_medicine(request: Request[Any, Any, Any], reminder_id: FromPath[uuid.UUID]) -> Redirect:
-    who, reminder = await _own_medicine(request, reminder_id, Action.WRITE)
-    await services.remove_medicine(reminder, author=who.actor)
+async def remove_medicine(
+    request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
+    version = read_version(await request.form())
+    if not await services.remove_medicine(reminder, author=reach.actor.account_id, version=version):
+        return page(
+            request,
+            "agenda/remove_medicine.html",
+            status=409,
+            reminder=reminder,
+            changed=True,
+            **_words(request),
+        )
     return Redirect(path=f"{MEDICINES}?done=removed", status_code=303)
 
 
@@ -462,6 +598,8 @@ ROUTES = [
     show_medicines,
     new_medicine,
     add_medicine,
+    change_medicine_form,
+    change_medicine,
     pause_medicine,
     remove_medicine_form,
     remove_medicine,

@@ -2,7 +2,13 @@
 
 Every function runs in the request's transaction with its keyring. The routes ask the
 access policy first; these functions keep every query to one patient's record, so
-another patient's appointment is simply not found.
+another patient's appointment is simply not found. ``author`` is always who acts (the
+patient, or a carer acting for them): what a carer adds is theirs (``created_by``).
+
+No lost update: each row has a ``version``, raised by one at every change. A change or
+a removal says the version it was read at, and touches the row only if it is still at
+that version (one conditional statement); otherwise it changes nothing and answers
+False, and the page shows both what is saved now and what was typed.
 
 What a row says (the title, with whom, where, the notes; the medicine and its dose) is
 sealed with the patient's data key. The times stay plain, so the reminder task finds
@@ -20,7 +26,7 @@ from portal.agenda import times
 from portal.agenda.tables import Appointment, AppointmentReminder, MedicineReminder
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
-from portal.core.records import open_json, place, record, seal_json
+from portal.core.records import open_json, place, record, remove_at_version, seal_json, write_at_version
 
 AREA = "agenda"
 CHANNELS = ("email", "sms")
@@ -110,6 +116,8 @@ class AppointmentView:
     starts_at: datetime  # UTC
     details: Details
     reminders: list[Reminder] = field(default_factory=list)
+    version: int = 1
+    created_by: uuid.UUID | None = None  # who added it: the patient, or a carer for them
 
     def choices(self) -> dict[int, str]:
         """The reminders as a form shows them: minutes before -> channel."""
@@ -162,12 +170,20 @@ async def _opened(keyring: Keyring, patient: uuid.UUID, rows: list[dict[str, Any
                 starts_at=times.utc(row["starts_at"]),
                 details=Details.from_json(details),
                 reminders=reminders.get(appointment_id, []),
+                version=int(row["version"] or 1),
+                created_by=_uuid(row["created_by"]) if row["created_by"] else None,
             )
         )
     return found
 
 
-_COLUMNS = (Appointment.id, Appointment.starts_at, Appointment.sealed_details)
+_COLUMNS = (
+    Appointment.id,
+    Appointment.starts_at,
+    Appointment.sealed_details,
+    Appointment.version,
+    Appointment.created_by,
+)
 
 
 async def get_appointment(
@@ -303,19 +319,27 @@ async def change_appointment(
     appointment: AppointmentView,
     *,
     author: uuid.UUID,
+    version: int,
     starts_at: datetime,
     details: Details,
     choices: list[Choice],
     zone: str,
     now: datetime | None = None,
-) -> None:
-    """Change an appointment; its reminders follow its new time (``appointment.change``)."""
+) -> bool:
+    """Change an appointment read at ``version``; its reminders follow its new time
+    (``appointment.change``). False, and nothing changed, when it moved on since."""
+    if version != appointment.version:
+        return False
     starts_at = times.utc(starts_at)
     sealed = await seal_json(keyring, _details_place(appointment.id, appointment.patient), details.as_json())
     now = now or _now()
-    await Appointment.update(
-        {Appointment.starts_at: starts_at, Appointment.sealed_details: sealed, Appointment.updated_at: now}
-    ).where((Appointment.id == appointment.id) & (Appointment.patient == appointment.patient))
+    values = {
+        Appointment.starts_at: starts_at,
+        Appointment.sealed_details: sealed,
+        Appointment.updated_at: now,
+    }
+    if not await write_at_version(Appointment, appointment.id, appointment.patient, version, values):
+        return False
     keep = appointment.reminders
     if starts_at != appointment.starts_at:
         # A new time: every reminder is made again for it (one already sent was for the old time).
@@ -324,14 +348,18 @@ async def change_appointment(
         keep = []
     await _set_reminders(appointment.id, appointment.patient, starts_at, choices, zone, now, keep)
     await audit(author, appointment.patient, "appointment.change", appointment_object(appointment.id))
+    return True
 
 
-async def remove_appointment(appointment: AppointmentView, *, author: uuid.UUID) -> None:
+async def remove_appointment(appointment: AppointmentView, *, author: uuid.UUID, version: int) -> bool:
+    """Remove an appointment seen at ``version``, with its reminders; False, and nothing
+    removed, when it changed since (the person is asked again, seeing it as it is now)."""
+    if not await remove_at_version(Appointment, appointment.id, appointment.patient, version):
+        return False
+    # The reminders go with it (the table's cascade does it too, where foreign keys are on).
     await AppointmentReminder.delete().where(AppointmentReminder.appointment == appointment.id)
-    await Appointment.delete().where(
-        (Appointment.id == appointment.id) & (Appointment.patient == appointment.patient)
-    )
     await audit(author, appointment.patient, "appointment.remove", appointment_object(appointment.id))
+    return True
 
 
 # --------------------------------------------------------------------------- medicine reminders
@@ -369,6 +397,8 @@ class MedicineView:
     channel: str
     next_due_at: datetime | None
     active: bool
+    version: int = 1
+    created_by: uuid.UUID | None = None  # who added it: the patient, or a carer for them
 
     def status(self, today: date) -> str:
         """ "active", "paused", or "ended" (its last day has gone by)."""
@@ -395,6 +425,8 @@ _MEDICINE_COLUMNS = (
     MedicineReminder.channel,
     MedicineReminder.next_due_at,
     MedicineReminder.active,
+    MedicineReminder.version,
+    MedicineReminder.created_by,
 )
 
 
@@ -412,6 +444,8 @@ async def _opened_medicine(keyring: Keyring, patient: uuid.UUID, row: dict[str, 
         channel=row["channel"],
         next_due_at=times.utc(row["next_due_at"]) if row["next_due_at"] else None,
         active=bool(row["active"]),
+        version=int(row["version"] or 1),
+        created_by=_uuid(row["created_by"]) if row["created_by"] else None,
     )
 
 
@@ -462,16 +496,57 @@ async def add_medicine(
             channel=channel,
             next_due_at=times.next_occurrence(at_times, first_day, last_day, zone, now or _now()),
             active=True,
+            created_by=author,
         )
     )
     await audit(author, patient, "medicine_reminder.add", medicine_object(reminder_id))
     return reminder_id
 
 
+async def change_medicine(
+    keyring: Keyring,
+    reminder: MedicineView,
+    *,
+    author: uuid.UUID,
+    version: int,
+    details: Medicine,
+    at_times: list[time],
+    first_day: date,
+    last_day: date | None,
+    channel: str,
+    zone: str,
+    now: datetime | None = None,
+) -> bool:
+    """Change a medicine reminder read at ``version`` (``medicine_reminder.change``); a
+    paused one stays paused, an active one goes on from its next time. False, and
+    nothing changed, when it moved on since (changed, paused or started again)."""
+    if version != reminder.version:
+        return False
+    sealed = await seal_json(keyring, _medicine_place(reminder.id, reminder.patient), details.as_json())
+    next_due = (
+        times.next_occurrence(at_times, first_day, last_day, zone, now or _now()) if reminder.active else None
+    )
+    values = {
+        MedicineReminder.sealed_details: sealed,
+        MedicineReminder.times: ",".join(times.clock(moment) for moment in sorted(at_times)),
+        MedicineReminder.time_zone: zone,
+        MedicineReminder.first_day: first_day.isoformat(),
+        MedicineReminder.last_day: last_day.isoformat() if last_day else None,
+        MedicineReminder.channel: channel,
+        MedicineReminder.next_due_at: next_due,
+    }
+    if not await write_at_version(MedicineReminder, reminder.id, reminder.patient, version, values):
+        return False
+    await audit(author, reminder.patient, "medicine_reminder.change", medicine_object(reminder.id))
+    return True
+
+
 async def set_paused(
     reminder: MedicineView, paused: bool, *, author: uuid.UUID, now: datetime | None = None
 ) -> None:
-    """Pause a medicine reminder, or take it up again from the next time to come."""
+    """Pause a medicine reminder, or take it up again from the next time to come. The
+    address says the state wanted, so a page read before another change still means it;
+    the version moves on, so a change form read before does not undo it."""
     next_due = (
         None
         if paused
@@ -480,14 +555,20 @@ async def set_paused(
         )
     )
     await MedicineReminder.update(
-        {MedicineReminder.active: not paused, MedicineReminder.next_due_at: next_due}
+        {
+            MedicineReminder.active: not paused,
+            MedicineReminder.next_due_at: next_due,
+            MedicineReminder.version: MedicineReminder.version + 1,
+        }
     ).where((MedicineReminder.id == reminder.id) & (MedicineReminder.patient == reminder.patient))
     action = "medicine_reminder.pause" if paused else "medicine_reminder.resume"
     await audit(author, reminder.patient, action, medicine_object(reminder.id))
 
 
-async def remove_medicine(reminder: MedicineView, *, author: uuid.UUID) -> None:
-    await MedicineReminder.delete().where(
-        (MedicineReminder.id == reminder.id) & (MedicineReminder.patient == reminder.patient)
-    )
+async def remove_medicine(reminder: MedicineView, *, author: uuid.UUID, version: int) -> bool:
+    """Remove a medicine reminder seen at ``version``; False, and nothing removed, when it
+    changed since."""
+    if not await remove_at_version(MedicineReminder, reminder.id, reminder.patient, version):
+        return False
     await audit(author, reminder.patient, "medicine_reminder.remove", medicine_object(reminder.id))
+    return True

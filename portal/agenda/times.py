@@ -23,6 +23,9 @@ from portal.core.i18n import gettext as _
 DAY = 24 * 60
 WEEK = 7 * DAY
 MAX_TIMES_A_DAY = 6
+# The years the month view shows: an address asking for any other shows this month.
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
 
 # "10:30", "10h30", "10 h 30", "10.30", "10H", "9": an hour, then perhaps minutes.
 _TIME = re.compile(r"([0-9]{1,2})\s*(?:[:hH.]\s*([0-9]{1,2})?|\s+([0-9]{2}))?")
@@ -180,7 +183,7 @@ class Month:
         found = re.fullmatch(r"([0-9]{4})-([0-9]{2})", (value or "").strip())
         if found:
             year, month = int(found.group(1)), int(found.group(2))
-            if 1900 <= year <= 2200 and 1 <= month <= 12:
+            if FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12:
                 return cls(date(year, month, 1))
         return cls(today.replace(day=1))
 

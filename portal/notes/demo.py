@@ -28,9 +28,9 @@ async def seed_demo_notes(keyring: Keyring) -> int:
     if jeanne is None or anne is None or await Note.exists().where(Note.patient == jeanne):
         return 0
     for title, body, shared in NOTES:
-        note = await add_note(keyring, jeanne, title, body)
+        note = await add_note(keyring, jeanne, jeanne, title, body)
         if shared:
             view = await get_note(keyring, jeanne, note)
             assert view is not None
-            await share(view, anne)
+            await share(view, anne, jeanne)
     return len(NOTES)

@@ -2,12 +2,20 @@
 shared with, a page of the notes a patient shares with them (under /pro/patients).
 
 A patient writes, changes and removes their notes, and shares one with at most one
-professional of their care circle at a time. With htmx what is typed is kept as a draft
-as one types (the answer is only the small status saying when), saving a note's changes,
-or a form with mistakes, replaces the page's main part in place (a new note once saved
-loads its own page), and sharing replaces only the sharing part; without it every action
-is a plain form. A professional reads the notes shared with them and nothing
-else: anything else is a 404, audited.
+professional of their care circle at a time. A carer the patient delegated the notes to
+reads them (read only), or writes them too (read and write): what they write is theirs
+("Written by your daughter Claire Dupont"); choosing whom a note is shared with stays the
+patient's (it reaches the care circle, which no delegation gives). Every handler asks the
+door (``access.require(Area.NOTES, ...)``).
+
+With htmx what is typed is kept as a draft as one types (the answer is only the small
+status saying when), saving a note's changes, or a form with mistakes, replaces the page's
+main part in place (a new note once saved loads its own page), and sharing replaces only
+the sharing part; without it every action is a plain form. No lost update: a note's form
+carries the version it was read at; saving over a newer version saves nothing and shows
+both (409), and a draft kept over an older version says so where the status is. A
+professional reads the notes shared with them and nothing else: anything else is a 404,
+audited.
 """
 
 from __future__ import annotations
@@ -20,23 +28,22 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import Person, actor_of, names_of
+from portal.accounts.people import Person, names_of
+from portal.carers.services import author_names
 from portal.circle.services import members_of
-from portal.core.access import PROFESSIONAL_AREAS, Action, Area, Role, require
+from portal.core.access import PROFESSIONAL_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
-from portal.core.sessions import requires_role, signed_in
-from portal.core.web import is_htmx, page
+from portal.core.sessions import SPACE_ROLES, requires_role
+from portal.core.web import bounded_int, is_htmx, page
 from portal.notes import services
 
 BASE = "/space/notes"
-PATIENTS = [requires_role(Role.PATIENT)]
+# The patient's side: the patient, or whoever acts for them (the policy decides the rest).
+SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 DONE = frozenset({"added", "saved", "forgotten", "shared", "unshared", "removed"})
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+VERSION_MAX = 2**31 - 1
 
 
 def _done(request: Request[Any, Any, Any]) -> str | None:
@@ -44,23 +51,24 @@ def _done(request: Request[Any, Any, Any]) -> str | None:
     return done if done in DONE else None
 
 
-async def _patient(
-    request: Request[Any, Any, Any], action: Action, note: uuid.UUID | None = None
-) -> uuid.UUID:
-    """The signed-in patient, once the access policy let them ``action`` in their notes."""
-    user = signed_in(request)
-    await require(await actor_of(user), user.account_id, Area.NOTES, action, services.object_id(note))
-    return user.account_id
+def _version(form: Any) -> int:
+    """The version a note's form was read at; 0 (which no note has) when it is missing
+    or not a number, so that a form of unknown age is never saved over the note."""
+    return bounded_int(form.get("version"), default=0, low=0, high=VERSION_MAX)
 
 
-async def _own(request: Request[Any, Any, Any], note: uuid.UUID, action: Action) -> services.NoteView:
-    """One of the signed-in patient's notes; another's, or none, is a 404 (audited)."""
-    patient = await _patient(request, action, note)
-    found = await services.get_note(_keyring(request), patient, note)
+async def _note(access: Access, note: uuid.UUID, action: Action) -> tuple[Reach, services.NoteView]:
+    """One note of the subject's space; another's, or none, is refused like a missing page, audited."""
+    reach = await access.require(Area.NOTES, action, object_id=services.object_id(note))
+    found = await services.get_note(reach.keyring, reach.subject, note)
     if found is None:
-        await services.record(patient, patient, f"note.{action.value}", note, "denied")
-        raise NotFoundException()
-    return found
+        await access.refuse(Area.NOTES, action, object_id=services.object_id(note))
+    return reach, found
+
+
+async def _authors(reach: Reach, notes: list[services.NoteView]) -> dict[uuid.UUID, str]:
+    """Who last wrote each note, in words for the one who reads."""
+    return await author_names(reach.keyring, reach.actor.account_id, reach.subject, [n.author for n in notes])
 
 
 # --------------------------------------------------------------------------- what is typed
@@ -72,6 +80,7 @@ class Written:
     def __init__(self, form: Any) -> None:
         self.title = " ".join(str(form.get("title", "")).split())
         self.body = str(form.get("body", "")).replace("\r\n", "\n").strip()
+        self.version = _version(form)
         self.errors: dict[str, str] = {}
 
     @property
@@ -117,9 +126,12 @@ def _may_read_notes(person: Person) -> bool:
     return Area.NOTES in PROFESSIONAL_AREAS.get(person.profession or "", frozenset())
 
 
-async def _sharing(keyring: Keyring, note: services.NoteView) -> dict[str, Any]:
+async def _sharing(access: Access, keyring: Keyring, note: services.NoteView) -> dict[str, Any]:
     """Who the note may be shared with (the professionals of the circle who are not
-    blocked), and who it is shared with now, and whether they can see it."""
+    blocked), and who it is shared with now, and whether they can see it. Only for who may
+    see the care circle (the patient): a carer learns only whether the note is shared."""
+    if not await access.allows(Area.CIRCLE, Action.READ):
+        return {"may_share": False, "choices": [], "shared_person": None, "standing": None}
     members = await members_of(keyring, note.patient)
     choices = [m.person for m in members if m.blocked_at is None and _may_read_notes(m.person)]
     shared_person: Person | None = None
@@ -134,6 +146,7 @@ async def _sharing(keyring: Keyring, note: services.NoteView) -> dict[str, Any]:
                 "outside",
             )
     return {
+        "may_share": True,
         "choices": [(str(p.account_id), p.described) for p in choices],
         "shared_person": shared_person,
         "standing": standing,
@@ -141,11 +154,12 @@ async def _sharing(keyring: Keyring, note: services.NoteView) -> dict[str, Any]:
 
 
 async def _shared_names(
-    keyring: Keyring, patient: uuid.UUID, notes: list[services.NoteView]
+    access: Access, keyring: Keyring, patient: uuid.UUID, notes: list[services.NoteView]
 ) -> dict[uuid.UUID, str]:
-    """For the list: who each shared note is shared with, and whether they can see it."""
+    """For the list: who each shared note is shared with, and whether they can see it (for
+    who may see the care circle; nobody's name for a carer)."""
     wanted = {n.shared_with for n in notes if n.shared_with is not None}
-    if not wanted:
+    if not wanted or not await access.allows(Area.CIRCLE, Action.READ):
         return {}
     members = {m.person.account_id: m for m in await members_of(keyring, patient)}
     others = await names_of(keyring, [w for w in wanted if w not in members])
@@ -166,25 +180,33 @@ async def _shared_names(
 # --------------------------------------------------------------------------- the patient's pages
 
 
-@get(BASE, name="notes", guards=PATIENTS)
-async def show_notes(request: Request[Any, Any, Any]) -> Template:
-    patient = await _patient(request, Action.READ)
-    keyring = _keyring(request)
-    notes = await services.notes_of(keyring, patient)
+@get(BASE, name="notes", guards=SPACE)
+async def show_notes(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.NOTES, Action.READ)
+    viewer = reach.actor.account_id
+    notes = await services.notes_of(reach.keyring, reach.subject)
     if notes:
-        await services.record(patient, patient, "note.list", None)
+        await services.record(viewer, reach.subject, "note.list", None)
+    may_write = await access.allows(Area.NOTES, Action.WRITE)
     return page(
         request,
         "notes/notes.html",
         notes=notes,
-        shared_names=await _shared_names(keyring, patient, notes),
-        begun=await services.new_draft(keyring, patient),
+        shared_names=await _shared_names(access, reach.keyring, reach.subject, notes),
+        may_share=await access.allows(Area.CIRCLE, Action.READ),
+        written_by=await _authors(reach, notes),
+        drafted={n.id for n in notes if n.draft_of(viewer) is not None},
+        viewer=viewer,
+        by_proxy=reach.by_proxy,
+        may_write=may_write,
+        begun=await services.new_draft(reach.keyring, reach.subject, viewer) if may_write else None,
         done=_done(request),
     )
 
 
 def _new_page(
     request: Request[Any, Any, Any],
+    reach: Reach,
     *,
     values: dict[str, str],
     saved_at: Any = None,
@@ -198,31 +220,39 @@ def _new_page(
         values=values,
         saved_at=saved_at,
         errors=errors or {},
+        by_proxy=reach.by_proxy,
         title_max=services.TITLE_MAX,
         body_max=services.BODY_MAX,
     )
 
 
-@get(BASE + "/new", name="new_note", guards=PATIENTS)
-async def new_note(request: Request[Any, Any, Any]) -> Template:
-    patient = await _patient(request, Action.WRITE)
-    draft = await services.new_draft(_keyring(request), patient)
+@get(BASE + "/new", name="new_note", guards=SPACE)
+async def new_note(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.NOTES, Action.WRITE)
+    draft = await services.new_draft(reach.keyring, reach.subject, reach.actor.account_id)
     if draft is None:
-        return _new_page(request, values={"title": "", "body": ""})
-    await services.record(patient, patient, "note.read", None)
-    return _new_page(request, values={"title": draft.title, "body": draft.body}, saved_at=draft.saved_at)
+        return _new_page(request, reach, values={"title": "", "body": ""})
+    await services.record(reach.actor.account_id, reach.subject, "note.read", None)
+    return _new_page(
+        request, reach, values={"title": draft.title, "body": draft.body}, saved_at=draft.saved_at
+    )
 
 
-@post(BASE + "/new", name="add_note", guards=PATIENTS, status_code=303)
-async def add_note(request: Request[Any, Any, Any]) -> Response[Any]:
-    patient = await _patient(request, Action.WRITE)
-    keyring = _keyring(request)
+@post(BASE + "/new", name="add_note", guards=SPACE, status_code=303)
+async def add_note(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.NOTES, Action.WRITE)
     written = Written(await request.form())
     if written.check():
         # Nothing typed is lost: the draft keeps it, and the page shows it again.
-        saved_at = await services.save_draft(keyring, patient, None, written.draft)
-        return _new_page(request, values=written.values, saved_at=saved_at, errors=written.errors, status=400)
-    note = await services.add_note(keyring, patient, written.title, written.body)
+        saved_at = await services.save_new_draft(
+            reach.keyring, reach.subject, reach.actor.account_id, written.draft
+        )
+        return _new_page(
+            request, reach, values=written.values, saved_at=saved_at, errors=written.errors, status=400
+        )
+    note = await services.add_note(
+        reach.keyring, reach.subject, reach.actor.account_id, written.title, written.body
+    )
     where = f"{BASE}/{note}?done=added"
     if is_htmx(request):
         # A new address: the whole page goes there, so that nothing on it (the display
@@ -231,30 +261,47 @@ async def add_note(request: Request[Any, Any, Any]) -> Response[Any]:
     return Redirect(path=where, status_code=303)
 
 
-@post(BASE + "/new/draft", name="new_note_draft", guards=PATIENTS)
-async def new_note_draft(request: Request[Any, Any, Any]) -> Template:
+@post(BASE + "/new/draft", name="new_note_draft", guards=SPACE)
+async def new_note_draft(request: Request[Any, Any, Any], access: Access) -> Template:
     """Keep a new note's text as it is typed (htmx): the answer is only the status."""
-    patient = await _patient(request, Action.WRITE)
-    saved_at = await services.save_draft(_keyring(request), patient, None, _typed(await request.form()))
+    reach = await access.require(Area.NOTES, Action.WRITE)
+    saved_at = await services.save_new_draft(
+        reach.keyring, reach.subject, reach.actor.account_id, _typed(await request.form())
+    )
     return page(request, "notes/_draft_status.html", saved_at=saved_at)
 
 
 async def _note_page(
     request: Request[Any, Any, Any],
+    access: Access,
+    reach: Reach,
     note: services.NoteView,
     *,
     written: Written | None = None,
     saved_at: Any = None,
     errors: dict[str, str] | None = None,
+    conflict: bool = False,
     status: int = 200,
     fragment: str | None = None,
     done: str | None = None,
 ) -> Template:
+    """A note's page. Its form holds what was typed (``written``), or the viewer's draft,
+    or the note as saved; and the version it carries is the one that text was typed over,
+    except in a conflict (``conflict``, or a draft typed over an older version): then the
+    note as saved now is shown too, and the form carries the version saved now, so that
+    saving it again keeps what was typed, on purpose."""
+    viewer = reach.actor.account_id
+    may_write = await access.allows(Area.NOTES, Action.WRITE)
+    mine = note.draft_of(viewer) if may_write else None
+    version = note.version
     if written is not None:
         values, has_draft = written.values, True
-    elif note.draft is not None:
-        values, has_draft = {"title": note.draft.title, "body": note.draft.body}, True
-        saved_at = note.draft.saved_at
+        if not conflict:
+            version = written.version
+    elif mine is not None:
+        values, has_draft = {"title": mine.title, "body": mine.body}, True
+        saved_at = mine.saved_at
+        conflict = note.outdated(mine)
     else:
         values, has_draft = {"title": note.title, "body": note.body}, False
     return page(
@@ -264,74 +311,128 @@ async def _note_page(
         status=status,
         note=note,
         values=values,
+        version=version,
         has_draft=has_draft,
+        conflict=conflict,
         saved_at=saved_at,
         errors=errors or {},
         in_place=fragment is not None and is_htmx(request),
         done=done,
+        may_write=may_write,
+        by_proxy=reach.by_proxy,
+        written_by=await _authors(reach, [note]),
         title_max=services.TITLE_MAX,
         body_max=services.BODY_MAX,
-        **await _sharing(_keyring(request), note),
+        **await _sharing(access, reach.keyring, note),
     )
 
 
-@get(BASE + "/{note:uuid}", name="note", guards=PATIENTS)
-async def show_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Template:
-    found = await _own(request, note, Action.READ)
-    await services.record(found.patient, found.patient, "note.read", found.id)
-    return await _note_page(request, found, done=_done(request))
+@get(BASE + "/{note:uuid}", name="note", guards=SPACE)
+async def show_note(request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]) -> Template:
+    reach, found = await _note(access, note, Action.READ)
+    await services.record(reach.actor.account_id, found.patient, "note.read", found.id)
+    return await _note_page(request, access, reach, found, done=_done(request))
 
 
-@post(BASE + "/{note:uuid}", name="change_note", guards=PATIENTS, status_code=303)
-async def change_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Response[Any]:
-    found = await _own(request, note, Action.WRITE)
-    keyring = _keyring(request)
+@post(BASE + "/{note:uuid}", name="change_note", guards=SPACE, status_code=303)
+async def change_note(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, found = await _note(access, note, Action.WRITE)
+    writer = reach.actor.account_id
     written = Written(await request.form())
     if written.check():
-        saved_at = await services.save_draft(keyring, found.patient, found, written.draft)
-        return await _note_page(
-            request, found, written=written, saved_at=saved_at, errors=written.errors, status=400
+        saved_at, _outdated = await services.save_draft(
+            reach.keyring, found, writer, written.draft, written.version
         )
-    await services.change_note(keyring, found, written.title, written.body)
+        return await _note_page(
+            request,
+            access,
+            reach,
+            found,
+            written=written,
+            saved_at=saved_at,
+            errors=written.errors,
+            status=400,
+        )
+    if not await services.change_note(
+        reach.keyring, found, writer, written.version, written.title, written.body
+    ):
+        # Someone saved the note since this form was read: nothing is saved over it. What
+        # was typed is kept as a draft, and shown with the note as it is saved now (409).
+        saved_at, _outdated = await services.save_draft(
+            reach.keyring, found, writer, written.draft, written.version
+        )
+        current = await services.get_note(reach.keyring, reach.subject, found.id)
+        if current is None:
+            raise NotFoundException()
+        return await _note_page(
+            request, access, reach, current, written=written, saved_at=saved_at, conflict=True, status=409
+        )
     # With htmx the browser follows this, and the note's main part is replaced in place.
     return Redirect(path=f"{BASE}/{found.id}?done=saved", status_code=303)
 
 
-@post(BASE + "/{note:uuid}/draft", name="note_draft", guards=PATIENTS)
-async def note_draft(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Template:
-    """Keep a note's changes as they are typed (htmx): the answer is only the status."""
-    found = await _own(request, note, Action.WRITE)
-    saved_at = await services.save_draft(
-        _keyring(request), found.patient, found, _typed(await request.form())
+@post(BASE + "/{note:uuid}/draft", name="note_draft", guards=SPACE)
+async def note_draft(request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]) -> Template:
+    """Keep a note's changes as they are typed (htmx): the answer is only the status. When
+    someone saved the note since the form was read, the draft is kept all the same and
+    the status says so (409): saving then shows both versions."""
+    reach, found = await _note(access, note, Action.WRITE)
+    form = await request.form()
+    saved_at, outdated = await services.save_draft(
+        reach.keyring, found, reach.actor.account_id, _typed(form), _version(form)
     )
-    return page(request, "notes/_draft_status.html", saved_at=saved_at)
+    return page(
+        request,
+        "notes/_draft_status.html",
+        status=409 if outdated else 200,
+        saved_at=saved_at,
+        outdated=outdated,
+    )
 
 
-@post(BASE + "/{note:uuid}/forget", name="forget_note_changes", guards=PATIENTS, status_code=303)
-async def forget_changes(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Redirect:
-    """Drop the changes not saved: the note as it was saved comes back in the form."""
-    found = await _own(request, note, Action.WRITE)
-    if found.draft is not None:
-        await services.forget_draft(_keyring(request), found)
+@post(BASE + "/{note:uuid}/forget", name="forget_note_changes", guards=SPACE, status_code=303)
+async def forget_changes(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Redirect:
+    """Drop the viewer's changes not saved: the note as it is saved comes back in the form
+    (also "keep what is saved", after someone else saved it)."""
+    reach, found = await _note(access, note, Action.WRITE)
+    if found.draft_of(reach.actor.account_id) is not None:
+        await services.forget_draft(reach.keyring, found, reach.actor.account_id)
     return Redirect(path=f"{BASE}/{found.id}?done=forgotten", status_code=303)
 
 
-async def _after_sharing(request: Request[Any, Any, Any], note: uuid.UUID, done: str) -> Response[Any]:
+async def _after_sharing(
+    request: Request[Any, Any, Any], access: Access, reach: Reach, note: uuid.UUID, done: str
+) -> Response[Any]:
     """With htmx, the sharing part of the page, replaced in place; without, the page."""
     if is_htmx(request):
-        found = await services.get_note(_keyring(request), signed_in(request).account_id, note)
-        assert found is not None
-        return await _note_page(request, found, fragment="notes/_sharing.html", done=done)
+        found = await services.get_note(reach.keyring, reach.subject, note)
+        if found is None:
+            raise NotFoundException()
+        return await _note_page(request, access, reach, found, fragment="notes/_sharing.html", done=done)
     return Redirect(path=f"{BASE}/{note}?done={done}#sharing", status_code=303)
 
 
-@post(BASE + "/{note:uuid}/share", name="share_note", guards=PATIENTS, status_code=303)
-async def share_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Response[Any]:
+async def _for_sharing(access: Access, note: uuid.UUID) -> tuple[Reach, services.NoteView]:
+    """A note to share or stop sharing: writing in the notes, and seeing the care circle
+    (which no delegation gives: whom a note goes to stays the patient's choice)."""
+    reach, found = await _note(access, note, Action.WRITE)
+    await access.require(Area.CIRCLE, Action.READ, object_id=services.object_id(note))
+    return reach, found
+
+
+@post(BASE + "/{note:uuid}/share", name="share_note", guards=SPACE, status_code=303)
+async def share_note(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Response[Any]:
     """Share the note with one professional of the circle (instead of anyone before)."""
-    found = await _own(request, note, Action.WRITE)
+    reach, found = await _for_sharing(access, note)
     form = await request.form()
     chosen = str(form.get("share_with", ""))
-    sharing = await _sharing(_keyring(request), found)
+    sharing = await _sharing(access, reach.keyring, found)
     if chosen not in {value for value, _text in sharing["choices"]}:
         # Nobody chosen, or someone who is not (or no longer) a professional of the circle
         # who may be shared with: nothing changes.
@@ -342,56 +443,73 @@ async def share_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID])
                 "You can share a note only with a professional of your care circle. Choose one in the list."
             )
         )
-        await services.record(found.patient, found.patient, "note.share", found.id, "denied")
+        await services.record(reach.actor.account_id, found.patient, "note.share", found.id, "denied")
         return await _note_page(
             request,
+            access,
+            reach,
             found,
             errors={"share_with": message},
             status=400,
             fragment="notes/_sharing.html",
         )
-    await services.share(found, uuid.UUID(chosen))
-    return await _after_sharing(request, found.id, "shared")
+    await services.share(found, uuid.UUID(chosen), reach.actor.account_id)
+    return await _after_sharing(request, access, reach, found.id, "shared")
 
 
-@post(BASE + "/{note:uuid}/unshare", name="unshare_note", guards=PATIENTS, status_code=303)
-async def unshare_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Response[Any]:
-    found = await _own(request, note, Action.WRITE)
+@post(BASE + "/{note:uuid}/unshare", name="unshare_note", guards=SPACE, status_code=303)
+async def unshare_note(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, found = await _for_sharing(access, note)
     if found.shared_with is not None:
-        await services.unshare(found)
-    return await _after_sharing(request, found.id, "unshared")
+        await services.unshare(found, reach.actor.account_id)
+    return await _after_sharing(request, access, reach, found.id, "unshared")
 
 
-@get(BASE + "/{note:uuid}/remove", name="confirm_remove_note", guards=PATIENTS)
-async def confirm_remove(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Template:
-    found = await _own(request, note, Action.READ)
-    await services.record(found.patient, found.patient, "note.read", found.id)
-    sharing = await _sharing(_keyring(request), found)
-    return page(request, "notes/remove.html", note=found, shared_person=sharing["shared_person"])
+async def _remove_page(
+    request: Request[Any, Any, Any], access: Access, reach: Reach, note: services.NoteView, status: int = 200
+) -> Template:
+    sharing = await _sharing(access, reach.keyring, note)
+    return page(
+        request,
+        "notes/remove.html",
+        status=status,
+        note=note,
+        changed=status == 409,
+        shared_person=sharing["shared_person"],
+    )
 
 
-@post(BASE + "/{note:uuid}/remove", name="remove_note", guards=PATIENTS, status_code=303)
-async def remove_note(request: Request[Any, Any, Any], note: FromPath[uuid.UUID]) -> Redirect:
-    found = await _own(request, note, Action.WRITE)
-    await services.remove(found)
+@get(BASE + "/{note:uuid}/remove", name="confirm_remove_note", guards=SPACE)
+async def confirm_remove(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Template:
+    reach, found = await _note(access, note, Action.WRITE)
+    await services.record(reach.actor.account_id, found.patient, "note.read", found.id)
+    return await _remove_page(request, access, reach, found)
+
+
+@post(BASE + "/{note:uuid}/remove", name="remove_note", guards=SPACE, status_code=303)
+async def remove_note(
+    request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach, found = await _note(access, note, Action.WRITE)
+    if not await services.remove(found, reach.actor.account_id, _version(await request.form())):
+        # Saved again since the question was asked: ask again, showing it as it is now.
+        return await _remove_page(request, access, reach, found, status=409)
     return Redirect(path=f"{BASE}?done=removed", status_code=303)
 
 
 # --------------------------------------------------------------------------- the professional's pages
 
 
-async def _professional(
-    request: Request[Any, Any, Any], patient: uuid.UUID, note: uuid.UUID | None = None
-) -> tuple[uuid.UUID, str]:
-    """The signed-in professional, once the access policy let them read the patient's notes
-    (a professional outside the circle, or blocked, gets a 404, audited), and the page to
-    go back to: the patient's, which shows their documents, when the profession may see
-    documents; their list of patients otherwise."""
-    user = signed_in(request)
-    actor = await actor_of(user)
-    await require(actor, patient, Area.NOTES, Action.READ, services.object_id(note))
-    areas = PROFESSIONAL_AREAS.get(actor.profession or "", frozenset())
-    return user.account_id, f"/pro/patients/{patient}" if Area.DOCUMENTS in areas else "/pro"
+async def _back(access: Access, patient: uuid.UUID) -> str:
+    """The page to go back to: the patient's, which shows their documents, when the
+    professional may see documents; their list of patients otherwise."""
+    if await access.allows(Area.DOCUMENTS, Action.READ, subject=patient):
+        return f"/pro/patients/{patient}"
+    return "/pro"
 
 
 async def _patient_name(keyring: Keyring, patient: uuid.UUID) -> str:
@@ -400,39 +518,43 @@ async def _patient_name(keyring: Keyring, patient: uuid.UUID) -> str:
 
 
 @get("/pro/patients/{patient:uuid}/notes", name="pro_notes", guards=PROFESSIONALS)
-async def pro_notes(request: Request[Any, Any, Any], patient: FromPath[uuid.UUID]) -> Template:
-    professional, back = await _professional(request, patient)
-    keyring = _keyring(request)
-    notes = await services.shared_notes(keyring, patient, professional)
+async def pro_notes(
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID]
+) -> Template:
+    reach = await access.require(Area.NOTES, Action.READ, subject=patient)
+    professional = reach.actor.account_id
+    notes = await services.shared_notes(reach.keyring, patient, professional)
     await services.record(professional, patient, "note.list", None)
     return page(
         request,
         "notes/pro_notes.html",
         notes=notes,
+        written_by=await _authors(reach, notes),
         patient_id=patient,
-        patient_name=await _patient_name(keyring, patient),
-        back=back,
+        patient_name=await _patient_name(reach.keyring, patient),
+        back=await _back(access, patient),
     )
 
 
 @get("/pro/patients/{patient:uuid}/notes/{note:uuid}", name="pro_note", guards=PROFESSIONALS)
 async def pro_note(
-    request: Request[Any, Any, Any], patient: FromPath[uuid.UUID], note: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], access: Access, patient: FromPath[uuid.UUID], note: FromPath[uuid.UUID]
 ) -> Template:
     """One note the patient shares with this professional; any other is a 404, audited."""
-    professional, _back = await _professional(request, patient, note)
-    keyring = _keyring(request)
-    found = await services.get_note(keyring, patient, note, shared_with=professional)
+    object_id = services.object_id(note)
+    reach = await access.require(Area.NOTES, Action.READ, subject=patient, object_id=object_id)
+    professional = reach.actor.account_id
+    found = await services.get_note(reach.keyring, patient, note, shared_with=professional)
     if found is None:
-        await services.record(professional, patient, "note.read", note, "denied")
-        raise NotFoundException()
+        await access.refuse(Area.NOTES, Action.READ, subject=patient, object_id=object_id)
     await services.record(professional, patient, "note.read", found.id)
     return page(
         request,
         "notes/pro_note.html",
         note=found,
+        written_by=await _authors(reach, [found]),
         patient_id=patient,
-        patient_name=await _patient_name(keyring, patient),
+        patient_name=await _patient_name(reach.keyring, patient),
     )
 
 
