@@ -35,9 +35,38 @@ class Wording:
     other: str
 
 
+def _refusals() -> dict[tuple[str, str, str], Wording]:
+    """The door's refusals (``portal.core.access``): an area, read or write, refused."""
+    seen = {
+        "documents": _("%(who)s tried to see your documents and was refused."),
+        "messages": _("%(who)s tried to see your messages and was refused."),
+        "profile": _("%(who)s tried to see your health profile and was refused."),
+        "agenda": _("%(who)s tried to see your agenda and was refused."),
+        "notes": _("%(who)s tried to see your notes and was refused."),
+        "catalogue": _("%(who)s tried to see your connected services and was refused."),
+        "circle": _("%(who)s tried to see your care circle and was refused."),
+        "account": _("%(who)s tried to see your account and was refused."),
+    }
+    changed = {
+        "documents": _("%(who)s tried to change your documents and was refused."),
+        "messages": _("%(who)s tried to write in your messages and was refused."),
+        "profile": _("%(who)s tried to change your health profile and was refused."),
+        "agenda": _("%(who)s tried to change your agenda and was refused."),
+        "notes": _("%(who)s tried to change your notes and was refused."),
+        "catalogue": _("%(who)s tried to change your connected services and was refused."),
+        "circle": _("%(who)s tried to change your care circle and was refused."),
+        "account": _("%(who)s tried to change your account and was refused."),
+    }
+    mine = _("You tried to open a page that is not there.")
+    found = {(area, "read", "denied"): Wording(mine, text) for area, text in seen.items()}
+    found.update({(area, "write", "denied"): Wording(mine, text) for area, text in changed.items()})
+    return found
+
+
 def _wordings() -> dict[tuple[str, str, str], Wording]:
     """(area, action, outcome) -> wording, in the current language."""
     return {
+        **_refusals(),
         ("account", "invite", "allowed"): Wording(
             _("Your space was created and an activation code was sent to you."),
             _("%(who)s created your space and gave you an activation code."),

@@ -2,18 +2,20 @@
 help (accept, refuse, enter their space, end), the emailed invitation link, and switching
 between one's own space and the space of someone one helps (a new session each time).
 
-A carer in someone's space never reaches these pages: a carer never manages carers.
+A carer in someone's space never reaches these pages: a carer never manages carers. Each
+page asks the door for the account area, the patient's own (their carers) or the signed-in
+person's own (the people they help, an invitation to them); the policy refuses the account
+to anyone acting for someone, and the guard lets in only a session of one's own space.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
@@ -21,18 +23,17 @@ from portal.accounts import identity
 from portal.accounts.notify import tell
 from portal.accounts.services import find_account_id
 from portal.carers import services
-from portal.core.access import DELEGABLE_AREAS, Action, Area, Role
+from portal.core.access import DELEGABLE_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
 from portal.core.notify import send_email
 from portal.core.records import record
 from portal.core.sessions import (
+    SPACE_ROLES,
     SignedIn,
     cookie_name,
     end_session,
     requires_role,
     session_cookie,
-    signed_in,
     start_session,
 )
 from portal.core.web import page
@@ -57,16 +58,17 @@ FORM_FIELDS = (
 )
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+async def _own_account(access: Access, action: Action) -> Reach:
+    """The signed-in person's own account (the people they help, an invitation sent to
+    them), whoever's space the session is in: the policy refuses it to a carer's session
+    in someone else's space (their role there is CARER, and no delegation reaches an
+    account), so a carer answers invitations and switches spaces only from their own."""
+    return await access.require(Area.ACCOUNT, action, subject=access.actor.account_id)
 
 
-def _own(request: Request[Any, Any, Any]) -> SignedIn:
-    """The signed-in patient in their own space (a carer acting for someone gets a 404)."""
-    user = signed_in(request)
-    if user.acting:
-        raise NotFoundException()
-    return user
+async def _not_theirs(access: Access, reach: Reach, delegation: uuid.UUID) -> NoReturn:
+    """A delegation that is not one the person may answer, end or use: refused (audited, 404)."""
+    await access.refuse(reach.area, reach.action, subject=reach.subject, object_id=f"delegation:{delegation}")
 
 
 def area_names() -> dict[Area, str]:
@@ -92,9 +94,9 @@ def _access_choices() -> list[tuple[str, str]]:
 
 
 @get(BASE, name="carers", guards=PATIENTS)
-async def show_carers(request: Request[Any, Any, Any]) -> Template:
-    user = _own(request)
-    carers = await services.carers_of(_keyring(request), user.account_id)
+async def show_carers(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.ACCOUNT, Action.READ)
+    carers = await services.carers_of(reach.keyring, reach.subject)
     return page(
         request,
         "carers/carers.html",
@@ -122,8 +124,8 @@ def _invite_page(
 
 
 @get(BASE + "/invite", name="invite_carer", guards=PATIENTS)
-async def show_invite(request: Request[Any, Any, Any]) -> Template:
-    _own(request)
+async def show_invite(request: Request[Any, Any, Any], access: Access) -> Template:
+    await access.require(Area.ACCOUNT, Action.WRITE)
     ends = one_year_from_now()
     return _invite_page(
         request,
@@ -136,13 +138,14 @@ def _end_of_day(day: Any) -> datetime:
 
 
 @post(BASE + "/invite", name="send_carer_invitation", guards=PATIENTS, status_code=200)
-async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = _own(request)
+async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.ACCOUNT, Action.WRITE)
+    patient = reach.subject
     form = await request.form()
     values = {name: str(form.get(name, "")).strip() for name in FORM_FIELDS}
     values.update({f"area-{a.value}": str(form.get(f"area-{a.value}", "")) for a in DELEGABLE_AREAS})
     errors: dict[str, str] = {}
-    keyring = _keyring(request)
+    keyring = reach.keyring
     settings = request.app.state.settings
     carer: uuid.UUID | None = None
     email: str | None = None
@@ -174,9 +177,7 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
                 nir=nir,
             )
             if carer is None:
-                await record(
-                    user.account_id, user.account_id, "account", "carer.invite", None, outcome="denied"
-                )
+                await record(patient, patient, "account", "carer.invite", None, outcome="denied")
                 errors["family_name"] = _(
                     "We found no one with this name, date of birth and social security number who has "
                     "a health space. Check what you typed, or invite the person by email."
@@ -220,7 +221,7 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         _delegation, token = await services.invite(
             keyring,
-            patient=user.account_id,
+            patient=patient,
             carer=carer,
             email=email,
             relation=relation,
@@ -230,7 +231,7 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
             max_people=settings.max_people_per_carer,
         )
     except services.DelegationError as exc:
-        await record(user.account_id, user.account_id, "account", "carer.invite", None, outcome="denied")
+        await record(patient, patient, "account", "carer.invite", None, outcome="denied")
         field = {"who": "family_name" if values["how"] == "identity" else "email", "areas": "area-documents"}
         return _invite_page(request, values, {field.get(exc.field, exc.field): exc.message})
     if carer is not None:
@@ -259,10 +260,10 @@ async def send_invitation(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post(BASE + "/{delegation:uuid}/end", name="end_carer", guards=PATIENTS, status_code=303)
-async def end_carer(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
-    user = _own(request)
-    if not await services.end(delegation, user.account_id):
-        raise NotFoundException()
+async def end_carer(access: Access, delegation: FromPath[uuid.UUID]) -> Redirect:
+    reach = await access.require(Area.ACCOUNT, Action.WRITE)
+    if not await services.end(delegation, reach.subject):
+        await access.refuse(Area.ACCOUNT, Action.WRITE, object_id=f"delegation:{delegation}")
     return Redirect(path=f"{BASE}?done=ended", status_code=303)
 
 
@@ -270,12 +271,12 @@ async def end_carer(request: Request[Any, Any, Any], delegation: FromPath[uuid.U
 
 
 @get(HELPING, name="helping", guards=PATIENTS)
-async def show_helping(request: Request[Any, Any, Any]) -> Template:
-    user = _own(request)
+async def show_helping(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await _own_account(access, Action.READ)
     return page(
         request,
         "carers/helping.html",
-        helped=await services.helped_by(_keyring(request), user.account_id),
+        helped=await services.helped_by(reach.keyring, reach.subject),
         areas=area_names(),
         done=request.query_params.get("done"),
         ended=request.scope.get("state", {}).get("portal_delegation_ended", False),
@@ -283,20 +284,22 @@ async def show_helping(request: Request[Any, Any, Any]) -> Template:
 
 
 @post(HELPING + "/{delegation:uuid}/answer", name="answer_invitation", guards=PATIENTS, status_code=303)
-async def answer_invitation(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
-    user = _own(request)
+async def answer_invitation(
+    request: Request[Any, Any, Any], access: Access, delegation: FromPath[uuid.UUID]
+) -> Redirect:
+    reach = await _own_account(access, Action.WRITE)
     form = await request.form()
     accept = form.get("answer") == "accept"
-    if not await services.answer(delegation, user.account_id, accept):
-        raise NotFoundException()
+    if not await services.answer(delegation, reach.subject, accept):
+        await _not_theirs(access, reach, delegation)
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
 
 
 @post(HELPING + "/{delegation:uuid}/end", name="stop_helping", guards=PATIENTS, status_code=303)
-async def stop_helping(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Redirect:
-    user = _own(request)
-    if not await services.end(delegation, user.account_id):
-        raise NotFoundException()
+async def stop_helping(access: Access, delegation: FromPath[uuid.UUID]) -> Redirect:
+    reach = await _own_account(access, Action.WRITE)
+    if not await services.end(delegation, reach.subject):
+        await _not_theirs(access, reach, delegation)
     return Redirect(path=f"{HELPING}?done=ended", status_code=303)
 
 
@@ -316,45 +319,53 @@ async def _switch(
 
 
 @post(HELPING + "/{delegation:uuid}/enter", name="enter_space", guards=PATIENTS, status_code=303)
-async def enter_space(request: Request[Any, Any, Any], delegation: FromPath[uuid.UUID]) -> Response[Any]:
-    user = _own(request)
-    patient = await services.may_enter(user.account_id, delegation)
+async def enter_space(
+    request: Request[Any, Any, Any], access: Access, delegation: FromPath[uuid.UUID]
+) -> Response[Any]:
+    reach = await _own_account(access, Action.WRITE)
+    carer = reach.subject
+    patient = await services.may_enter(carer, delegation)
     if patient is None:
-        raise NotFoundException()
-    await record(user.account_id, patient, "account", "carer.enter", f"delegation:{delegation}")
-    return await _switch(request, user, user.account_id, patient, "/space")
+        await _not_theirs(access, reach, delegation)
+    await record(carer, patient, "account", "carer.enter", f"delegation:{delegation}")
+    return await _switch(request, access.user, carer, patient, "/space")
 
 
-@post("/space/acting-for/stop", name="back_to_own_space", guards=PATIENTS, status_code=303)
-async def back_to_own_space(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = signed_in(request)
-    if user.carer_id is None:
+@post(
+    "/space/acting-for/stop", name="back_to_own_space", guards=[requires_role(*SPACE_ROLES)], status_code=303
+)
+async def back_to_own_space(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    # Leaving someone's space reaches no record: it ends the carer's session there and
+    # starts one in their own space, which is always theirs to go back to.
+    user = access.user
+    if not user.acting:
         return Redirect(path="/space", status_code=303)
-    return await _switch(request, user, user.carer_id, None, HELPING)
+    return await _switch(request, user, user.account_id, None, HELPING)
 
 
 # --------------------------------------------------------------------------- an emailed invitation
 
 
 @get("/carers/accept/{token:str}", name="carer_link", guards=PATIENTS)
-async def show_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
-    user = _own(request)
-    info = await services.by_token(_keyring(request), token)
-    if info is None or info.patient == user.account_id:
-        raise NotFoundException()
+async def show_link(request: Request[Any, Any, Any], access: Access, token: FromPath[str]) -> Template:
+    reach = await _own_account(access, Action.READ)
+    info = await services.by_token(reach.keyring, token)
+    if info is None or info.patient == reach.subject:
+        # Nothing to answer here (the token is never written to the trail: it opens the invitation).
+        await access.refuse(Area.ACCOUNT, Action.READ, subject=reach.subject)
     return page(request, "carers/link.html", info=info, token=token, areas=area_names())
 
 
 @post("/carers/accept/{token:str}", name="answer_link", guards=PATIENTS, status_code=303)
-async def answer_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Redirect:
-    user = _own(request)
-    info = await services.by_token(_keyring(request), token)
+async def answer_link(request: Request[Any, Any, Any], access: Access, token: FromPath[str]) -> Redirect:
+    reach = await _own_account(access, Action.WRITE)
+    info = await services.by_token(reach.keyring, token)
     if info is None:
-        raise NotFoundException()
+        await access.refuse(Area.ACCOUNT, Action.WRITE, subject=reach.subject)
     form = await request.form()
     accept = form.get("answer") == "accept"
-    if not await services.answer(info.id, user.account_id, accept, by_link=True):
-        raise NotFoundException()
+    if not await services.answer(info.id, reach.subject, accept, by_link=True):
+        await _not_theirs(access, reach, info.id)
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
 
 

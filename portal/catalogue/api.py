@@ -20,6 +20,8 @@ from litestar.params import FromPath
 from litestar.response import Response
 
 from portal.catalogue import services
+from portal.core import access
+from portal.core.access import Action, Actor, Area
 from portal.core.keys import Keyring
 from portal.documents import services as documents
 from portal.documents.services import DocumentInfo
@@ -27,6 +29,8 @@ from portal.documents.services import DocumentInfo
 FHIR_JSON = "application/fhir+json"
 API = "/api/fhir"
 PUBLIC = {"public": True}  # no session: the handlers check the service's access key
+# Who added a document, in FHIR's words (a carer is a RelatedPerson of the patient).
+AUTHOR_DISPLAY = {"patient": "patient", "professional": "practitioner", "carer": "related person"}
 
 
 def _outcome(status: int, code: str, text: str) -> Response[bytes]:
@@ -60,8 +64,23 @@ async def _consent(request: Request[Any, Any, Any]) -> services.Consent | None:
     return await services.consent_for_token(Keyring(request.app.state.master_key), token.strip())
 
 
-def _granted_categories(consent: services.Consent) -> set[str]:
+async def _granted_categories(consent: services.Consent) -> set[str]:
+    """The document categories the service may read: those consented, as long as whoever
+    connected it may still read documents (a carer's consent lasts as her delegation does:
+    a service never reads more than the person who let it in)."""
+    if not await _granter_may_read(consent, Area.DOCUMENTS):
+        return set()
     return {kind.removeprefix("documents:") for kind in consent.kinds if kind.startswith("documents:")}
+
+
+async def _granter_may_read(consent: services.Consent, area: Area) -> bool:
+    granter = consent.granted_by
+    if granter is None or granter == consent.patient:
+        return True  # the patient connected it (older consents name nobody: the patient did)
+    granted = await access.delegation(granter, consent.patient)
+    if granted is None:
+        return False
+    return bool(await access.decide(Actor(granter, granted.role), consent.patient, area, Action.READ))
 
 
 def document_reference(info: DocumentInfo, base_url: str) -> DocumentReference:
@@ -84,7 +103,7 @@ def document_reference(info: DocumentInfo, base_url: str) -> DocumentReference:
             ],
             "subject": {"reference": f"Patient/{info.patient}"},
             "date": info.added_at.isoformat(),
-            "author": [{"display": "patient" if info.by_patient else "practitioner"}],
+            "author": [{"display": AUTHOR_DISPLAY.get(info.author_role, "patient")}],
             "description": info.details.title,
             "content": [
                 {
@@ -112,7 +131,7 @@ async def search_documents(request: Request[Any, Any, Any]) -> Response[bytes]:
     consent = await _consent(request)
     if consent is None:
         return await _refused_without_key()
-    granted = _granted_categories(consent)
+    granted = await _granted_categories(consent)
     asked = request.query_params.get("category")
     if not granted or (asked and asked not in granted):
         await services.record_call(consent, "api.documents", outcome="denied")
@@ -155,7 +174,7 @@ async def read_document(request: Request[Any, Any, Any], document_id: FromPath[s
     if (
         info is None
         or info.deleted_at is not None
-        or info.details.category not in _granted_categories(consent)
+        or info.details.category not in await _granted_categories(consent)
     ):
         await services.record_call(consent, "api.document", outcome="denied")
         return _outcome(403, "forbidden", "This access key may not read this.")

@@ -14,6 +14,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from portal.core.access import Area
 from portal.core.i18n import current_locale
 from portal.core.i18n import gettext as _
 from portal.documents.services import CATEGORIES, category_names
@@ -43,6 +44,18 @@ KINDS = (
     *(f"profile:{section}" for section in PROFILE_SECTIONS),
     "agenda",
 )
+
+
+def kind_area(kind: str) -> Area:
+    """The area of the record a kind of data is read from: what someone connecting a service
+    must be allowed to read themselves before they may let a service read it."""
+    if kind.startswith("documents:"):
+        return Area.DOCUMENTS
+    if kind.startswith("profile:"):
+        return Area.PROFILE
+    if kind == "agenda":
+        return Area.AGENDA
+    raise ValueError(f"unknown kind of data {kind!r}")
 
 
 def service_category_names() -> dict[str, str]:
@@ -97,6 +110,10 @@ class Ask:
     @property
     def name(self) -> str:
         return kind_name(self.kind)
+
+    @property
+    def area(self) -> Area:
+        return kind_area(self.kind)
 
     @property
     def documents_category(self) -> str | None:

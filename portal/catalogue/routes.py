@@ -1,6 +1,12 @@
-"""The service catalogue for patients: finding a service (htmx in place, a plain GET form
-without it), what it would see or do, connecting it with a consent item by item, my
-connected services, disconnecting, and reporting a service."""
+"""The service catalogue of a patient's space: finding a service (htmx in place, a plain
+GET form without it), what it would see or do, connecting it with a consent item by item,
+my connected services, disconnecting, and reporting a service.
+
+A carer with the catalogue in their delegation uses these pages in the space of the person
+they help. A service they connect may read only what they may read themselves (a kind of
+data is read from an area of the record: ``portal.catalogue.entries.kind_area``), so a
+carer never gives a service more than their own delegation (issue 13).
+"""
 
 from __future__ import annotations
 
@@ -12,32 +18,22 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts.people import actor_of
+from portal.carers.services import author_names
 from portal.catalogue import services
 from portal.catalogue.entries import Entry, catalogue, kind_name, search, service_category_names
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Access, Action, Area, Reach
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
-from portal.core.keys import Keyring
-from portal.core.sessions import requires_role, signed_in
+from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import is_htmx, page
 from portal.documents.web import open_view, seal_view
 
-PATIENTS = [requires_role(Role.PATIENT)]
+# The patient, and a carer whose delegation gives the catalogue: the policy decides.
+IN_A_SPACE = [requires_role(*SPACE_ROLES)]
 BASE = "/space/catalogue"
 MINE = "/space/services"
 SEARCH_PURPOSE = "catalogue-search"
 DETAILS_MAX = 1000
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
-
-
-async def _patient(request: Request[Any, Any, Any], action: Action) -> uuid.UUID:
-    user = signed_in(request)
-    await require(await actor_of(user), user.account_id, Area.CATALOGUE, action)
-    return user.account_id
 
 
 def _entry(service: str) -> Entry:
@@ -45,6 +41,14 @@ def _entry(service: str) -> Entry:
     if entry is None:
         raise NotFoundException()
     return entry
+
+
+async def _readable(access: Access, entry: Entry) -> frozenset[str]:
+    """The kinds of data of ``entry`` the connecting actor may read themselves: all of them
+    for the patient; for a carer, those of the areas their delegation lets them read."""
+    areas = {ask.area for ask in entry.asks}
+    allowed = {area for area in areas if await access.allows(area, Action.READ)}
+    return frozenset(ask.kind for ask in entry.asks if ask.area in allowed)
 
 
 # --------------------------------------------------------------------------- finding a service
@@ -62,18 +66,18 @@ def _search_from(request: Request[Any, Any, Any], patient: uuid.UUID) -> tuple[s
     return " ".join(words.split())[:100], category if category in service_category_names() else ""
 
 
-@get(BASE, name="catalogue", guards=PATIENTS)
-async def show_catalogue(request: Request[Any, Any, Any]) -> Response[Any]:
-    patient = await _patient(request, Action.READ)
-    words, category = _search_from(request, patient)
-    sealed = seal_view(request.app.state.master_key, patient, SEARCH_PURPOSE, [words, category])
+@get(BASE, name="catalogue", guards=IN_A_SPACE)
+async def show_catalogue(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    reach = await access.require(Area.CATALOGUE, Action.READ)
+    words, category = _search_from(request, reach.subject)
+    sealed = seal_view(request.app.state.master_key, reach.subject, SEARCH_PURPOSE, [words, category])
     address = f"{BASE}?s={sealed}" if words or category else BASE
     plain = bool(request.query_params.get("q") or request.query_params.get("category"))
     if plain and not is_htmx(request):
         # What a person looks for never stays in the address: the sealed one replaces it.
         return Redirect(path=address, status_code=303)
     connected = {
-        c.service_id for c in await services.consents_of(_keyring(request), patient, active_only=True)
+        c.service_id for c in await services.consents_of(reach.keyring, reach.subject, active_only=True)
     }
     response = page(
         request,
@@ -91,21 +95,26 @@ async def show_catalogue(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-@get(f"{BASE}/{{service:str}}", name="catalogue_entry", guards=PATIENTS)
-async def show_entry(request: Request[Any, Any, Any], service: FromPath[str]) -> Template:
-    patient = await _patient(request, Action.READ)
+@get(f"{BASE}/{{service:str}}", name="catalogue_entry", guards=IN_A_SPACE)
+async def show_entry(request: Request[Any, Any, Any], access: Access, service: FromPath[str]) -> Template:
+    reach = await access.require(Area.CATALOGUE, Action.READ)
     entry = _entry(service)
     current = [
         c
-        for c in await services.consents_of(_keyring(request), patient, active_only=True)
+        for c in await services.consents_of(reach.keyring, reach.subject, active_only=True)
         if c.service_id == entry.id
     ]
+    # Offer to connect only to whoever may, and may read all that the service needs.
+    may_connect = await access.allows(Area.CATALOGUE, Action.WRITE) and entry.required <= await _readable(
+        access, entry
+    )
     return page(
         request,
         "catalogue/entry.html",
         entry=entry,
         categories=service_category_names(),
         consent=current[0] if current else None,
+        may_connect=may_connect,
         done=request.query_params.get("done"),
     )
 
@@ -113,10 +122,28 @@ async def show_entry(request: Request[Any, Any, Any], service: FromPath[str]) ->
 # --------------------------------------------------------------------------- connecting
 
 
-def _choices(form: Any, entry: Entry) -> tuple[frozenset[str], dict[str, str]]:
-    chosen = frozenset(kind for kind in form.getall("kinds", []) if kind in {a.kind for a in entry.asks})
-    missing = [ask for ask in entry.asks if ask.required and ask.kind not in chosen]
+def _kind_names(kinds: list[str]) -> str:
+    return ", ".join(kind_name(kind) for kind in kinds)
+
+
+def _choices(form: Any, entry: Entry, readable: frozenset[str]) -> tuple[frozenset[str], dict[str, str]]:
+    """The kinds ticked, and what is wrong with them: a kind the one connecting may not read
+    themselves (a carer's delegation), or a kind the service needs left out."""
+    asked = [ask.kind for ask in entry.asks]
+    chosen = frozenset(kind for kind in form.getall("kinds", []) if kind in asked)
+    beyond = [kind for kind in asked if kind in chosen and kind not in readable]
     errors = {}
+    if beyond:
+        errors["kinds"] = ngettext(
+            "You may only let a service read what you may see yourself in this space. "
+            "This was not shared: %(kinds)s. Check your choices again.",
+            "You may only let a service read what you may see yourself in this space. "
+            "These were not shared: %(kinds)s. Check your choices again.",
+            len(beyond),
+            kinds=_kind_names(beyond),
+        )
+        return chosen - frozenset(beyond), errors
+    missing = [ask for ask in entry.asks if ask.required and ask.kind not in chosen]
     if missing:
         errors["kinds"] = ngettext(
             "This service cannot work without: %(kinds)s. Tick it, or do not connect this service.",
@@ -127,78 +154,111 @@ def _choices(form: Any, entry: Entry) -> tuple[frozenset[str], dict[str, str]]:
     return chosen, errors
 
 
-def _ask_items(entry: Entry) -> list[tuple[str, str, str]]:
-    """The consent's checkboxes: (kind, what it is and whether it is needed, why)."""
+def _ask_items(entry: Entry, readable: frozenset[str]) -> list[tuple[str, str, str]]:
+    """The consent's checkboxes: (kind, what it is and whether it is needed, why), only for
+    the kinds the one connecting may read themselves."""
     return [
         (ask.kind, f"{ask.name} ({_('needed') if ask.required else _('if you wish')})", str(ask.why))
         for ask in entry.asks
+        if ask.kind in readable
     ]
 
 
-@get(f"{BASE}/{{service:str}}/connect", name="connect_form", guards=PATIENTS)
-async def connect_form(request: Request[Any, Any, Any], service: FromPath[str]) -> Template:
-    await _patient(request, Action.WRITE)
-    entry = _entry(service)
+def _connect_page(
+    request: Request[Any, Any, Any],
+    entry: Entry,
+    readable: frozenset[str],
+    *,
+    chosen: frozenset[str] = frozenset(),
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    # What the service would read that the one connecting may not see: said, never offered.
+    hidden = [ask.kind for ask in entry.asks if ask.kind not in readable]
     return page(
-        request, "catalogue/connect.html", entry=entry, ask_items=_ask_items(entry), chosen=[], errors={}
+        request,
+        "catalogue/connect.html",
+        status=status,
+        entry=entry,
+        ask_items=_ask_items(entry, readable),
+        chosen=sorted(chosen),
+        errors=errors or {},
+        not_yours=_kind_names(hidden),
+        cannot_connect=not entry.required <= readable,
+        needed_not_yours=_kind_names([kind for kind in hidden if kind in entry.required]),
     )
 
 
-@post(f"{BASE}/{{service:str}}/connect", name="connect", guards=PATIENTS, status_code=200)
-async def connect(request: Request[Any, Any, Any], service: FromPath[str]) -> Template:
-    """Two steps on one address: the choices (``review``), then the summary confirmed."""
-    patient = await _patient(request, Action.WRITE)
+@get(f"{BASE}/{{service:str}}/connect", name="connect_form", guards=IN_A_SPACE)
+async def connect_form(request: Request[Any, Any, Any], access: Access, service: FromPath[str]) -> Template:
+    await access.require(Area.CATALOGUE, Action.WRITE)
     entry = _entry(service)
+    return _connect_page(request, entry, await _readable(access, entry))
+
+
+@post(f"{BASE}/{{service:str}}/connect", name="connect", guards=IN_A_SPACE, status_code=200)
+async def connect(request: Request[Any, Any, Any], access: Access, service: FromPath[str]) -> Template:
+    """Two steps on one address: the choices (``review``), then the summary confirmed. Each
+    step checks again that the one connecting may read every kind ticked."""
+    reach = await access.require(Area.CATALOGUE, Action.WRITE)
+    entry = _entry(service)
+    readable = await _readable(access, entry)
     form = await request.form()
-    chosen, errors = _choices(form, entry)
-    if errors or form.get("action") == "change":
-        status = 400 if errors and form.get("action") != "change" else 200
-        return page(
-            request,
-            "catalogue/connect.html",
-            status=status,
-            entry=entry,
-            ask_items=_ask_items(entry),
-            chosen=sorted(chosen),
-            errors=errors if form.get("action") != "change" else {},
-        )
+    chosen, errors = _choices(form, entry, readable)
+    if form.get("action") == "change":
+        return _connect_page(request, entry, readable, chosen=chosen & readable)
+    if errors:
+        return _connect_page(request, entry, readable, chosen=chosen, errors=errors, status=400)
     if form.get("action") != "confirm":
         return page(request, "catalogue/confirm.html", entry=entry, chosen=sorted(chosen))
-    _consent, token = await services.connect(_keyring(request), patient, entry, chosen)
+    _consent, token = await services.connect(
+        reach.keyring, reach.subject, entry, chosen, granted_by=reach.actor.account_id
+    )
     return page(request, "catalogue/connected.html", entry=entry, chosen=sorted(chosen), token=token)
 
 
 # --------------------------------------------------------------------------- my services
 
 
-@get(MINE, name="my_services", guards=PATIENTS)
-async def my_services(request: Request[Any, Any, Any]) -> Template:
-    patient = await _patient(request, Action.READ)
+@get(MINE, name="my_services", guards=IN_A_SPACE)
+async def my_services(request: Request[Any, Any, Any], access: Access) -> Template:
+    reach = await access.require(Area.CATALOGUE, Action.READ)
+    consents = await services.consents_of(reach.keyring, reach.subject, active_only=True)
+    # Who connected each one, when it was not the patient themselves ("your daughter ...").
+    granters: list[uuid.UUID | None] = [c.granted_by for c in consents if c.granted_by != reach.subject]
     return page(
         request,
         "catalogue/mine.html",
-        consents=await services.consents_of(_keyring(request), patient, active_only=True),
+        consents=consents,
         kind_name=kind_name,
+        granted_by=await author_names(reach.keyring, reach.actor.account_id, reach.subject, granters),
+        may_disconnect=await access.allows(Area.CATALOGUE, Action.WRITE),
         done=request.query_params.get("done"),
     )
 
 
-async def _consent(request: Request[Any, Any, Any], consent: uuid.UUID) -> services.Consent:
-    patient = await _patient(request, Action.WRITE)
-    found = await services.consent_of(_keyring(request), patient, consent)
+async def _consent(access: Access, consent: uuid.UUID) -> tuple[Reach, services.Consent]:
+    reach = await access.require(Area.CATALOGUE, Action.WRITE)
+    found = await services.consent_of(reach.keyring, reach.subject, consent)
     if found is None or found.revoked_at is not None:
-        raise NotFoundException()
-    return found
+        # Not a live consent of this space: refused like any other page that is not there.
+        await access.refuse(Area.CATALOGUE, Action.WRITE, object_id=services.consent_actor(consent))
+    assert found is not None
+    return reach, found
 
 
-@get(f"{MINE}/{{consent:uuid}}/disconnect", name="disconnect_form", guards=PATIENTS)
-async def disconnect_form(request: Request[Any, Any, Any], consent: FromPath[uuid.UUID]) -> Template:
-    return page(request, "catalogue/disconnect.html", consent=await _consent(request, consent))
+@get(f"{MINE}/{{consent:uuid}}/disconnect", name="disconnect_form", guards=IN_A_SPACE)
+async def disconnect_form(
+    request: Request[Any, Any, Any], access: Access, consent: FromPath[uuid.UUID]
+) -> Template:
+    _reach, found = await _consent(access, consent)
+    return page(request, "catalogue/disconnect.html", consent=found)
 
 
-@post(f"{MINE}/{{consent:uuid}}/disconnect", name="disconnect", guards=PATIENTS, status_code=303)
-async def disconnect(request: Request[Any, Any, Any], consent: FromPath[uuid.UUID]) -> Redirect:
-    await services.revoke(await _consent(request, consent))
+@post(f"{MINE}/{{consent:uuid}}/disconnect", name="disconnect", guards=IN_A_SPACE, status_code=303)
+async def disconnect(access: Access, consent: FromPath[uuid.UUID]) -> Redirect:
+    reach, found = await _consent(access, consent)
+    await services.revoke(found, by=reach.actor.account_id)
     return Redirect(path=f"{MINE}?done=disconnected", status_code=303)
 
 
@@ -215,17 +275,19 @@ def _reasons() -> list[tuple[str, str]]:
     ]
 
 
-@get(f"{BASE}/{{service:str}}/report", name="report_form", guards=PATIENTS)
-async def report_form(request: Request[Any, Any, Any], service: FromPath[str]) -> Template:
-    await _patient(request, Action.READ)
+@get(f"{BASE}/{{service:str}}/report", name="report_form", guards=IN_A_SPACE)
+async def report_form(request: Request[Any, Any, Any], access: Access, service: FromPath[str]) -> Template:
+    await access.require(Area.CATALOGUE, Action.READ)
     return page(
         request, "catalogue/report.html", entry=_entry(service), reasons=_reasons(), values={}, errors={}
     )
 
 
-@post(f"{BASE}/{{service:str}}/report", name="report", guards=PATIENTS, status_code=303)
-async def report(request: Request[Any, Any, Any], service: FromPath[str]) -> Response[Any]:
-    await _patient(request, Action.READ)
+@post(f"{BASE}/{{service:str}}/report", name="report", guards=IN_A_SPACE, status_code=303)
+async def report(request: Request[Any, Any, Any], access: Access, service: FromPath[str]) -> Response[Any]:
+    # A report is about the service, not the record, and does not say who made it; reading
+    # the catalogue is enough to make one.
+    reach = await access.require(Area.CATALOGUE, Action.READ)
     entry = _entry(service)
     form = await request.form()
     values = {"reason": str(form.get("reason", "")), "details": str(form.get("details", "")).strip()}
@@ -244,7 +306,7 @@ async def report(request: Request[Any, Any, Any], service: FromPath[str]) -> Res
             values=values,
             errors=errors,
         )
-    await services.report(_keyring(request), entry, values["reason"], values["details"])
+    await services.report(reach.keyring, entry, values["reason"], values["details"])
     return Redirect(path=f"{BASE}/{entry.id}?done=reported", status_code=303)
 
 

@@ -1,7 +1,8 @@
 """Consents: connecting a service, what it may read, revoking it, and its access key.
 
 A consent records which service (and which version of its catalogue entry), which
-kinds of data, and when; all of it sealed with the patient's key. The service gets an
+kinds of data, who granted it (the patient, or a carer acting for them) and when; all of
+it sealed with the patient's key. The service gets an
 access key once; only its SHA-256 is kept (the key is 256 random bits, so a plain hash
 is enough), and revoking the consent makes the key useless at once.
 """
@@ -39,7 +40,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def actor_of(consent: uuid.UUID) -> str:
+def consent_actor(consent: uuid.UUID) -> str:
     """How the audit trail names a connected service: by its consent, never by its name
     (which would say something about the person's health)."""
     return f"{CONSENT_PREFIX}{consent}"
@@ -56,6 +57,9 @@ class Consent:
     granted_at: datetime
     revoked_at: datetime | None
     last_access_at: datetime | None
+    # Who connected it: the patient, or a carer in their space (None: before this was kept,
+    # always the patient).
+    granted_by: uuid.UUID | None = None
 
     @property
     def name(self) -> str:
@@ -83,19 +87,29 @@ async def _open(keyring: Keyring, row: dict[str, object]) -> Consent:
         granted_at=row["granted_at"],  # type: ignore[arg-type]
         revoked_at=row["revoked_at"],  # type: ignore[arg-type]
         last_access_at=row["last_access_at"],  # type: ignore[arg-type]
+        granted_by=uuid.UUID(grant["granted_by"]) if grant.get("granted_by") else None,
     )
 
 
 async def connect(
-    keyring: Keyring, patient: uuid.UUID, entry: Entry, kinds: frozenset[str]
+    keyring: Keyring, patient: uuid.UUID, entry: Entry, kinds: frozenset[str], *, granted_by: uuid.UUID
 ) -> tuple[uuid.UUID, str]:
-    """Record the consent and make the service's access key: (consent id, key, shown once).
-    An earlier consent to the same service is revoked: one connection per service."""
+    """Record the consent ``granted_by`` the patient or someone acting for them, and make the
+    service's access key: (consent id, key, shown once). The caller has checked that
+    ``granted_by`` may read every kind themselves (``portal.catalogue.routes``). An earlier
+    consent to the same service is revoked: one connection per service."""
     for earlier in await consents_of(keyring, patient):
         if earlier.service_id == entry.id and earlier.revoked_at is None:
-            await revoke(earlier)
+            await revoke(earlier, by=granted_by)
     consent, token = uuid.uuid4(), secrets.token_urlsafe(32)
-    grant = json.dumps({"service": entry.id, "version": entry.version, "kinds": sorted(kinds)})
+    grant = json.dumps(
+        {
+            "service": entry.id,
+            "version": entry.version,
+            "kinds": sorted(kinds),
+            "granted_by": str(granted_by),
+        }
+    )
     await ServiceConsent.insert(
         ServiceConsent(
             id=consent,
@@ -104,7 +118,7 @@ async def connect(
             token_hash=hash_token(token),
         )
     )
-    await _record(key_owner(patient), patient, "service.connect", consent)
+    await _record(key_owner(granted_by), patient, "service.connect", consent)
     return consent, token
 
 
@@ -117,7 +131,7 @@ async def _record(
         action=action,
         outcome=outcome,
         subject=key_owner(patient),
-        object_id=actor_of(consent),
+        object_id=consent_actor(consent),
     )
 
 
@@ -139,12 +153,13 @@ async def consent_of(keyring: Keyring, patient: uuid.UUID, consent: uuid.UUID) -
     return await _open(keyring, row) if row else None
 
 
-async def revoke(consent: Consent) -> None:
-    """Take the consent back: the access key stops working at the service's next call."""
+async def revoke(consent: Consent, *, by: uuid.UUID) -> None:
+    """Take the consent back (``by``: the patient, or someone acting for them): the access key
+    stops working at the service's next call."""
     await ServiceConsent.update({ServiceConsent.revoked_at: datetime.now(UTC)}).where(
         (ServiceConsent.id == consent.id) & ServiceConsent.revoked_at.is_null()
     )
-    await _record(key_owner(consent.patient), consent.patient, "service.revoke", consent.id)
+    await _record(key_owner(by), consent.patient, "service.revoke", consent.id)
 
 
 async def names_of_consents(keyring: Keyring, patient: uuid.UUID, actors: list[str]) -> dict[str, str]:
@@ -152,7 +167,11 @@ async def names_of_consents(keyring: Keyring, patient: uuid.UUID, actors: list[s
     wanted = {a for a in actors if a and a.startswith(CONSENT_PREFIX)}
     if not wanted:
         return {}
-    return {actor_of(c.id): c.name for c in await consents_of(keyring, patient) if actor_of(c.id) in wanted}
+    return {
+        consent_actor(c.id): c.name
+        for c in await consents_of(keyring, patient)
+        if consent_actor(c.id) in wanted
+    }
 
 
 # --------------------------------------------------------------------------- the API's side
@@ -175,7 +194,7 @@ async def record_call(consent: Consent, action: str, outcome: str = "allowed") -
         await ServiceConsent.update({ServiceConsent.last_access_at: datetime.now(UTC)}).where(
             ServiceConsent.id == consent.id
         )
-    await _record(actor_of(consent.id), consent.patient, action, consent.id, outcome)
+    await _record(consent_actor(consent.id), consent.patient, action, consent.id, outcome)
 
 
 async def record_refused_token(reason: str) -> None:

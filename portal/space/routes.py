@@ -8,30 +8,29 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts import sign_in_services
-from portal.accounts.people import actor_of
 from portal.accounts.services import read_identity
 from portal.core import throttle
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Access, Action, Area, Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
-from portal.core.sessions import CLEAR_SITE_DATA, cleared_session_cookie, requires_role, signed_in
+from portal.core.sessions import CLEAR_SITE_DATA, SPACE_ROLES, cleared_session_cookie, requires_role
 from portal.core.web import page
 from portal.space.services import close_space
 
 PATIENTS = [requires_role(Role.PATIENT)]
 
 
-@get("/space", name="space", guards=PATIENTS)
-async def show_space(request: Request[Any, Any, Any]) -> Template:
-    user = signed_in(request)
-    if user.acting:
-        # A carer in someone's space: its home lists only the areas delegated
-        # (``portal.carers.acting`` let them reach it and found the areas).
-        return page(request, "space/space.html", name="")
-    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.READ)
-    identity = await read_identity(Keyring(request.app.state.master_key), user.account_id)
-    name = f"{identity.given_names} {identity.family_name}" if identity else ""
-    return page(request, "space/space.html", name=name)
+@get("/space", name="space", guards=[requires_role(*SPACE_ROLES)])
+async def show_space(request: Request[Any, Any, Any], access: Access) -> Template:
+    """The home of a space: a card for each area the person may read there (every one in
+    their own space; for a carer in someone's, the areas of the delegation)."""
+    shown = {area.value for area in Area if await access.allows(area, Action.READ)}
+    name = ""
+    if Area.ACCOUNT.value in shown:
+        reach = await access.require(Area.ACCOUNT, Action.READ)
+        identity = await read_identity(reach.keyring, reach.subject)
+        name = f"{identity.given_names} {identity.family_name}" if identity else ""
+    may_close = await access.allows(Area.ACCOUNT, Action.WRITE)
+    return page(request, "space/space.html", name=name, shown=shown, may_close=may_close)
 
 
 def _close_form(
@@ -52,18 +51,18 @@ def _close_form(
 
 
 @get("/space/close", name="close_space", guards=PATIENTS)
-async def show_close_space(request: Request[Any, Any, Any]) -> Template:
-    user = signed_in(request)
-    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.WRITE)
+async def show_close_space(request: Request[Any, Any, Any], access: Access) -> Template:
+    await access.require(Area.ACCOUNT, Action.WRITE)
     return _close_form(request)
 
 
 @post("/space/close", name="confirm_close_space", guards=PATIENTS, status_code=303)
-async def confirm_close_space(request: Request[Any, Any, Any]) -> Response[Any]:
+async def confirm_close_space(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """Close the space when the person confirms with their password (a space left open
-    on a shared computer must not be closable by the next person)."""
-    user = signed_in(request)
-    await require(await actor_of(user), user.account_id, Area.ACCOUNT, Action.WRITE)
+    on a shared computer must not be closable by the next person). Only the person
+    themselves: the policy refuses the account to anyone acting for them."""
+    reach = await access.require(Area.ACCOUNT, Action.WRITE)
+    account_id = reach.subject
     form = await request.form()
     password = form.get("password", "")
     if "show" in form:
@@ -72,18 +71,17 @@ async def confirm_close_space(request: Request[Any, Any, Any]) -> Response[Any]:
     shown = form.get("shown") == "1"
     if not password:
         return _close_form(request, {"password": _("Type your password to close your space.")}, shown=shown)
-    keyring = Keyring(request.app.state.master_key)
-    lock_key = await sign_in_services.account_key(keyring, user.account_id)
+    lock_key = await sign_in_services.account_key(reach.keyring, account_id)
     if await throttle.locked_for(lock_key) is not None:
         errors = {"password": _("Too many tries. Wait a few minutes, then try again.")}
         return _close_form(request, errors, shown=shown)
-    account = await sign_in_services.get_active_account(user.account_id)
+    account = await sign_in_services.get_active_account(account_id)
     if not await sign_in_services.check_password(account, password):
         await throttle.record_failure(lock_key)
         return _close_form(request, {"password": _("This is not your password. Try again.")}, shown=shown)
-    await close_space(user.account_id)
+    await close_space(account_id)
     store = request.app.state.sessions
-    await store.delete_all_of(user.account_id)
+    await store.delete_all_of(account_id)
     response: Response[Any] = Redirect(
         path="/space/closed", status_code=303, headers={"Clear-Site-Data": CLEAR_SITE_DATA}
     )

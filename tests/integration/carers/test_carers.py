@@ -18,13 +18,13 @@ from portal.accounts.services import PersonIdentity, create_account
 from portal.accounts.tables import Account
 from portal.carers.services import make_legal_representative
 from portal.carers.tables import Delegation
-from portal.core.access import Role
+from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name
 from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
-from tests.people import portal_client, run, sign_in_as
+from tests.people import act_for, delegate, portal_client, run, sign_in_as
 
 PDF = b"%PDF-1.4\n" + b"z" * 2048
 NEXT_YEAR = datetime.now(UTC).year + 1
@@ -170,8 +170,10 @@ def test_a_carer_for_documents_only_sees_documents_and_nothing_else(app: Any) ->
     done_for = [r for r in rows if r["on_behalf_of"] == key_owner(patient)]
     assert any(r["area"] == "documents" and r["outcome"] == "allowed" for r in done_for)
     assert all(r["actor"] == key_owner(carer) for r in done_for)
+    # The door refused (and recorded) the areas of the space outside the delegation; the
+    # pages only the patient has (circle, carers, activity, closing) are not there for a carer.
     denied = [r for r in rows if r["outcome"] == "denied" and r["actor"] == key_owner(carer)]
-    assert {r["area"] for r in denied} >= {"messages", "catalogue", "account"}
+    assert {r["area"] for r in denied} >= {"messages", "catalogue"}
 
     # Back to the carer's own space: a new session, no banner.
     back = app.post("/space/acting-for/stop", data={"_csrf_token": csrf(app)}, follow_redirects=False)
@@ -359,3 +361,71 @@ def test_a_legal_representative_has_every_area(app: Any) -> None:
     # Never the circle nor the account, even for a legal representative.
     assert app.get("/space/circle").status_code == 404
     assert app.get("/space/close").status_code == 404
+
+
+def test_a_carer_in_someone_s_space_reaches_none_of_the_carers_pages(app: Any) -> None:
+    patient, _, _ = _person(app, "Jeanne", "Dupont", "1941-03-27")
+    carer, _, _ = _person(app, "Claire", "Dupont")
+    other, _, _ = _person(app, "Louise", "Martin", "1939-01-02")
+    delegation = delegate(app, patient, carer, "documents:write,messages:write,catalogue:write")
+    # Louise asks Claire to help her too: Claire answers only from her own space.
+    pending = delegate(app, other, carer, "documents:read")
+    run(app, lambda: Delegation.update({Delegation.status: "invited"}).where(Delegation.id == pending))
+
+    act_for(app, carer, patient)
+    assert 'id="acting-banner"' in app.get("/space").text
+    # The patient's side: her carers, inviting one, ending one.
+    for path in ("/space/carers", "/space/carers/invite"):
+        assert app.get(path).status_code == 404, path
+    assert app.post("/space/carers/invite", data={"_csrf_token": csrf(app)}).status_code == 404
+    assert app.post(f"/space/carers/{delegation}/end", data={"_csrf_token": csrf(app)}).status_code == 404
+    # Her own side, from someone else's space: nothing either.
+    assert app.get("/space/helping").status_code == 404
+    for action, data in (("answer", {"answer": "accept"}), ("end", {}), ("enter", {})):
+        answered = app.post(f"/space/helping/{pending}/{action}", data={"_csrf_token": csrf(app), **data})
+        assert answered.status_code == 404, action
+    assert app.post(f"/space/helping/{delegation}/end", data={"_csrf_token": csrf(app)}).status_code == 404
+
+    async def statuses() -> dict[uuid.UUID, str]:
+        rows = await Delegation.select(Delegation.id, Delegation.status).where(Delegation.carer == carer)
+        return {row["id"]: row["status"] for row in rows}
+
+    assert run(app, statuses) == {delegation: "active", pending: "invited"}
+    # The policy refuses the account to a carer's session whoever's account it is: the
+    # patient's, and her own (her actor there is a carer, not the holder of a space).
+    acting = Actor(account_id=carer, role=Role.CARER)
+    for subject in (patient, carer):
+        for action in (Action.READ, Action.WRITE):
+            assert not run(app, lambda s=subject, a=action: decide(acting, s, Area.ACCOUNT, a))
+
+    # Back in her own space, the same pages are hers again.
+    back = app.post("/space/acting-for/stop", data={"_csrf_token": csrf(app)}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/space/helping"
+    helping = app.get("/space/helping")
+    assert helping.status_code == 200 and str(pending) in helping.text
+    assert app.get("/space/carers").status_code == 200
+
+
+def test_the_carers_pages_refuse_a_delegation_that_is_not_theirs(app: Any) -> None:
+    patient, _, _ = _person(app, "Jeanne", "Dupont", "1941-03-27")
+    carer, _, _ = _person(app, "Claire", "Dupont")
+    stranger, _, _ = _person(app, "Paul", "Durand")
+    delegation = delegate(app, patient, carer, "documents:read")
+    _as(app, stranger)
+    for action in ("enter", "end", "answer"):
+        refused = app.post(
+            f"/space/helping/{delegation}/{action}",
+            data={"_csrf_token": csrf(app), "answer": "accept"},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 404, action
+    assert app.post(f"/space/carers/{delegation}/end", data={"_csrf_token": csrf(app)}).status_code == 404
+
+    async def denied() -> list[str]:
+        rows = await AuditEvent.select(AuditEvent.object_id).where(
+            (AuditEvent.actor == key_owner(stranger)) & (AuditEvent.outcome == "denied")
+        )
+        return [row["object_id"] for row in rows]
+
+    assert run(app, denied).count(f"delegation:{delegation}") == 4
+    assert _delegation(app, patient)["status"] == "active"

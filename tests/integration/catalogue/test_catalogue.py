@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 
+from portal.carers.tables import Delegation
 from portal.catalogue import services
-from portal.catalogue.entries import catalogue
+from portal.catalogue.entries import catalogue, kind_area
 from portal.catalogue.tables import ServiceConsent, ServiceReport
+from portal.core.access import Area
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
-from tests.people import make_person, portal_client, run, sign_in_as
+from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
 
 PDF = b"%PDF-1.4\n" + b"w" * 1024
 PHARMACY = "ma-pharmacie-du-quartier"  # needs prescriptions; allergies if one wishes
@@ -288,3 +290,166 @@ def test_every_90_days_the_patient_is_reminded_without_naming_the_services(app, 
     for notice in notices:
         assert "connected to your health space" in notice.body and "/space/services" in notice.body
         assert not any(entry.name in notice.body for entry in catalogue().values())
+
+
+# --------------------------------------------------------------------------- a carer connecting a service
+
+
+def _carer_in(app: Any, patient: uuid.UUID, areas: str) -> uuid.UUID:
+    """Claire, the patient's daughter, in the patient's space with a delegation for ``areas``."""
+    carer = make_person(app, given_names="Claire", family_name="Dupont")
+    delegate(app, patient, carer, areas)
+    act_for(app, carer, patient)
+    return carer
+
+
+def _consents(app: Any, patient: uuid.UUID) -> int:
+    return run(app, lambda: ServiceConsent.count().where(ServiceConsent.patient == patient))
+
+
+def _ask(app: Any, service: str, kinds: list[str], action: str) -> Any:
+    data = {"_csrf_token": csrf(app), "kinds": kinds, "action": action}
+    return app.post(f"/space/catalogue/{service}/connect", data=data)
+
+
+def test_each_kind_of_data_is_read_from_an_area_of_the_record():
+    assert kind_area("documents:prescriptions") is Area.DOCUMENTS
+    assert kind_area("profile:measurements") is Area.PROFILE
+    assert kind_area("agenda") is Area.AGENDA
+    asked = {ask.kind for entry in catalogue().values() for ask in entry.asks}
+    assert {kind_area(kind) for kind in asked} <= {Area.DOCUMENTS, Area.PROFILE, Area.AGENDA}
+
+
+def test_a_carer_with_connected_services_only_cannot_let_a_service_read_documents(app, patient):
+    _add(app, "Ordonnance de janvier", "prescriptions")
+    _carer_in(app, patient, "catalogue:write")
+    assert app.get("/space/documents").status_code == 404
+    assert app.get("/space/catalogue").status_code == 200
+    # The pharmacy needs prescriptions, which she may not see: no button, no form, a plain reason.
+    assert (
+        'href="/space/catalogue/ma-pharmacie-du-quartier/connect"'
+        not in app.get(f"/space/catalogue/{PHARMACY}").text
+    )
+    form = html.unescape(app.get(f"/space/catalogue/{PHARMACY}/connect").text)
+    assert "Only the person whose space it is can connect this service." in form
+    assert 'name="kinds"' not in form
+    # Sent all the same (by hand): refused next to the field, at each step, nothing kept.
+    for action in ("review", "confirm"):
+        refused = _ask(app, PHARMACY, ["documents:prescriptions"], action)
+        assert refused.status_code == 400
+        text = html.unescape(refused.text)
+        assert "You may only let a service read what you may see yourself in this space." in text
+        assert 'id="kinds-error"' in text and "Your documents: Prescriptions" in text
+        assert "Ordonnance de janvier" not in text
+    assert _consents(app, patient) == 0
+
+
+def test_a_service_connected_by_a_carer_reads_no_document_she_may_not_see(app, patient):
+    blood_test = _add(app, "Prise de sang", "lab_results")
+    carer = _carer_in(app, patient, "catalogue:write,profile:read")
+    # Only what she may read herself is offered.
+    form = html.unescape(app.get(f"/space/catalogue/{GLYCO}/connect").text)
+    assert 'value="profile:measurements"' in form and 'value="profile:treatments"' in form
+    assert 'value="documents:lab_results"' not in form
+    assert "it is not offered: Your documents: Lab results" in form
+    # Lab results ticked by hand: refused at the field, at the summary and at the confirmation.
+    for action in ("review", "confirm"):
+        refused = _ask(app, GLYCO, ["profile:measurements", "documents:lab_results"], action)
+        assert refused.status_code == 400 and 'id="kinds-error"' in refused.text
+        assert 'value="profile:measurements" checked' in refused.text
+    assert _consents(app, patient) == 0
+    token = _connect(app, GLYCO, ["profile:measurements"])
+
+    # The service she connected reads no document at all.
+    for path in (
+        "/DocumentReference",
+        f"/DocumentReference/{blood_test}",
+        "/DocumentReference?category=lab_results",
+    ):
+        refused = _api(app, path, token)
+        assert refused.status_code == 403, path
+        assert "Prise de sang" not in refused.text and str(blood_test) not in refused.text
+
+    # The consent keeps who gave it; the trail names her, acting for the patient.
+    async def granted() -> list[Any]:
+        return [c.granted_by for c in await services.consents_of(Keyring(TEST_MASTER_KEY), patient)]
+
+    assert run(app, granted) == [carer]
+    connected = run(
+        app,
+        lambda: (
+            AuditEvent.select()
+            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.action == "service.connect"))
+            .first()
+        ),
+    )
+    assert connected["actor"] == key_owner(carer) and connected["on_behalf_of"] == key_owner(patient)
+    # The patient sees who connected it.
+    app.cookies.clear()
+    sign_in_as(app, patient)
+    mine = html.unescape(app.get("/space/services").text)
+    assert "GlycoSuivi" in mine and "by your daughter Claire Dupont." in mine
+
+
+def test_a_carer_who_may_only_read_the_services_connects_and_disconnects_nothing(app, patient):
+    _connect(app, GLYCO, ["profile:measurements"])
+    consent = run(
+        app, lambda: ServiceConsent.select(ServiceConsent.id).where(ServiceConsent.patient == patient).first()
+    )["id"]
+    _carer_in(app, patient, "catalogue:read,profile:read")
+    mine = app.get("/space/services")
+    assert mine.status_code == 200 and "GlycoSuivi" in mine.text
+    assert f"/space/services/{consent}/disconnect" not in mine.text
+    assert f'href="/space/catalogue/{GLYCO}/connect"' not in app.get(f"/space/catalogue/{PHARMACY}").text
+    assert app.get(f"/space/catalogue/{PHARMACY}/connect").status_code == 404
+    assert _ask(app, GLYCO, ["profile:measurements"], "confirm").status_code == 404
+    assert app.get(f"/space/services/{consent}/disconnect").status_code == 404
+    gone = app.post(f"/space/services/{consent}/disconnect", data={"_csrf_token": csrf(app)})
+    assert gone.status_code == 404
+    assert (
+        run(app, lambda: ServiceConsent.select().where(ServiceConsent.id == consent).first())["revoked_at"]
+        is None
+    )
+
+
+def test_a_carer_without_the_services_in_her_delegation_does_not_reach_them(app, patient):
+    _connect(app, GLYCO, ["profile:measurements"])
+    carer = _carer_in(app, patient, "documents:write,profile:write")
+    for path in ("/space/catalogue", f"/space/catalogue/{GLYCO}", "/space/services"):
+        assert app.get(path).status_code == 404, path
+        assert "GlycoSuivi" not in app.get(path).text
+    assert _ask(app, GLYCO, ["profile:measurements"], "confirm").status_code == 404
+    assert _consents(app, patient) == 1
+    denied = run(
+        app,
+        lambda: AuditEvent.count().where(
+            (AuditEvent.actor == key_owner(carer))
+            & (AuditEvent.area == "catalogue")
+            & (AuditEvent.outcome == "denied")
+        ),
+    )
+    assert denied >= 4
+
+
+def test_a_service_a_carer_connected_reads_no_more_than_she_still_may(app, patient):
+    blood_test = _add(app, "Prise de sang de mars", "lab_results")
+    carer = make_person(app, given_names="Claire", family_name="Dupont")
+    delegation = delegate(app, patient, carer, "catalogue:write,documents:read,profile:read")
+    act_for(app, carer, patient)
+    token = _connect(app, GLYCO, ["profile:measurements", "documents:lab_results"])
+    listed = _api(app, "/DocumentReference", token)
+    assert listed.status_code == 200 and "Prise de sang de mars" in listed.text
+
+    # The patient narrows the delegation to the services and the profile: the service she
+    # let in reads no document any more (the patient may connect it herself if she wishes).
+    async def narrow() -> None:
+        async with app.app.state.engine.transaction():
+            await Delegation.update({Delegation.areas: "catalogue:write,profile:read"}).where(
+                Delegation.id == delegation
+            )
+
+    run(app, narrow)
+    for path in ("/DocumentReference", f"/DocumentReference/{blood_test}"):
+        refused = _api(app, path, token)
+        assert refused.status_code == 403, path
+        assert "Prise de sang de mars" not in refused.text

@@ -10,7 +10,7 @@ import pytest
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.keys import key_owner
-from tests.people import make_person, portal_client, run, sign_in_as
+from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_the_activity_says_who_did_what_in_plain_words(app):
     page = app.get("/space/activity")
     assert page.status_code == 200
     assert _texts(page.text) == [
-        "Dr Anne Martin, general practitioner tried to see something in your space and was refused.",
+        "Dr Anne Martin, general practitioner tried to see your documents and was refused.",
         "You blocked Dr Anne Martin, general practitioner: they can no longer see anything in your space.",
         "Dr Anne Martin, general practitioner declared a consultation with you and joined your care circle.",
         "Someone typed a wrong password to enter your space.",
@@ -110,12 +110,30 @@ def test_older_activity_comes_twenty_at_a_time_with_a_plain_link_or_htmx(app):
 
 def test_a_bad_page_marker_shows_the_newest(app):
     patient = make_person(app)
+    me = key_owner(patient)
+    _record(app, actor=me, area="account", action="activate", outcome="allowed", subject=me)
     sign_in_as(app, patient)
-    assert app.get("/space/activity?before=abc").status_code == 200
-    assert app.get("/space/activity?before=-4").status_code == 200
+    # Not a number, below one, or too large for any database (SQLite stops at 2**63, an
+    # id of the trail on PostgreSQL at 2**31): the newest events, never an error.
+    for marker in ("abc", "-4", "0", "99999999999999999999999999", str(2**63), str(2**31), " 1e9"):
+        page = app.get("/space/activity", params={"before": marker})
+        assert page.status_code == 200, marker
+        assert _texts(page.text) == ["You activated your space."], marker
 
 
 def test_professionals_and_mediators_have_no_activity_page(app):
     mediator = make_person(app, Role.MEDIATOR)
     sign_in_as(app, mediator, Role.MEDIATOR)
     assert app.get("/space/activity").status_code == 404
+
+
+def test_a_carer_never_reads_the_activity_of_the_space_she_helps_in(app):
+    patient = make_person(app)
+    carer = make_person(app, given_names="Claire")
+    me = key_owner(patient)
+    _record(app, actor=me, area="account", action="sign_in", outcome="allowed", subject=me)
+    delegate(app, patient, carer, "documents:write,messages:write,profile:write,agenda:write,notes:write")
+    act_for(app, carer, patient)
+    page = app.get("/space/activity")
+    assert page.status_code == 404 and "You signed in." not in page.text
+    assert app.get("/space/activity", headers={"HX-Request": "true"}).status_code == 404

@@ -12,7 +12,16 @@ from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import key_owner
 from portal.core.tables import AuditEvent
 from tests.conftest import csrf
-from tests.people import luhn_rpps, make_person, portal_client, run, sign_in_as, unique_rpps
+from tests.people import (
+    act_for,
+    delegate,
+    luhn_rpps,
+    make_person,
+    portal_client,
+    run,
+    sign_in_as,
+    unique_rpps,
+)
 
 
 @pytest.fixture
@@ -164,3 +173,42 @@ def test_professionals_and_mediators_have_no_circle_page(app):
     sign_in_as(app, mediator, Role.MEDIATOR)
     assert app.get("/space/circle").status_code == 404
     assert "We cannot find this page" in app.get("/space/circle").text
+
+
+def test_a_carer_never_sees_nor_changes_the_circle(app):
+    rpps = unique_rpps()
+    doctor, patient = _doctor(app, rpps), make_person(app)
+    carer = make_person(app, given_names="Claire")
+    _join(app, patient, doctor)
+    # A legal representative has every area a delegation may give: never the circle.
+    delegate(app, patient, carer, "", legal_representative=True)
+    act_for(app, carer, patient)
+    page = app.get("/space/circle")
+    assert page.status_code == 404 and "Dr Anne Martin" not in page.text
+    assert app.get("/space/circle/find", params={"rpps": rpps}).status_code == 404
+    for change in ("block", "remove"):
+        assert _post(app, f"/space/circle/{doctor}/{change}").status_code == 404
+        assert _post(app, f"/space/circle/{doctor}/{change}", htmx=True).status_code == 404
+    other = _doctor(app)
+    assert _post(app, "/space/circle/add", professional=str(other)).status_code == 404
+    assert _standing(app, patient, doctor) == "member" and _standing(app, patient, other) == "outside"
+    assert _circle_events(app, patient) == []
+    proxy = Actor(account_id=carer, role=Role.LEGAL_REPRESENTATIVE)
+    for action in (Action.READ, Action.WRITE):
+        assert not run(app, lambda action=action: decide(proxy, patient, Area.CIRCLE, action))
+
+
+def test_a_change_to_someone_outside_the_circle_is_refused_and_audited(app):
+    doctor, patient = _doctor(app), make_person(app)
+    sign_in_as(app, patient)
+    assert _post(app, f"/space/circle/{doctor}/block").status_code == 404
+    assert _post(app, f"/space/circle/{doctor}/promote").status_code == 404
+    rows = run(
+        app,
+        lambda: (
+            AuditEvent.select(AuditEvent.outcome, AuditEvent.object_id)
+            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "circle"))
+            .order_by(AuditEvent.id)
+        ),
+    )
+    assert [(r["outcome"], r["object_id"]) for r in rows] == [("denied", key_owner(doctor))] * 2

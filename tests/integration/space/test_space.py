@@ -9,12 +9,12 @@ import pytest
 from portal.accounts.tables import Account, Identity
 from portal.circle.services import add_to_circle
 from portal.circle.tables import CircleMember
-from portal.core.access import Role
+from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import key_owner
 from portal.core.tables import AuditEvent, DataKey, Session
 from portal.documents.tables import Document
 from tests.conftest import csrf
-from tests.people import PASSWORD, make_person, portal_client, run, sign_in_as
+from tests.people import PASSWORD, act_for, delegate, make_person, portal_client, run, sign_in_as
 
 
 @pytest.fixture
@@ -117,3 +117,47 @@ def test_closing_erases_the_space_by_destroying_its_keys(app):
     assert state["proof"] == 1
     assert "Your space is closed" in app.get("/space/closed").text
     assert app.get("/space", follow_redirects=False).status_code == 303
+
+
+def test_a_carers_home_lists_only_the_parts_of_the_space_she_may_read(app):
+    patient = make_person(app, given_names="Jeanne", family_name="Dupont")
+    carer = make_person(app, given_names="Claire", family_name="Dupont")
+    delegate(app, patient, carer, "notes:read,catalogue:write")
+    act_for(app, carer, patient)
+    page = app.get("/space")
+    assert page.status_code == 200
+    assert "Hello" not in page.text and 'id="acting-banner"' in page.text
+    for shown in ("/space/notes", "/space/catalogue"):
+        assert f'href="{shown}"' in page.text, shown
+    for hidden in (
+        "/space/documents",
+        "/space/messages",
+        "/space/profile",
+        "/space/agenda",
+        "/space/circle",
+        "/space/activity",
+        "/space/carers",
+        "/space/helping",
+        "/space/close",
+    ):
+        assert f'href="{hidden}"' not in page.text, hidden
+
+
+def test_a_carer_never_closes_the_space_she_helps_in(app):
+    patient = make_person(app, password=PASSWORD)
+    carer = make_person(app, given_names="Claire", password=PASSWORD)
+    # Even a legal representative, who has every area a delegation may give.
+    delegate(app, patient, carer, "", legal_representative=True)
+    act_for(app, carer, patient)
+    assert app.get("/space/close").status_code == 404
+    for password in (PASSWORD, "anything"):
+        assert _close(app, password=password).status_code == 404
+    for person in (patient, carer):
+        status = run(
+            app, lambda person=person: Account.select(Account.status).where(Account.id == person).first()
+        )
+        assert status["status"] == "active"
+    # The policy says no as well, whatever a guard in front of it says.
+    proxy = Actor(account_id=carer, role=Role.LEGAL_REPRESENTATIVE)
+    for action in (Action.READ, Action.WRITE):
+        assert not run(app, lambda action=action: decide(proxy, patient, Area.ACCOUNT, action))
