@@ -23,6 +23,7 @@ from portal.accounts.invitations import CODE_DIGITS, check_activation_code, norm
 from portal.accounts.passwords import check_new_password
 from portal.accounts.services import PersonIdentity, read_identity
 from portal.core import audit
+from portal.core.access import Access, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
@@ -289,7 +290,10 @@ async def accept_terms(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/activate/done", name="activation_done", guards=[requires_signed_in])
-async def show_activation_done(request: Request[Any, Any, Any]) -> Template:
+async def show_activation_done(request: Request[Any, Any, Any], access: Access) -> Template:
+    """The "your space is ready" page: for the person whose space it is (a carer in
+    someone's space, or anyone else, is not that person: 404)."""
+    access.own(Role.PATIENT)
     return page(request, "accounts/activate/done.html")
 
 

@@ -1,4 +1,8 @@
-"""Signing out, and asking for more time before the session ends."""
+"""Signing out, and asking for more time before the session ends.
+
+Both are about the signed-in person's own session, not anyone's record: they go through
+the door (``access``) for who is signed in, and ask the policy for no area.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from litestar import Request, post
 from litestar.response import Redirect, Response
 
 from portal.core import audit
+from portal.core.access import Access
 from portal.core.keys import key_owner
 from portal.core.sessions import (
     CLEAR_SITE_DATA,
@@ -16,7 +21,6 @@ from portal.core.sessions import (
     cookie_name,
     end_session,
     requires_signed_in,
-    signed_in,
     touch_or_expire,
 )
 from portal.core.web import safe_next
@@ -28,9 +32,9 @@ SIGNED_IN = [requires_signed_in]
 
 
 @post("/sign-out", name="sign_out", guards=SIGNED_IN, status_code=303)
-async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
+async def sign_out(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """End the session, make the browser forget this site, and go to the home page."""
-    user = signed_in(request)
+    user = access.user  # who signs out: the carer, when they were acting for someone
     settings = request.app.state.settings
     token = request.cookies.get(cookie_name(settings))
     if token:
@@ -41,7 +45,7 @@ async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
     if user.kiosk:
         # A kiosk: the end is marked, and the terminal goes back to its welcome screen
         # (portal.kiosk.web.KioskMiddleware keeps the terminal's cookie out of Clear-Site-Data).
-        await record_kiosk_session_end(kiosk_of(request), user.actor.account_id, "sign_out")
+        await record_kiosk_session_end(kiosk_of(request), user.account_id, "sign_out")
         home = KIOSK_HOME
     headers = {"Clear-Site-Data": CLEAR_SITE_DATA}
     response: Response[Any]
@@ -55,8 +59,9 @@ async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/session/extend", name="extend_session", guards=SIGNED_IN, status_code=303)
-async def extend_session(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The "stay signed in" button: the idle time-out starts again, then back to the page."""
+async def extend_session(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
+    """The "stay signed in" button: the idle time-out starts again, then back to the page.
+    It touches only the caller's own session (its cookie), so the door asks no area."""
     settings = request.app.state.settings
     token = request.cookies.get(cookie_name(settings), "")
     await touch_or_expire(request.app.state.sessions, token, datetime.now(UTC), force=True)

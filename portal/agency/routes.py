@@ -3,6 +3,9 @@ the same figures as a CSV file. Only analysts reach them (others get "page not f
 as for any page that is not theirs); every view and export is audited, without a
 subject: the figures are about nobody in particular.
 
+Both go through the door (``access.own``): the figures are the analyst's own work, about
+nobody's record, and the policy lets an analyst reach no record at all.
+
 The audit area is "account": the figures count accounts (activations, refusals,
 invitations, sign-ins), and the trail's areas are a fixed list of DESIGN.md's areas.
 """
@@ -28,18 +31,20 @@ from portal.agency.figures import (
     read_filters,
 )
 from portal.core import audit
-from portal.core.access import Role
+from portal.core.access import Access, Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring, key_owner
-from portal.core.sessions import requires_role, signed_in
-from portal.core.web import page
+from portal.core.keys import key_owner
+from portal.core.sessions import requires_role
+from portal.core.web import content_disposition, page
 from portal.outreach import departments
 
 ANALYSTS = [requires_role(Role.ANALYST)]
 
 
-async def _figures(request: Request[Any, Any, Any], action: str) -> tuple[Figures, dict[str, str]]:
-    analyst = signed_in(request)
+async def _figures(
+    request: Request[Any, Any, Any], access: Access, action: str
+) -> tuple[Figures, dict[str, str]]:
+    analyst = access.own(Role.ANALYST)
     filters, errors = read_filters(request.query_params.get("department"), request.query_params.get("band"))
     await audit.record(
         actor=key_owner(analyst.account_id),
@@ -48,13 +53,13 @@ async def _figures(request: Request[Any, Any, Any], action: str) -> tuple[Figure
         outcome="allowed",
         object_id=filters.audit_id,
     )
-    facts = await counts.gather(Keyring(request.app.state.master_key))
+    facts = await counts.gather(access.keyring)
     return figures(facts, filters), errors
 
 
 @get("/agency", name="agency_figures", guards=ANALYSTS)
-async def show_figures(request: Request[Any, Any, Any]) -> Template:
-    shown, errors = await _figures(request, "figures.view")
+async def show_figures(request: Request[Any, Any, Any], access: Access) -> Template:
+    shown, errors = await _figures(request, access, "figures.view")
     bands = band_labels()
     return page(
         request,
@@ -87,13 +92,13 @@ def _csv(shown: Figures) -> str:
 
 
 @get("/agency/figures.csv", name="agency_figures_csv", guards=ANALYSTS)
-async def export_figures(request: Request[Any, Any, Any]) -> Response[bytes]:
-    shown, _errors = await _figures(request, "figures.export")
+async def export_figures(request: Request[Any, Any, Any], access: Access) -> Response[bytes]:
+    shown, _errors = await _figures(request, access, "figures.export")
     # With a byte order mark, spreadsheets open it as UTF-8 ("Corrèze", "Hérault").
     return Response(
         content=("\ufeff" + _csv(shown)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="adoption-figures.csv"'},
+        headers={"Content-Disposition": content_disposition("attachment", "adoption-figures.csv")},
     )
 
 

@@ -134,11 +134,14 @@ def read_place_form(form: Any) -> tuple[Place | None, dict[str, str], dict[str, 
     return Place(name, values["department"]), values, {}
 
 
-async def place_or_usual(request: Request[Any, Any, Any], mediator: uuid.UUID) -> Place | None:
-    """The place of today, else the usual one when its department is known."""
+async def place_or_usual(
+    request: Request[Any, Any, Any], keyring: Keyring, mediator: uuid.UUID
+) -> Place | None:
+    """The place of today, else the usual one when its department is known (read with the
+    request's keyring, ``access.keyring``)."""
     place = place_of_today(request, mediator)
     if place is None:
-        usual = await usual_place(Keyring(_master_key(request)), mediator)
+        usual = await usual_place(keyring, mediator)
         place = usual if usual and usual.department else None
     return place
 

@@ -8,6 +8,11 @@ filled in (from a sealed ticket sent in a form, never in an address); the person
 their date of birth and chooses their password themselves, and the activation is
 recorded as helped by this mediator at today's place (``portal.outreach.assisted``).
 The guided tour shows made-up content only (``portal.outreach.tour``).
+
+Every page goes through the door (``access``): the mediator's own pages ask only that the
+person signed in is a mediator (``access.own``); the two that touch a person's space
+(printing the letter again, activating with the person) ask the policy for that person's
+account, which allows a mediator nothing but a space they made that is not activated yet.
 """
 
 from __future__ import annotations
@@ -29,26 +34,21 @@ from portal.accounts.invitations import (
     invite_person,
     reissue_code,
 )
-from portal.accounts.people import actor_of
 from portal.accounts.services import read_identity
 from portal.accounts.tables import Invitation
 from portal.core import audit
-from portal.core.access import Action, Area, Role, require
+from portal.core.access import Access, Action, Actor, Area, Role
 from portal.core.i18n import current_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.core.letters import activation_letter_pdf
 from portal.core.notify import DeliveryError, send_email
-from portal.core.sessions import SignedIn, requires_role, signed_in
-from portal.core.web import page
+from portal.core.sessions import requires_role
+from portal.core.web import content_disposition, page
 from portal.outreach import assisted, departments, tour
 from portal.outreach.forms import InvitationForm, read_invitation_form
 
 MEDIATORS = [requires_role(Role.MEDIATOR)]
-
-
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
 
 
 def _redirect(path: str) -> Response[Any]:
@@ -60,7 +60,8 @@ def _redirect(path: str) -> Response[Any]:
 
 async def _home(
     request: Request[Any, Any, Any],
-    mediator: SignedIn,
+    access: Access,
+    mediator: Actor,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -69,7 +70,7 @@ async def _home(
     place = assisted.place_of_today(request, mediator.account_id)
     changing = request.query_params.get("place") == "change" or bool(errors)
     if values is None:
-        known = place or await assisted.usual_place(_keyring(request), mediator.account_id)
+        known = place or await assisted.usual_place(access.keyring, mediator.account_id)
         values = {"place": known.name, "department": known.department} if known else {}
     return page(
         request,
@@ -84,26 +85,26 @@ async def _home(
 
 
 @get("/mediator", name="mediator", guards=MEDIATORS)
-async def show_mediator_home(request: Request[Any, Any, Any]) -> Template:
-    return await _home(request, signed_in(request))
+async def show_mediator_home(request: Request[Any, Any, Any], access: Access) -> Template:
+    return await _home(request, access, access.own(Role.MEDIATOR))
 
 
 @post("/mediator/place", name="mediator_place", guards=MEDIATORS, status_code=303)
-async def choose_place(request: Request[Any, Any, Any]) -> Response[Any]:
+async def choose_place(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """Where the mediator works today: kept for this session, recorded with each activation they help."""
-    mediator = signed_in(request)
+    mediator = access.own(Role.MEDIATOR)
     place, values, errors = assisted.read_place_form(await request.form())
     if place is None:
-        return await _home(request, mediator, values=values, errors=errors, status=400)
+        return await _home(request, access, mediator, values=values, errors=errors, status=400)
     response = _redirect("/mediator")
     response.set_cookie(assisted.place_cookie(request, mediator.account_id, place))
     return response
 
 
-async def _place_needed(request: Request[Any, Any, Any], mediator: SignedIn) -> Template:
+async def _place_needed(request: Request[Any, Any, Any], access: Access, mediator: Actor) -> Template:
     """Nothing says where the mediator works today: they say it first."""
     error = _("Say where you are working today, then start again.")
-    return await _home(request, mediator, errors={"place": error}, status=400)
+    return await _home(request, access, mediator, errors={"place": error}, status=400)
 
 
 # --------------------------------------------------------------------------- making a space
@@ -121,19 +122,20 @@ def _invite_form(request: Request[Any, Any, Any], form: InvitationForm, status: 
 
 
 @get("/mediator/invite", name="invite_form", guards=MEDIATORS)
-async def show_invite_form(request: Request[Any, Any, Any]) -> Template:
+async def show_invite_form(request: Request[Any, Any, Any], access: Access) -> Template:
+    access.own(Role.MEDIATOR)
     return _invite_form(request, InvitationForm(values={}))
 
 
 @post("/mediator/invite", name="invite", guards=MEDIATORS, status_code=200)
-async def invite(request: Request[Any, Any, Any]) -> Template:
+async def invite(request: Request[Any, Any, Any], access: Access) -> Template:
     """Make the space and give the code; the answer says what happened and what next."""
-    mediator = signed_in(request)
+    mediator = access.own(Role.MEDIATOR)
     form = read_invitation_form(await request.form(), date.today())
     if form.person is None:
         return _invite_form(request, form, status=400)
     settings = request.app.state.settings
-    keyring = _keyring(request)
+    keyring = access.keyring
     try:
         invited = await invite_person(
             keyring, form.person, delivery=form.delivery, invited_by=key_owner(mediator.account_id)
@@ -163,7 +165,7 @@ async def invite(request: Request[Any, Any, Any]) -> Template:
         expires_at=invited.expires_at,
         # The code again, sealed, for "Activate now" and "Print the letter" (never in an address).
         ticket=assisted.seal_ticket(request, mediator.account_id, invited.account_id, invited.code),
-        place=await assisted.place_or_usual(request, mediator.account_id),
+        place=await assisted.place_or_usual(request, keyring, mediator.account_id),
     )
 
 
@@ -187,15 +189,17 @@ async def _same_code(keyring: Keyring, ticket: assisted.Ticket) -> datetime | No
 @post(
     "/mediator/invitations/{account_id:uuid}/letter", name="print_letter", guards=MEDIATORS, status_code=200
 )
-async def print_letter(request: Request[Any, Any, Any], account_id: FromPath[uuid.UUID]) -> Response[bytes]:
+async def print_letter(
+    request: Request[Any, Any, Any], account_id: FromPath[uuid.UUID], access: Access
+) -> Response[bytes]:
     """The large-print letter, for a space this mediator made and nobody activated.
 
     From the result page (its ticket still valid), the letter carries the invitation's
     own code: the same as "Activate now" fills in. Later, it carries a new code (only a
     keyed index of a code is kept, so a code cannot be shown twice)."""
-    mediator = signed_in(request)
-    await require(await actor_of(mediator), account_id, Area.ACCOUNT, Action.WRITE)
-    keyring = _keyring(request)
+    # The policy's mediator rule: a space this mediator made, not activated yet (else 404).
+    reach = await access.require(Area.ACCOUNT, Action.WRITE, subject=account_id)
+    mediator, keyring = reach.actor, reach.keyring
     person = await read_identity(keyring, account_id)
     if person is None or not person.postal_address:
         raise NotFoundException()
@@ -229,7 +233,7 @@ async def print_letter(request: Request[Any, Any, Any], account_id: FromPath[uui
     return Response(
         content=pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="activation-letter.pdf"'},
+        headers={"Content-Disposition": content_disposition("attachment", "activation-letter.pdf")},
     )
 
 
@@ -243,22 +247,22 @@ async def print_letter(request: Request[Any, Any, Any], account_id: FromPath[uui
     status_code=303,
 )
 async def activate_with_person(
-    request: Request[Any, Any, Any], account_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any], account_id: FromPath[uuid.UUID], access: Access
 ) -> Response[Any]:
     """Open the activation of a space this mediator just made, with its code filled in.
 
     The code comes from the result page's sealed ticket, in the form's body; it goes on
     in the sealed, HttpOnly assisted mark, never in an address. A ticket too old to
     open leaves the code for the person to type from their letter or email."""
-    mediator = signed_in(request)
-    await require(await actor_of(mediator), account_id, Area.ACCOUNT, Action.WRITE)
+    reach = await access.require(Area.ACCOUNT, Action.WRITE, subject=account_id)
+    mediator = reach.actor
     form = await request.form()
     ticket = assisted.open_ticket(request, mediator.account_id, account_id, str(form.get("ticket", "")))
-    if ticket is not None and await _same_code(_keyring(request), ticket) is None:
+    if ticket is not None and await _same_code(reach.keyring, ticket) is None:
         ticket = None  # a letter printed later carries a newer code
-    place = await assisted.place_or_usual(request, mediator.account_id)
+    place = await assisted.place_or_usual(request, reach.keyring, mediator.account_id)
     if place is None:
-        return await _place_needed(request, mediator)
+        return await _place_needed(request, access, mediator)
     await audit.record(
         actor=key_owner(mediator.account_id),
         area="account",
@@ -276,13 +280,13 @@ async def activate_with_person(
 
 
 @post("/mediator/assist", name="assist_activation", guards=MEDIATORS, status_code=303)
-async def assist_activation(request: Request[Any, Any, Any]) -> Response[Any]:
+async def assist_activation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """A person came with the code from their letter or email: open the activation
     journey at the mediator's side; the person types their code themselves."""
-    mediator = signed_in(request)
-    place = await assisted.place_or_usual(request, mediator.account_id)
+    mediator = access.own(Role.MEDIATOR)
+    place = await assisted.place_or_usual(request, access.keyring, mediator.account_id)
     if place is None:
-        return await _place_needed(request, mediator)
+        return await _place_needed(request, access, mediator)
     await audit.record(
         actor=key_owner(mediator.account_id), area="account", action="activate.assist", outcome="allowed"
     )
@@ -292,7 +296,8 @@ async def assist_activation(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get(assisted.DONE_PATH, name="assisted_activation_done", guards=MEDIATORS)
-async def show_assisted_done(request: Request[Any, Any, Any]) -> Template:
+async def show_assisted_done(request: Request[Any, Any, Any], access: Access) -> Template:
+    access.own(Role.MEDIATOR)
     return page(request, "outreach/activated.html")
 
 
@@ -304,14 +309,15 @@ def _consent_page(request: Request[Any, Any, Any], errors: dict[str, str], statu
 
 
 @get(tour.BASE, name="tour_consent", guards=MEDIATORS)
-async def show_tour_consent(request: Request[Any, Any, Any]) -> Template:
+async def show_tour_consent(request: Request[Any, Any, Any], access: Access) -> Template:
+    access.own(Role.MEDIATOR)
     return _consent_page(request, {})
 
 
 @post(tour.BASE, name="start_tour", guards=MEDIATORS, status_code=303)
-async def start_tour(request: Request[Any, Any, Any]) -> Response[Any]:
+async def start_tour(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """The person ticked that they agree: the yes is audited, and the tour begins."""
-    mediator = signed_in(request)
+    mediator = access.own(Role.MEDIATOR)
     if (await request.form()).get("consent") != "yes":
         error = _("The person ticks the box if they agree to the tour. If they do not, there is no tour.")
         return _consent_page(request, {"consent": error}, status=400)
@@ -324,8 +330,11 @@ async def start_tour(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get(tour.BASE + "/{slug:str}", name="tour_step", guards=MEDIATORS)
-async def show_tour_step(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-    mediator = signed_in(request)
+async def show_tour_step(
+    request: Request[Any, Any, Any], slug: FromPath[str], access: Access
+) -> Response[Any]:
+    """A step of the tour: made-up content only, never anyone's record."""
+    mediator = access.own(Role.MEDIATOR)
     all_steps = tour.steps()
     if slug == "end":
         response: Response[Any] = page(request, "outreach/tour/end.html", steps=all_steps)

@@ -1,7 +1,15 @@
-"""The professional's home: their patients, and "I saw this patient" (a declared consultation)."""
+"""The professional's home: their patients, and "I saw this patient" (a declared consultation).
+
+Both pages are about the professional's own work, not a record: they go through the door
+with ``access.own(Role.PROFESSIONAL)``. The list names only the patients whose circle they
+are in and who have not blocked them (a name, and a link to a page that asks the policy
+for each area it shows); a blocked patient is not listed at all.
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,30 +19,47 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts import identity
 from portal.accounts.services import read_identity
 from portal.core import throttle
-from portal.core.access import Role
+from portal.core.access import Access, Action, Area, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.notify import DeliveryError, send_email
-from portal.core.sessions import requires_role, signed_in
+from portal.core.sessions import requires_role
 from portal.core.web import page
 from portal.pro import services
 
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 
 
-def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+@dataclass(frozen=True)
+class PatientLinks:
+    """What a professional's page of one patient leads to besides the documents (those are
+    ``portal.pro.documents``'s): each only when the policy allows it for this patient."""
+
+    write: bool  # "Write to this patient": the messages area, to write
+    profile: bool  # the health profile, to read
+    notes: bool  # the notes the patient shared, to read
+
+
+async def patient_links(access: Access, patient: uuid.UUID) -> PatientLinks:
+    """Ask the door (without auditing: this decides what the page offers) which of the
+    patient's other areas the professional's page of them may lead to."""
+    return PatientLinks(
+        write=await access.allows(Area.MESSAGES, Action.WRITE, patient),
+        profile=await access.allows(Area.PROFILE, Action.READ, patient),
+        notes=await access.allows(Area.NOTES, Action.READ, patient),
+    )
 
 
 async def _home(
     request: Request[Any, Any, Any],
+    access: Access,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    user = signed_in(request)
-    patients = await services.patients_of(_keyring(request), user.account_id)
+    professional = access.own(Role.PROFESSIONAL)
+    patients = await services.patients_of(access.keyring, professional.account_id)
     done = request.query_params.get("done")
     return page(
         request,
@@ -48,15 +73,15 @@ async def _home(
 
 
 @get("/pro", name="pro", guards=PROFESSIONALS)
-async def show_pro_home(request: Request[Any, Any, Any]) -> Template:
-    return await _home(request)
+async def show_pro_home(request: Request[Any, Any, Any], access: Access) -> Template:
+    return await _home(request, access)
 
 
 @post("/pro/consultations", name="declare_consultation", guards=PROFESSIONALS, status_code=303)
-async def declare_consultation(request: Request[Any, Any, Any]) -> Response[Any]:
+async def declare_consultation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """Join a patient's circle after seeing them. Misses count towards a lock, so nobody
     can try numbers and dates of birth to find out who has a space."""
-    user = signed_in(request)
+    user = access.own(Role.PROFESSIONAL)
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in ("nir", "dob-day", "dob-month", "dob-year")}
     errors: dict[str, str] = {}
@@ -72,19 +97,19 @@ async def declare_consultation(request: Request[Any, Any, Any]) -> Response[Any]
     except identity.IdentityError as exc:
         errors["dob-day"] = exc.message
     if nir is None or born is None:
-        return await _home(request, values=values, errors=errors, status=400)
-    keyring = _keyring(request)
+        return await _home(request, access, values=values, errors=errors, status=400)
+    keyring = access.keyring
     lock_key = await keyring.index("throttle", f"declare:{user.account_id}")
     if await throttle.locked_for(lock_key) is not None:
         errors["nir"] = _("Too many tries. Wait a few minutes, then try again.")
-        return await _home(request, values=values, errors=errors, status=429)
+        return await _home(request, access, values=values, errors=errors, status=429)
     declared = await services.declare_consultation(keyring, user.account_id, nir, born)
     if declared.outcome is services.Declared.NOT_FOUND:
         await throttle.record_failure(lock_key)
         errors["nir"] = _(
             "No health space matches this number and date of birth. Check both with the patient."
         )
-        return await _home(request, values=values, errors=errors, status=400)
+        return await _home(request, access, values=values, errors=errors, status=400)
     if declared.outcome is services.Declared.JOINED and declared.patient is not None:
         await _tell_the_patient(request, keyring, declared.patient)
     return Redirect(path=f"/pro?done={declared.outcome.value}", status_code=303)

@@ -17,6 +17,7 @@ from portal.core.web import (
     TEXT_SIZES,
     THEME_COOKIE,
     THEMES,
+    bounded_int,
     page,
     safe_next,
 )
@@ -34,11 +35,13 @@ async def show_home(request: Request[Any, Any, Any]) -> Response[Any]:
     return page(request, "site/home.html")
 
 
+# Far more pages than there will ever be help points: a page past the last shows the last one.
+MAX_PAGE = 10_000
+
+
 def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
+    """The page asked for in the address, bounded (anything else: the first page)."""
+    return bounded_int(raw, default=1, low=1, high=MAX_PAGE)
 
 
 @get("/help", name="help", opt=PUBLIC)

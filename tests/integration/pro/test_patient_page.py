@@ -55,3 +55,41 @@ def test_a_blocked_physiotherapist_gets_nothing(app: Any) -> None:
     _circle(app, patient, physio, blocked=True)
     sign_in_as(app, physio, Role.PROFESSIONAL)
     assert app.get(f"/pro/patients/{patient}").status_code == 404
+
+
+def test_a_blocked_doctor_finds_nothing_of_the_patient_on_her_page_or_in_the_list(app: Any) -> None:
+    from uuid import uuid4
+
+    from portal.core.keys import key_owner
+    from portal.core.tables import AuditEvent
+
+    patient = make_person(app, given_names="Jeanne", family_name="Dupont")
+    other = make_person(app, given_names="Paul", family_name="Lefort")
+    doctor = make_person(
+        app, Role.PROFESSIONAL, given_names="Anne", family_name="Martin", profession="general_practitioner"
+    )
+    _circle(app, patient, doctor, blocked=True)
+    _circle(app, other, doctor)
+    sign_in_as(app, doctor, Role.PROFESSIONAL)
+    # The list names the patients who keep her, and nothing of the one who blocked her.
+    home = app.get("/pro")
+    assert home.status_code == 200 and "Paul Lefort" in home.text
+    assert "Dupont" not in home.text and str(patient) not in home.text
+    # Her page, and anything under it, is missing; each refusal is audited.
+    for path in (
+        f"/pro/patients/{patient}",
+        f"/pro/patients/{patient}?q=x&page=2",
+        f"/pro/patients/{patient}/documents/{uuid4()}/file",
+    ):
+        answer = app.get(path, follow_redirects=False)
+        assert answer.status_code == 404, path
+        assert "Dupont" not in answer.text
+    denied = run(
+        app,
+        lambda: AuditEvent.count().where(
+            (AuditEvent.actor == key_owner(doctor))
+            & (AuditEvent.subject == key_owner(patient))
+            & (AuditEvent.outcome == "denied")
+        ),
+    )
+    assert denied == 3

@@ -143,3 +143,9 @@ def test_the_accessibility_statement_gives_the_compliance_status(client):
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+def test_a_page_number_too_large_for_any_database_shows_the_first_page(client):
+    response = client.get("/help", params={"page": "99999999999999999999999999"})
+    assert response.status_code == 200
+    assert 'aria-current="page" href="/help?department=&amp;page=1"' in response.text
