@@ -404,10 +404,14 @@ async def author_names(
     carer. An author whose space is closed reads "a person whose space is closed".
     """
     wanted = [a for a in dict.fromkeys(authors) if a is not None]
-    if not wanted:
-        return {}
-    people = await names_of(keyring, [*wanted, subject])
-    carers = await relations(keyring, subject)
+    others = [a for a in wanted if a != viewer]
+    people = await names_of(keyring, others) if others else {}
+    # Someone who is neither the subject nor a professional wrote as a carer: only then are
+    # the relations and the subject's name needed (most pages show none).
+    proxies = [a for a, p in people.items() if a != subject and p.role is not Role.PROFESSIONAL]
+    carers = await relations(keyring, subject) if proxies else {}
+    if proxies and subject not in people:
+        people.update(await names_of(keyring, [subject]))
     words = relation_words()
     subject_name = people[subject].name if subject in people else ""
     found: dict[uuid.UUID, str] = {}
