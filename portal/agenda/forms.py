@@ -12,7 +12,6 @@ from typing import Any
 from portal.accounts.identity import IdentityError, parse_day
 from portal.agenda import services, times
 from portal.core.i18n import gettext as _
-from portal.core.web import bounded_int
 
 TITLE_MAX = 120
 WHO_MAX = 120
@@ -57,13 +56,6 @@ def date_value(values: dict[str, str], prefix: str) -> dict[str, str]:
 
 
 # A row's version, as an edit form carries it (``version``): a whole number of the database's.
-VERSION_MAX = 2**31 - 1
-
-
-def read_version(form: Any) -> int:
-    """The version an edit form was read at; 0 (which no row has) when it is missing or
-    not a number, so a form of unknown age is never saved over what is there now."""
-    return bounded_int(form.get("version"), default=0, low=0, high=VERSION_MAX)
 
 
 def _text(form: Any, name: str) -> str:

@@ -31,11 +31,11 @@ from portal.agenda.forms import (
     channel_names,
     date_value,
     delay_names,
-    read_version,
 )
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
 from portal.core.i18n import gettext as _
+from portal.core.records import read_version
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import bounded_int, content_disposition, is_htmx, page
 

@@ -14,6 +14,7 @@ from typing import Any
 from portal.core import audit
 from portal.core.crypto import Place
 from portal.core.keys import Keyring, key_owner
+from portal.core.web import bounded_int
 
 
 def place(table: str, column: str, row: object, patient: uuid.UUID) -> Place:
@@ -71,3 +72,13 @@ async def remove_at_version(table: Any, row_id: uuid.UUID, patient: uuid.UUID, v
         .returning(table.id)
     )
     return bool(removed)
+
+
+# Versions start at 1 and rise by one at every save: a 32-bit integer on every database.
+VERSION_MAX = 2**31 - 1
+
+
+def read_version(form: Any) -> int:
+    """The version an edit form was read at; 0 (which no row has) when it is missing or not
+    a number, so a form of unknown age is never saved over what is there now."""
+    return bounded_int(form.get("version"), default=0, low=0, high=VERSION_MAX)

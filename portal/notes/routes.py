@@ -34,8 +34,9 @@ from portal.circle.services import members_of
 from portal.core.access import PROFESSIONAL_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
+from portal.core.records import read_version
 from portal.core.sessions import SPACE_ROLES, requires_role
-from portal.core.web import bounded_int, is_htmx, page
+from portal.core.web import is_htmx, page
 from portal.notes import services
 
 BASE = "/space/notes"
@@ -43,18 +44,11 @@ BASE = "/space/notes"
 SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 DONE = frozenset({"added", "saved", "forgotten", "shared", "unshared", "removed"})
-VERSION_MAX = 2**31 - 1
 
 
 def _done(request: Request[Any, Any, Any]) -> str | None:
     done = request.query_params.get("done")
     return done if done in DONE else None
-
-
-def _version(form: Any) -> int:
-    """The version a note's form was read at; 0 (which no note has) when it is missing
-    or not a number, so that a form of unknown age is never saved over the note."""
-    return bounded_int(form.get("version"), default=0, low=0, high=VERSION_MAX)
 
 
 async def _note(access: Access, note: uuid.UUID, action: Action) -> tuple[Reach, services.NoteView]:
@@ -80,7 +74,7 @@ class Written:
     def __init__(self, form: Any) -> None:
         self.title = " ".join(str(form.get("title", "")).split())
         self.body = str(form.get("body", "")).replace("\r\n", "\n").strip()
-        self.version = _version(form)
+        self.version = read_version(form)
         self.errors: dict[str, str] = {}
 
     @property
@@ -381,7 +375,7 @@ async def note_draft(request: Request[Any, Any, Any], access: Access, note: From
     reach, found = await _note(access, note, Action.WRITE)
     form = await request.form()
     saved_at, outdated = await services.save_draft(
-        reach.keyring, found, reach.actor.account_id, _typed(form), _version(form)
+        reach.keyring, found, reach.actor.account_id, _typed(form), read_version(form)
     )
     return page(
         request,
@@ -495,7 +489,7 @@ async def remove_note(
     request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
 ) -> Response[Any]:
     reach, found = await _note(access, note, Action.WRITE)
-    if not await services.remove(found, reach.actor.account_id, _version(await request.form())):
+    if not await services.remove(found, reach.actor.account_id, read_version(await request.form())):
         # Saved again since the question was asked: ask again, showing it as it is now.
         return await _remove_page(request, access, reach, found, status=409)
     return Redirect(path=f"{BASE}?done=removed", status_code=303)

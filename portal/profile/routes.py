@@ -47,9 +47,9 @@ from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role, profile_sections
 from portal.core.i18n import format_day
 from portal.core.i18n import gettext as _
-from portal.core.records import record
+from portal.core.records import read_version, record
 from portal.core.sessions import SPACE_ROLES, requires_role
-from portal.core.web import bounded_int, is_htmx, page
+from portal.core.web import is_htmx, page
 from portal.profile import services, vaccines
 from portal.profile.chart import Line, line_chart
 from portal.profile.sections import (
@@ -80,7 +80,6 @@ DONE = frozenset({"added", "changed", "removed", "directives"})
 # How many facts of a section the overview shows before "and N more".
 OVERVIEW_LINES = 5
 # A version read from a form: versions start at 1, so anything else never matches a row.
-MAX_VERSION = 2**31 - 1
 
 
 def _today(request: Request[Any, Any, Any]) -> date:
@@ -504,11 +503,6 @@ def _change_form(
     )
 
 
-def _version(form: Any) -> int:
-    """The version a change form was read at (0, which matches no entry, when it says none)."""
-    return bounded_int(form.get("version"), default=0, low=1, high=MAX_VERSION)
-
-
 async def _single_entry(profile: Profile, section: Section) -> services.Entry | None:
     if not section.single:
         return None
@@ -749,7 +743,7 @@ async def edit_save(
     chosen = await _section(access, profile, section, Action.WRITE)
     entry = await _entry(access, profile, chosen, entry_id)
     sent = await request.form()
-    version = _version(sent)
+    version = read_version(sent)
     checked = read_form(chosen, sent, _today(request))
     if not checked.ok:
         # The version the form was read at stays: a change made meanwhile is still caught.
@@ -826,7 +820,10 @@ async def remove_save(
     chosen = await _section(access, profile, section, Action.WRITE)
     entry = await _entry(access, profile, chosen, entry_id)
     removed = await services.remove_entry(
-        patient=profile.subject, entry_id=entry.id, author=profile.me, version=_version(await request.form())
+        patient=profile.subject,
+        entry_id=entry.id,
+        author=profile.me,
+        version=read_version(await request.form()),
     )
     if not removed:
         # Changed since the person chose to remove it: what they would remove is not what they saw.

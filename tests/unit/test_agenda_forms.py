@@ -9,8 +9,9 @@ from datetime import date, time
 import pytest
 
 from portal.agenda import services
-from portal.agenda.forms import VERSION_MAX, MedicineForm, read_version
+from portal.agenda.forms import MedicineForm
 from portal.core.i18n import use_locale
+from portal.core.records import VERSION_MAX, read_version
 
 
 @pytest.mark.parametrize(
