@@ -98,13 +98,17 @@ def clean_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_portal(workdir: Path, database_url: str | None = None) -> Server:
+def start_portal(
+    workdir: Path, database_url: str | None = None, settings: Mapping[str, str] | None = None
+) -> Server:
     """``portal demo`` then ``portal serve --workers 1`` on a free port, data in ``workdir``
-    (the database too, SQLite, unless ``database_url`` names another one)."""
+    (the database too, SQLite, unless ``database_url`` names another one), with the
+    ``PORTAL_*`` ``settings`` given."""
     data_dir = workdir / "portal-data"
     env = clean_env(data_dir)
     if database_url:
         env["PORTAL_DATABASE_URL"] = database_url
+    env.update(settings or {})
     demo = subprocess.run(
         [*portal_command(), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -161,10 +165,12 @@ def stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def portal_server(database_url: str | None = None) -> Iterator[Server]:
+def portal_server(
+    database_url: str | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[Server]:
     """The portal alone (demo data, temporary data folder), stopped and removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        server = start_portal(Path(tmp), database_url)
+        server = start_portal(Path(tmp), database_url, settings)
         try:
             wait_until_ready(server)
             yield server

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 
 from portal.app import create_app
 from portal.core import db
+from portal.core.tables import AttemptCounter
 from portal.settings import Settings
 from portal.site.services import seed_demo_help_points
 from tests.pagecheck import check_page
@@ -105,6 +106,10 @@ class CheckedClient(TestClient):  # type: ignore[type-arg]
         return response
 
 
+async def _forget_tries() -> None:
+    await AttemptCounter.delete(force=True)
+
+
 @pytest.fixture
 def make_client(settings: Settings) -> Iterator[Any]:
     """Build a started client for ``settings`` with some of them changed."""
@@ -114,6 +119,8 @@ def make_client(settings: Settings) -> Iterator[Any]:
         app = create_app(Settings(**{**settings.__dict__, **overrides}))
         client = CheckedClient(app, base_url=overrides.pop("base_url", "http://testserver.local"))
         client.__enter__()
+        # Every test client comes from the same address: each test starts with no try counted.
+        client.blocking_portal.call(_forget_tries)
         clients.append(client)
         return client
 

@@ -22,7 +22,7 @@ from portal.accounts.identity import IdentityError, parse_date_of_birth
 from portal.accounts.invitations import CODE_DIGITS, check_activation_code, normalise_code
 from portal.accounts.passwords import check_new_password
 from portal.accounts.services import PersonIdentity, read_identity
-from portal.core import audit
+from portal.core import audit, throttle
 from portal.core.access import Access, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
@@ -80,8 +80,9 @@ def _date_values(form: Any) -> dict[str, str]:
 
 async def _check_code_form(
     request: Request[Any, Any, Any], form: Any, action: str
-) -> tuple[uuid.UUID | None, dict[str, str]]:
-    """The account the typed code and date of birth open, or the errors to show at the fields.
+) -> tuple[uuid.UUID | None, dict[str, str], int]:
+    """The account the typed code and date of birth open, or the errors to show at the
+    fields and the status to answer with (400; 429 while this address is locked out).
 
     A wrong code and a wrong date get the same message, so the answer tells nothing
     more; each such try is audited, and a wrong date counts towards the code's lock.
@@ -99,22 +100,35 @@ async def _check_code_form(
     except IdentityError as exc:
         errors[f"{DATE_FIELD}-day"] = exc.message
     if errors:
-        return None, errors
-    account_id = await check_activation_code(Keyring(_master_key(request)), code, born)
+        return None, errors, 400
+    keyring = Keyring(_master_key(request))
+    try:
+        address_key = await keyring.index("throttle", f"activation:{throttle.address_of(request)}")
+        attempt = await throttle.attempt([address_key])
+    except throttle.Locked as locked:
+        await audit.record(actor="anonymous", area="account", action=action, outcome="denied")
+        errors["code"] = throttle.too_many_tries(locked.lock)
+        return None, errors, 429
+    account_id = await check_activation_code(keyring, code, born)
     if account_id is None:
+        await attempt.failed()
         await audit.record(actor="anonymous", area="account", action=action, outcome="denied")
         errors["code"] = _("The code or the date of birth is not right. Check them and try again.")
-    return account_id, errors
+        return None, errors, 400
+    await attempt.succeeded()
+    return account_id, errors, 200
 
 
 # --------------------------------------------------------------------------- 1. code and date of birth
 
 
-def _code_form(request: Request[Any, Any, Any], form: Any, errors: dict[str, str]) -> Template:
+def _code_form(
+    request: Request[Any, Any, Any], form: Any, errors: dict[str, str], status: int = 200
+) -> Template:
     return page(
         request,
         "accounts/activate/code.html",
-        status=400 if errors else 200,
+        status=status,
         errors=errors,
         code=str(form.get("code", "")) or assisted.filled_code(request),
         dates=_date_values(form),
@@ -131,9 +145,9 @@ async def show_activation_code(request: Request[Any, Any, Any]) -> Template:
 async def check_code(request: Request[Any, Any, Any]) -> Response[Any]:
     """Step 1: the code and the date of birth open the space for the next steps."""
     form = await request.form()
-    account_id, errors = await _check_code_form(request, form, "activate")
+    account_id, errors, status = await _check_code_form(request, form, "activate")
     if account_id is None:
-        return _code_form(request, form, errors)
+        return _code_form(request, form, errors, status)
     response = _redirect("/activate/codes")
     response.set_cookie(_state_cookie(request, services.new_state(account_id)))
     return response
@@ -301,12 +315,16 @@ async def show_activation_done(request: Request[Any, Any, Any], access: Access) 
 
 
 def _refuse_form(
-    request: Request[Any, Any, Any], state: ActivationState | None, form: Any, errors: dict[str, str]
+    request: Request[Any, Any, Any],
+    state: ActivationState | None,
+    form: Any,
+    errors: dict[str, str],
+    status: int = 200,
 ) -> Template:
     return page(
         request,
         "accounts/refuse/refuse.html",
-        status=400 if errors else 200,
+        status=status,
         errors=errors,
         known=state is not None,
         code=str(form.get("code", "")),
@@ -326,9 +344,9 @@ async def refuse_space(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     account_id = state.account_id if state else None
     if account_id is None:
-        account_id, errors = await _check_code_form(request, form, "refuse")
+        account_id, errors, status = await _check_code_form(request, form, "refuse")
         if account_id is None:
-            return _refuse_form(request, None, form, errors)
+            return _refuse_form(request, None, form, errors, status)
     await services.refuse_space(account_id)
     response = _redirect("/refuse/done")
     response.set_cookie(_state_cookie(request, None))

@@ -142,28 +142,31 @@ async def check_activation_code(
     """The invited account a code opens with this date of birth, or None.
 
     None for a wrong, used, expired or locked code alike, so the answer tells
-    nothing more; a wrong date of birth counts towards the lock.
+    nothing more; a wrong date of birth counts towards the lock. The try is counted
+    before the date is compared, in one statement, and given back when it is right:
+    tries sent at once cannot all slip under the limit.
     """
     now = now or datetime.now(UTC)
     digits = normalise_code(code)
     if len(digits) != CODE_DIGITS:
         return None
-    row = (
-        await Invitation.select()
+    counted = (
+        await Invitation.update({Invitation.failed_attempts: Invitation.failed_attempts + 1})
         .where(Invitation.code_index == await keyring.index(CODE_INDEX, digits))
         .where(Invitation.used_at.is_null())
         .where(Invitation.expires_at > now)
         .where(Invitation.failed_attempts < MAX_FAILED_ATTEMPTS)
-        .first()
+        .returning(Invitation.id, Invitation.account)
     )
-    if row is None:
+    if not counted:
         return None
+    row = counted[0]
     identity = await read_identity(keyring, row["account"])
     if identity is None or identity.date_of_birth != date_of_birth.isoformat():
-        await Invitation.update({Invitation.failed_attempts: Invitation.failed_attempts + 1}).where(
-            Invitation.id == row["id"]
-        )
         return None
+    await Invitation.update({Invitation.failed_attempts: Invitation.failed_attempts - 1}).where(
+        Invitation.id == row["id"]
+    )
     return uuid.UUID(str(row["account"]))
 
 

@@ -1,14 +1,16 @@
 """Signing in (a password, then a 6-digit code) and choosing a new password when it is forgotten.
 
-Every page is a plain form that works without JavaScript. A wrong identifier and a
-wrong password get the same answer, in the same time; failures are counted per account
-and per client address (``portal.core.throttle``), and a locked one is refused before
-any password is checked. Failures are audited without the identifier typed.
+Every page is a plain form that works without JavaScript. An identifier with no space
+and a wrong password get the same answer, after the same work (a real argon2 verify
+against a dummy hash) and with a pending cookie of the same shape (an opaque handle);
+a forgotten-password request answers before any code is sent, so its time says
+nothing either. Every try is counted per account and per client address before it is
+checked (``portal.core.throttle``): tries sent at once cannot slip past the lock.
+Failures are audited without the identifier typed.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,14 +18,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import Cookie, State
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts import sign_in_services as services
 from portal.accounts.identity import IdentityError
 from portal.accounts.passwords import check_new_password, hash_password
 from portal.core import audit, throttle
-from portal.core.db import release_write_lock
+from portal.core.db import apart, release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import Keyring, key_owner
@@ -34,7 +37,6 @@ from portal.kiosk.web import kiosk_of
 
 PUBLIC = {"public": True}
 ANONYMOUS = "anonymous"
-HELP_LINE = "0 800 00 00 00"
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -42,10 +44,6 @@ HELP_LINE = "0 800 00 00 00"
 
 def _keyring(request: Request[Any, Any, Any]) -> Keyring:
     return Keyring(request.app.state.master_key)
-
-
-def _address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _with_next(path: str, next_path: str, **params: str) -> str:
@@ -66,40 +64,22 @@ def _pending_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -
 
 
 def _set_pending(request: Request[Any, Any, Any], response: Response[Any], pending: services.Pending) -> None:
-    value = services.sign_pending(request.app.state.master_key, pending)
     seconds = max(1, int((pending.expires_at - datetime.now(UTC)).total_seconds()))
-    response.set_cookie(_pending_cookie(request, value, seconds))
+    response.set_cookie(_pending_cookie(request, pending.token, seconds))
 
 
 def _clear_pending(request: Request[Any, Any, Any], response: Response[Any]) -> None:
     response.set_cookie(_pending_cookie(request, "", 0))
 
 
-def _pending(request: Request[Any, Any, Any], purpose: str) -> services.Pending | None:
-    value = request.cookies.get(services.PENDING_COOKIE)
-    return services.read_pending(request.app.state.master_key, value, purpose)
-
-
-def _lock_message(lock: timedelta) -> str:
-    minutes = max(1, math.ceil(lock.total_seconds() / 60))
-    return ngettext(
-        "Too many tries. For your safety, wait %(minutes)d minute and try again, or call us on %(phone)s.",
-        "Too many tries. For your safety, wait %(minutes)d minutes and try again, or call us on %(phone)s.",
-        minutes,
-        minutes=minutes,
-        phone=HELP_LINE,
-    )
+async def _pending(request: Request[Any, Any, Any], purpose: str) -> services.Pending | None:
+    return await services.read_step(request.cookies.get(services.PENDING_COOKIE), purpose)
 
 
 async def _audit_failure(action: str, outcome: str, account_id: uuid.UUID | None) -> None:
     """A refused or failed try; the subject only when the account is known, never what was typed."""
     subject = key_owner(account_id) if account_id else None
     await audit.record(actor=ANONYMOUS, area="account", action=action, outcome=outcome, subject=subject)
-
-
-async def _count_failure(keys: list[str]) -> None:
-    for key in keys:
-        await throttle.record_failure(key)
 
 
 def _code_error(result: services.CodeResult) -> str:
@@ -192,21 +172,25 @@ async def _check_password(
     account = await services.active_account(keyring, identifier)
     account_id = account.account_id if account else None
     keys = [
-        await services.address_key(keyring, _address(request)),
+        await services.address_key(keyring, throttle.address_of(request)),
         await services.account_key(keyring, account_id)
         if account_id
         else await services.identifier_key(keyring, identifier),
     ]
-    lock = await services.longest_lock(keys)
-    if lock is not None:
+    try:
+        attempt = await throttle.attempt(keys)
+    except throttle.Locked as locked:
         await _audit_failure("sign_in", "denied", account_id)
-        errors = {"identifier": _lock_message(lock)}
+        errors = {"identifier": throttle.too_many_tries(locked.lock)}
         return _sign_in_form(request, next_path, errors=errors, identifier=typed, status=429)
-    if account is None or not await services.check_password(account, password):
-        await _count_failure(keys)
+    # Checked even for no account (against a dummy hash): the answer takes the same time.
+    right = await services.check_password(account, password)
+    if account is None or not right:
+        await attempt.failed()
         await _audit_failure("sign_in", "failed", account_id)
         errors = {"identifier": _("The identifier or the password is not right.")}
         return _sign_in_form(request, next_path, errors=errors, identifier=typed)
+    await attempt.succeeded()
     return await _send_first_code(request, keyring, account, next_path, typed)
 
 
@@ -218,7 +202,7 @@ async def _send_first_code(
     typed: str,
 ) -> Response[Any]:
     # The pending step starts (to the second) before its code is made, so the code is found.
-    pending = services.new_pending(account.account_id, services.SIGN_IN)
+    pending = await services.open_step(account.account_id, services.SIGN_IN)
     code = await services.issue_code(keyring, account.account_id, services.SIGN_IN)
     if not await services.send_code(request.app.state.settings, keyring, account, code, services.SIGN_IN):
         errors = {"identifier": _("We could not send your code. Try again in a few minutes, or call us.")}
@@ -239,7 +223,7 @@ async def _code_form(
     errors: dict[str, str] | None = None,
     status: int | None = None,
 ) -> Template:
-    account = await services.get_active_account(pending.account_id)
+    account = await services.get_active_account(pending.account_id) if pending.account_id else None
     errors = errors or {}
     return page(
         request,
@@ -259,7 +243,7 @@ def _start_again(next_path: str) -> Response[Any]:
 @get("/sign-in/code", name="sign_in_code", opt=PUBLIC)
 async def show_sign_in_code(request: Request[Any, Any, Any]) -> Response[Any]:
     next_path = safe_next(request.query_params.get("next"))
-    pending = _pending(request, services.SIGN_IN)
+    pending = await _pending(request, services.SIGN_IN)
     if pending is None:
         return _start_again(next_path)
     return await _code_form(request, pending, next_path)
@@ -270,8 +254,8 @@ async def submit_sign_in_code(request: Request[Any, Any, Any]) -> Response[Any]:
     """The second step: the code (or the button that asks for a new one)."""
     form = await request.form()
     next_path = safe_next(form.get("next"))
-    pending = _pending(request, services.SIGN_IN)
-    if pending is None:
+    pending = await _pending(request, services.SIGN_IN)
+    if pending is None or pending.account_id is None:
         return _start_again(next_path)
     if "resend" in form:
         return await _send_new_code(request, pending, next_path)
@@ -280,32 +264,37 @@ async def submit_sign_in_code(request: Request[Any, Any, Any]) -> Response[Any]:
     if errors:
         return await _code_form(request, pending, next_path, errors)
     keyring = _keyring(request)
-    keys = [
-        await services.address_key(keyring, _address(request)),
-        await services.account_key(keyring, pending.account_id),
-    ]
-    lock = await services.longest_lock(keys)
-    if lock is not None:
+    account_key = await services.account_key(keyring, pending.account_id)
+    keys = [await services.address_key(keyring, throttle.address_of(request)), account_key]
+    try:
+        attempt = await throttle.attempt(keys)
+    except throttle.Locked as locked:
         await _audit_failure("sign_in_code", "denied", pending.account_id)
-        return await _code_form(request, pending, next_path, {"code": _lock_message(lock)}, status=429)
+        return await _code_form(
+            request, pending, next_path, {"code": throttle.too_many_tries(locked.lock)}, status=429
+        )
     result = await services.check_code(keyring, pending, code)
     if result.check is services.CodeCheck.NONE:
+        await attempt.withdrawn()
         return _start_again(next_path)
     if result.check is not services.CodeCheck.RIGHT:
         if result.check is services.CodeCheck.WRONG:
-            await _count_failure(keys)
+            await attempt.failed()
+        else:
+            await attempt.withdrawn()
         await _audit_failure("sign_in_code", "failed", pending.account_id)
         return await _code_form(request, pending, next_path, {"code": _code_error(result)})
-    await throttle.reset(keys[1])
+    await attempt.succeeded(forget=[account_key])
     return await _start_session(request, pending, next_path)
 
 
 async def _start_session(
     request: Request[Any, Any, Any], pending: services.Pending, next_path: str
 ) -> Response[Any]:
-    account = await services.get_active_account(pending.account_id)
+    account = await services.get_active_account(pending.account_id) if pending.account_id else None
     if account is None:
         return _start_again(next_path)
+    await services.close_step(pending)
     settings, store = request.app.state.settings, request.app.state.sessions
     previous = request.cookies.get(cookie_name(settings))
     if previous:
@@ -327,7 +316,7 @@ async def _send_new_code(
     request: Request[Any, Any, Any], pending: services.Pending, next_path: str
 ) -> Response[Any]:
     reason = await services.why_no_new_code(pending)
-    account = await services.get_active_account(pending.account_id)
+    account = await services.get_active_account(pending.account_id) if pending.account_id else None
     if account is None:
         return _start_again(next_path)
     if reason:
@@ -341,8 +330,9 @@ async def _send_new_code(
     response: Response[Any] = Redirect(
         path=_with_next("/sign-in/code", next_path, sent="again"), status_code=303
     )
-    fresh = datetime.now(UTC) + timedelta(minutes=services.CODE_MINUTES)
-    _set_pending(request, response, replace(pending, expires_at=fresh))
+    fresh = replace(pending, expires_at=datetime.now(UTC) + timedelta(minutes=services.CODE_MINUTES))
+    await services.save_step(fresh)
+    _set_pending(request, response, fresh)
     return response
 
 
@@ -372,8 +362,12 @@ async def show_forgot_password(request: Request[Any, Any, Any]) -> Template:
 
 @post("/sign-in/forgot", name="request_password_reset", opt=PUBLIC, status_code=303)
 async def request_password_reset(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Send a code to choose a new password, if the identifier has a space; the answer
-    is the same either way (the pending cookie names a random account when it has none)."""
+    """Send a code to choose a new password, if the identifier has a space.
+
+    The answer is the same either way, and comes after the same work: a pending step
+    (its account empty when there is none), then the redirect. The code is made and sent
+    only after the answer has gone (``_send_reset_code``), so its time tells nothing.
+    """
     form = await request.form()
     typed = form.get("identifier", "")
     try:
@@ -381,39 +375,39 @@ async def request_password_reset(request: Request[Any, Any, Any]) -> Response[An
     except IdentityError as exc:
         return _forgot_form(request, {"identifier": exc.message}, typed)
     keyring = _keyring(request)
-    lock = await throttle.locked_for(await services.address_key(keyring, _address(request)))
+    lock = await throttle.locked_for(await services.address_key(keyring, throttle.address_of(request)))
     if lock is not None:
-        return _forgot_form(request, {"identifier": _lock_message(lock)}, typed, status=429)
+        return _forgot_form(request, {"identifier": throttle.too_many_tries(lock)}, typed, status=429)
     account = await services.active_account(keyring, identifier)
-    pending = services.new_pending(account.account_id if account else uuid.uuid4(), services.RESET)
-    if account is not None:
-        pending = await _send_reset_code(request, keyring, account, pending)
-    response: Response[Any] = Redirect(path="/sign-in/forgot/code", status_code=303)
+    pending = await services.open_step(account.account_id if account else None, services.RESET)
+    response: Response[Any] = Redirect(
+        path="/sign-in/forgot/code",
+        status_code=303,
+        background=BackgroundTask(_send_reset_code, request.app.state, account, pending) if account else None,
+    )
     _set_pending(request, response, pending)
     return response
 
 
-async def _send_reset_code(
-    request: Request[Any, Any, Any],
-    keyring: Keyring,
-    account: services.SignInAccount,
-    pending: services.Pending,
-) -> services.Pending:
-    """Send a reset code, at most a few in a row (so nobody can flood a person's inbox).
-
-    When no new code is sent, the pending step reaches back far enough to find the last one.
-    """
-    flood_key = await keyring.index("throttle", f"reset:{account.account_id}")
-    if await throttle.locked_for(flood_key) is not None:
-        return replace(pending, started_at=pending.started_at - timedelta(minutes=services.CODE_MINUTES))
-    await throttle.record_failure(flood_key)
-    code = await services.issue_code(keyring, account.account_id, services.RESET)
-    await services.send_code(request.app.state.settings, keyring, account, code, services.RESET)
-    owner = key_owner(account.account_id)
-    await audit.record(
-        actor=ANONYMOUS, area="account", action="ask_password_reset", outcome="allowed", subject=owner
-    )
-    return pending
+async def _send_reset_code(state: State, account: services.SignInAccount, pending: services.Pending) -> None:
+    """After the answer: send a reset code, at most a few in a row (so nobody can flood a
+    person's inbox). When no new code is sent, the pending step reaches back far enough to
+    find the last one."""
+    keyring = Keyring(state.master_key)
+    async with apart(state.engine):
+        flood_key = await keyring.index("throttle", f"reset:{account.account_id}")
+        try:
+            await (await throttle.attempt([flood_key])).failed()
+        except throttle.Locked:
+            earlier = pending.started_at - timedelta(minutes=services.CODE_MINUTES)
+            await services.save_step(replace(pending, started_at=earlier))
+            return
+        code = await services.issue_code(keyring, account.account_id, services.RESET)
+        owner = key_owner(account.account_id)
+        await audit.record(
+            actor=ANONYMOUS, area="account", action="ask_password_reset", outcome="allowed", subject=owner
+        )
+    await services.send_code(state.settings, keyring, account, code, services.RESET)
 
 
 def _reset_form(
@@ -439,7 +433,7 @@ def _reset_form(
 
 @get("/sign-in/forgot/code", name="reset_code", opt=PUBLIC)
 async def show_reset_code(request: Request[Any, Any, Any]) -> Response[Any]:
-    if _pending(request, services.RESET) is None:
+    if await _pending(request, services.RESET) is None:
         return Redirect(path="/sign-in/forgot", status_code=303)
     return _reset_form(request)
 
@@ -448,7 +442,7 @@ async def show_reset_code(request: Request[Any, Any, Any]) -> Response[Any]:
 async def reset_password(request: Request[Any, Any, Any]) -> Response[Any]:
     """The code and a new password: the password is saved, and the person signs in with it."""
     form = await request.form()
-    pending = _pending(request, services.RESET)
+    pending = await _pending(request, services.RESET)
     if pending is None:
         return Redirect(path="/sign-in/forgot", status_code=303)
     typed_code, password = form.get("code", ""), form.get("password", "")
@@ -468,42 +462,47 @@ async def _check_reset_code(
     request: Request[Any, Any, Any], pending: services.Pending, typed_code: str, code: str, password: str
 ) -> Response[Any]:
     keyring = _keyring(request)
-    keys = [
-        await services.address_key(keyring, _address(request)),
-        await services.account_key(keyring, pending.account_id),
-    ]
-    lock = await services.longest_lock(keys)
-    if lock is not None:
-        return _reset_form(request, errors={"code": _lock_message(lock)}, code=typed_code, status=429)
+    # A step with no space behind it counts on its own handle, as an account would.
+    account_key = await services.account_key(keyring, pending.account_id) if pending.account_id else None
+    own_key = account_key or await keyring.index("throttle", f"step:{pending.token}")
+    keys = [await services.address_key(keyring, throttle.address_of(request)), own_key]
+    try:
+        attempt = await throttle.attempt(keys)
+    except throttle.Locked as locked:
+        return _reset_form(
+            request, errors={"code": throttle.too_many_tries(locked.lock)}, code=typed_code, status=429
+        )
     result = await services.check_code(keyring, pending, code, use=False)
-    if result.check is not services.CodeCheck.RIGHT:
+    if result.check is not services.CodeCheck.RIGHT or pending.account_id is None:
         if result.check in (services.CodeCheck.WRONG, services.CodeCheck.NONE):
-            await _count_failure(keys)
+            await attempt.failed()
             # The same words whether the identifier had a space or not.
             result = services.CodeResult(services.CodeCheck.NONE)
-        known = await services.get_active_account(pending.account_id)
-        await _audit_failure("reset_password", "failed", known.account_id if known else None)
+        else:
+            await attempt.withdrawn()
+        await _audit_failure("reset_password", "failed", pending.account_id)
         return _reset_form(request, errors={"code": _code_error(result)}, code=typed_code)
+    await attempt.succeeded(forget=[own_key])
     # Only now, with the right code: the person's names may be read to check the password.
     problem = check_new_password(
         password, personal_words=await services.personal_words(keyring, pending.account_id)
     )
     if problem:
         return _reset_form(request, errors={"password": problem}, code=typed_code)
-    return await _save_new_password(request, pending, password, keys[1])
+    return await _save_new_password(request, pending, pending.account_id, password)
 
 
 async def _save_new_password(
-    request: Request[Any, Any, Any], pending: services.Pending, password: str, account_key: str
+    request: Request[Any, Any, Any], pending: services.Pending, account_id: uuid.UUID, password: str
 ) -> Response[Any]:
     # The hash first, without the SQLite write lock (about 100 ms), then the writes.
     await release_write_lock(request.app.state.engine)
     password_hash = await hash_password(password)
     await services.use_code(pending)
-    await services.save_password(pending.account_id, password_hash)
-    await request.app.state.sessions.delete_all_of(pending.account_id)
-    await throttle.reset(account_key)
-    owner = key_owner(pending.account_id)
+    await services.close_step(pending)
+    await services.save_password(account_id, password_hash)
+    await request.app.state.sessions.delete_all_of(account_id)
+    owner = key_owner(account_id)
     await audit.record(actor=owner, area="account", action="reset_password", outcome="allowed", subject=owner)
     response: Response[Any] = Redirect(path="/sign-in?password=saved", status_code=303)
     _clear_pending(request, response)

@@ -1,15 +1,19 @@
 """Signing in: a password, then a 6-digit code sent by email or SMS; and a forgotten password.
 
-Between the two steps, the browser keeps a *pending* cookie: the account, when the
-step began and when it ends, signed with a key derived from the master key. It never
-holds the code. Codes are stored only as a keyed index of "<account id>:<code>" (the
-index key is shared by every account, so the account id keeps two accounts' codes
-apart); each works once, for ``CODE_MINUTES``, and ``CODE_TRIES`` wrong tries wear it
-out. Only the newest code of a step counts: sending a new one ends the older ones.
+Between the two steps, the browser keeps a *pending* cookie that holds only an opaque
+random handle; the step itself (the account, when it began and when it ends) is a
+``SignInStep`` row found by the handle's hash, so the cookie says nothing about who is
+signing in, and a reset asked for an unknown identifier gets a handle of the same shape.
+Codes are stored only as a keyed index of "<account id>:<code>" (the index key is
+shared by every account, so the account id keeps two accounts' codes apart); each
+works once, for ``CODE_MINUTES``, and ``CODE_TRIES`` wrong tries wear it out (each try
+is counted before it is compared). Only the newest code of a step counts: sending a
+new one ends the older ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -21,9 +25,7 @@ from enum import Enum
 from portal.accounts.identity import IdentityError, normalise_email, normalise_nir
 from portal.accounts.passwords import birth_date_words, burn_verify_time, verify_password
 from portal.accounts.services import find_account_id, read_identity
-from portal.accounts.tables import Account, OneTimeCode
-from portal.core import throttle
-from portal.core.crypto import read_signed, sign_value
+from portal.accounts.tables import Account, OneTimeCode, SignInStep
 from portal.core.db import release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
@@ -42,6 +44,7 @@ MAX_RESENDS = 3
 CODE_INDEX = "one-time-code"
 PENDING_COOKIE = "sign_in_pending"
 PENDING_PATH = "/sign-in"
+STEP_TOKEN_BYTES = 32
 
 
 # --------------------------------------------------------------------------- identifier
@@ -55,57 +58,78 @@ def parse_identifier(value: str) -> str:
     return normalise_nir(text) if text[:1].isdigit() else normalise_email(text)
 
 
-# --------------------------------------------------------------------------- pending cookie
+# --------------------------------------------------------------------------- pending step
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A sign-in (or a password reset) between its first step and its code."""
+    """A sign-in (or a password reset) between its first step and its code.
 
-    account_id: uuid.UUID
+    ``account_id`` is None for a reset asked with an identifier that has no space.
+    """
+
+    token: str
+    account_id: uuid.UUID | None
     purpose: str
     started_at: datetime
     expires_at: datetime
 
 
-def sign_pending(master_key: bytes, pending: Pending) -> str:
-    """The cookie value of ``pending``: readable fields and their HMAC."""
-    payload = ".".join(
-        [
-            str(pending.account_id),
-            pending.purpose,
-            str(int(pending.started_at.timestamp())),
-            str(int(pending.expires_at.timestamp())),
-        ]
-    )
-    return sign_value(master_key, "sign-in", payload)
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def read_pending(
-    master_key: bytes, value: str | None, purpose: str, now: datetime | None = None
-) -> Pending | None:
-    """The pending step a cookie holds, or None when it is absent, forged, of another purpose or over."""
-    payload = read_signed(master_key, "sign-in", value)
-    if payload is None:
-        return None
-    try:
-        account, kind, started, expires = payload.split(".")
-        pending = Pending(
-            account_id=uuid.UUID(account),
-            purpose=kind,
-            started_at=datetime.fromtimestamp(int(started), UTC),
-            expires_at=datetime.fromtimestamp(int(expires), UTC),
+async def open_step(account_id: uuid.UUID | None, purpose: str, now: datetime | None = None) -> Pending:
+    """A new pending step: an opaque random handle for the browser, the rest kept here.
+
+    Known and unknown identifiers get the same work and a handle of the same shape.
+    """
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    token = secrets.token_urlsafe(STEP_TOKEN_BYTES)
+    pending = Pending(token, account_id, purpose, now, now + timedelta(minutes=CODE_MINUTES))
+    await SignInStep.delete().where(SignInStep.expires_at < now)
+    await SignInStep.insert(
+        SignInStep(
+            token_hash=_token_hash(token),
+            purpose=purpose,
+            account=account_id,
+            started_at=pending.started_at,
+            expires_at=pending.expires_at,
         )
-    except ValueError:
-        return None
-    if pending.purpose != purpose or pending.expires_at <= (now or datetime.now(UTC)):
-        return None
+    )
     return pending
 
 
-def new_pending(account_id: uuid.UUID, purpose: str, now: datetime | None = None) -> Pending:
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
-    return Pending(account_id, purpose, now, now + timedelta(minutes=CODE_MINUTES))
+async def read_step(token: str | None, purpose: str, now: datetime | None = None) -> Pending | None:
+    """The pending step of a handle, or None when it is absent, unknown, of another purpose or over."""
+    if not token or len(token) > 100:
+        return None
+    row = await SignInStep.select().where(SignInStep.token_hash == _token_hash(token)).first()
+    if row is None or row["purpose"] != purpose:
+        return None
+    expires_at = _utc(row["expires_at"])
+    if expires_at <= (now or datetime.now(UTC)):
+        return None
+    account = row["account"]
+    return Pending(
+        token=token,
+        account_id=uuid.UUID(str(account)) if account else None,
+        purpose=purpose,
+        started_at=_utc(row["started_at"]),
+        expires_at=expires_at,
+    )
+
+
+async def save_step(pending: Pending) -> None:
+    """Keep a step's new times (a new code sent; a reset that reaches back to the last code)."""
+    await SignInStep.update(
+        {SignInStep.started_at: pending.started_at, SignInStep.expires_at: pending.expires_at}
+    ).where(SignInStep.token_hash == _token_hash(pending.token))
+
+
+async def close_step(pending: Pending) -> None:
+    """The step is over (signed in, password saved): its handle opens nothing any more."""
+    await SignInStep.delete().where(SignInStep.token_hash == _token_hash(pending.token))
 
 
 # --------------------------------------------------------------------------- throttle keys
@@ -123,12 +147,6 @@ async def identifier_key(keyring: Keyring, identifier: str) -> str:
     """For an identifier that has no space: it locks like an account does, so a lock
     tells nobody whether a space exists."""
     return await keyring.index("throttle", f"identifier:{identifier}")
-
-
-async def longest_lock(keys: list[str]) -> timedelta | None:
-    """The longest lock among ``keys`` (None: none is locked)."""
-    locks = [lock for key in keys if (lock := await throttle.locked_for(key)) is not None]
-    return max(locks) if locks else None
 
 
 # --------------------------------------------------------------------------- password
@@ -301,25 +319,30 @@ async def check_code(
     checks the code, then the new password, and uses the code only when both are right).
     """
     now = now or datetime.now(UTC)
+    if pending.account_id is None:
+        return CodeResult(CodeCheck.NONE)
     rows = await _codes_since(pending.account_id, pending.purpose, pending.started_at)
     if not rows:
         return CodeResult(CodeCheck.NONE)
     newest = rows[0]
     typed_index = await _code_index(keyring, pending.account_id, typed)
-    matches = hmac.compare_digest(str(newest["code_index"]), typed_index)
     if newest["used_at"] is not None:
         return CodeResult(CodeCheck.USED)
-    if int(str(newest["attempts"])) >= CODE_TRIES:
-        return CodeResult(CodeCheck.WORN_OUT)
     if _utc(newest["expires_at"]) <= now or any(
         hmac.compare_digest(str(row["code_index"]), typed_index) for row in rows[1:]
     ):
         return CodeResult(CodeCheck.EXPIRED)
-    if not matches:
-        await OneTimeCode.update({OneTimeCode.attempts: OneTimeCode.attempts + 1}).where(
-            OneTimeCode.id == newest["id"]
-        )
-        return CodeResult(CodeCheck.WRONG, tries_left=max(0, CODE_TRIES - int(str(newest["attempts"])) - 1))
+    # The try is counted before the code is compared, in one statement: tries sent at once
+    # cannot all slip under the limit.
+    counted = (
+        await OneTimeCode.update({OneTimeCode.attempts: OneTimeCode.attempts + 1})
+        .where((OneTimeCode.id == newest["id"]) & (OneTimeCode.attempts < CODE_TRIES))
+        .returning(OneTimeCode.attempts)
+    )
+    if not counted:
+        return CodeResult(CodeCheck.WORN_OUT)
+    if not hmac.compare_digest(str(newest["code_index"]), typed_index):
+        return CodeResult(CodeCheck.WRONG, tries_left=max(0, CODE_TRIES - int(counted[0]["attempts"])))
     if use:
         await use_code(pending, now)
     return CodeResult(CodeCheck.RIGHT)
@@ -341,6 +364,8 @@ async def use_code(pending: Pending, now: datetime | None = None) -> None:
 async def why_no_new_code(pending: Pending, now: datetime | None = None) -> str | None:
     """None when a new code may be sent for ``pending``, else a kind message why not."""
     now = now or datetime.now(UTC)
+    if pending.account_id is None:  # no space, no code: nothing to send again
+        return None
     rows = await _codes_since(pending.account_id, pending.purpose, pending.started_at)
     if len(rows) > MAX_RESENDS:
         return _("You have asked for 3 new codes. Start again from the beginning to get another one.")

@@ -78,3 +78,17 @@ class OneTimeCode(Table):
     used_at = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SignInStep(Table):
+    """A sign-in (``purpose`` "sign_in") or a password reset ("reset") between its first
+    step and its code. The browser holds only an opaque random handle; this row, found by
+    the handle's SHA-256, holds the rest. ``account`` is empty when a reset was asked for
+    an identifier that has no space: the handle looks the same, and the code is never right.
+    """
+
+    token_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=12)
+    account = ForeignKey(Account, null=True, on_delete=OnDelete.cascade, index=True)
+    started_at = Timestamptz()
+    expires_at = Timestamptz(index=True)

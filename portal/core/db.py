@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+
+from portal.core import crypto
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +43,11 @@ class _LazyStart:
     Entering only makes the transaction current; ``start`` (called by the
     engine before a query) takes a connection and begins. Committing or rolling
     back a transaction that never started does nothing.
+
+    ``pause`` ends what was begun so far (commit, or roll back) and keeps the
+    connection: the next query begins a new transaction on it. That is how a
+    request lets go of SQLite's write lock before slow work (``release_write_lock``)
+    and keeps a block's work apart from the rest of the request (``apart``).
     """
 
     engine: Any
@@ -47,6 +56,7 @@ class _LazyStart:
     _committed: bool
     _rolled_back: bool
     _parent: Any
+    _open = False  # a transaction is begun on the connection and not yet ended
 
     async def __aenter__(self) -> Any:
         if self._parent is not None:
@@ -60,16 +70,30 @@ class _LazyStart:
         return self.connection is not None
 
     async def start(self) -> None:
+        if self.connection is None:
+            self.connection = await self.get_connection()  # type: ignore[attr-defined]
+        if not self._open:
+            await self._begin()
+            self._open = True
+
+    async def _begin(self) -> None:
         raise NotImplementedError
 
+    async def _end(self, keep: bool) -> None:
+        raise NotImplementedError
+
+    async def pause(self, *, keep: bool = True) -> None:
+        """End the transaction begun so far (commit it, or roll it back when not ``keep``)."""
+        if self._open:
+            self._open = False
+            await self._end(keep)
+
     async def commit(self) -> None:
-        if self.started:
-            await super().commit()  # type: ignore[misc]
+        await self.pause()
         self._committed = True
 
     async def rollback(self) -> None:
-        if self.started:
-            await super().rollback()  # type: ignore[misc]
+        await self.pause(keep=False)
         self._rolled_back = True
 
     async def savepoint(self, name: str | None = None) -> Any:
@@ -84,41 +108,20 @@ class _LazyStart:
 
 
 class _LazySQLiteTransaction(_LazyStart, SQLiteTransaction):
-    _paused = False
+    async def _begin(self) -> None:
+        await self.begin()
 
-    async def start(self) -> None:
-        if not self.started:
-            self.connection = await self.get_connection()
-            await self.begin()
-        elif self._paused:
-            self._paused = False
-            await self.begin()
-
-    async def pause(self) -> None:
-        """Commit what was done so far, so the write lock is free; the next query begins again."""
-        if self.started and not self._paused:
-            await self.connection.execute("COMMIT")
-            self._paused = True
-
-    async def commit(self) -> None:
-        if self._paused:
-            self._committed = True
-            return
-        await super().commit()
-
-    async def rollback(self) -> None:
-        if self._paused:
-            self._rolled_back = True
-            return
-        await super().rollback()
+    async def _end(self, keep: bool) -> None:
+        await self.connection.execute("COMMIT" if keep else "ROLLBACK")
 
 
 class _LazyPostgresTransaction(_LazyStart, PostgresTransaction):
-    async def start(self) -> None:
-        if not self.started:
-            self.connection = await self.get_connection()
-            self.transaction = self.connection.transaction()
-            await self.begin()
+    async def _begin(self) -> None:
+        self.transaction = self.connection.transaction()
+        await self.begin()
+
+    async def _end(self, keep: bool) -> None:
+        await (self.transaction.commit() if keep else self.transaction.rollback())
 
 
 class _StartsLazyTransactions:
@@ -170,6 +173,40 @@ async def release_write_lock(engine: Engine) -> None:
         await current.pause()
 
 
+@asynccontextmanager
+async def apart(engine: Engine) -> AsyncIterator[None]:
+    """Run the block as a transaction of its own, committed when the block ends (rolled
+    back if it raises), whatever the request's transaction does afterwards: for what
+    every other request must see at once and keep even if this request fails (a try
+    counted before a password is checked, ``portal.core.throttle``).
+
+    In a request, what the request did so far is committed first, and the block runs on
+    the request's own connection (a second connection per request could starve the
+    pool: every request waiting for one while holding one). Inside another transaction
+    (a task's, another ``apart``), the block is simply part of it; outside any, it gets
+    one of its own.
+    """
+    current = engine.current_transaction.get()
+    if isinstance(current, _LazyStart):
+        await current.pause()
+        try:
+            yield
+        except BaseException:
+            await current.pause(keep=False)
+            raise
+        await current.pause()
+        return
+    if current is not None:
+        yield
+        return
+    if isinstance(engine, SQLiteEngine):
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    async with transaction:
+        yield
+
+
 def engine_for(settings: Settings) -> PortalEngine:
     """The Piccolo engine the settings describe (nothing is opened yet)."""
     url = settings.database_url
@@ -178,7 +215,10 @@ def engine_for(settings: Settings) -> PortalEngine:
     path = settings.sqlite_path
     if path is None:
         raise ValueError("PORTAL_DATABASE_URL must start with postgresql:// or sqlite:///")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Made here first, mode 600 whatever the umask: SQLite then makes its -wal and -shm
+    # files with the same mode (it would make the database 644 under the usual umask).
+    crypto.make_private_folder(path.parent)
+    crypto.make_private_file(path)
     # timeout: how long a writer waits for another writer before giving up.
     return PortalSQLiteEngine(path=str(path), timeout=30)
 
@@ -236,9 +276,32 @@ def is_write_conflict(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc)
 
 
+# A write that changes nothing, on Piccolo's table of migrations: there in every migrated
+# database, whatever the portal's own tables become.
+HEALTH_PROBE = 'UPDATE "migration" SET "name" = "name" WHERE 1 = 0'
+
+
 async def ping(engine: Engine) -> None:
-    """Raise unless the database answers a trivial query."""
-    await engine.run_ddl("SELECT 1")
+    """Raise unless the database takes a write.
+
+    The write changes nothing (an update of no row), yet it needs what any write needs:
+    SQLite's write lock on a file it may write, a PostgreSQL transaction that is not
+    read-only. It runs in a savepoint rolled back at once, inside the current transaction
+    (a request's) or in one of its own, rolled back too: it leaves nothing, and a failed
+    write leaves the transaction usable.
+    """
+    current = engine.current_transaction.get()
+    if current is None:
+        async with engine.transaction() as own:
+            await engine.run_ddl(HEALTH_PROBE)
+            await own.rollback()
+        return
+    savepoint = await current.savepoint("portal_health")
+    try:
+        await engine.run_ddl(HEALTH_PROBE)
+    finally:
+        await savepoint.rollback_to()
+        await savepoint.release()
 
 
 class RequestTransaction:

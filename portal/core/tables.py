@@ -5,7 +5,7 @@ an audit event names who did what to which record, never what it contains, and
 a session is stored under the hash of its token, never the token itself.
 """
 
-from piccolo.columns import UUID, Boolean, Bytea, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, Bytea, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -57,13 +57,15 @@ class Session(Table):
     last_seen_at = Timestamptz()
 
 
-class Throttle(Table):
-    """Failures counted per key (an account, an address) for rate limits and lock-outs.
-
-    ``key`` is a keyed hash, never an address or identifier in clear.
-    """
+class AttemptCounter(Table):
+    """Tries counted per key (an account, an address) for rate limits and lock-outs
+    (``portal.core.throttle``). ``key`` is a keyed hash, never an address or identifier
+    in clear; times are milliseconds since the epoch."""
 
     key = Varchar(length=64, unique=True)
     failures = Integer(default=0)
-    window_started_at = Timestamptz(default=TimestamptzNow())
-    locked_until = Timestamptz(null=True, default=None)
+    # Tries under way: counted before they are checked, until they end.
+    pending = Integer(default=0)
+    window_started_ms = BigInt(default=0)
+    locked_until_ms = BigInt(null=True, default=None)
+    reserved_at_ms = BigInt(default=0)

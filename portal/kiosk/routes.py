@@ -97,12 +97,14 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
     keyring = Keyring(request.app.state.master_key)
     address = request.client.host if request.client else "unknown"
     lock_key = await keyring.index("throttle", f"kiosk-enrol:{address}")
-    if await throttle.locked_for(lock_key) is not None:
+    try:
+        attempt = await throttle.attempt([lock_key])
+    except throttle.Locked:
         error = _("Too many wrong codes. Wait a few minutes, then try again.")
         return _enrol_form(request, {"code": error}, typed, status=429)
     result = await services.enrol(keyring, typed)
     if result.check is not services.CodeCheck.RIGHT or result.token is None:
-        await throttle.record_failure(lock_key)
+        await attempt.failed()
         await services.record_failed_enrolment()
         messages = {
             services.CodeCheck.EXPIRED: _(
@@ -112,6 +114,7 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
         }
         error = messages.get(result.check, _("This code is not right. Check it and type it again."))
         return _enrol_form(request, {"code": error}, typed)
+    await attempt.succeeded()
     response: Response[Any] = Redirect(path="/kiosk/enrolled", status_code=303)
     response.set_cookie(kiosk_cookie(request.app.state.settings, result.token))
     return response

@@ -100,16 +100,19 @@ async def declare_consultation(request: Request[Any, Any, Any], access: Access) 
         return await _home(request, access, values=values, errors=errors, status=400)
     keyring = access.keyring
     lock_key = await keyring.index("throttle", f"declare:{user.account_id}")
-    if await throttle.locked_for(lock_key) is not None:
+    try:
+        attempt = await throttle.attempt([lock_key])
+    except throttle.Locked:
         errors["nir"] = _("Too many tries. Wait a few minutes, then try again.")
         return await _home(request, access, values=values, errors=errors, status=429)
     declared = await services.declare_consultation(keyring, user.account_id, nir, born)
     if declared.outcome is services.Declared.NOT_FOUND:
-        await throttle.record_failure(lock_key)
+        await attempt.failed()
         errors["nir"] = _(
             "No health space matches this number and date of birth. Check both with the patient."
         )
         return await _home(request, access, values=values, errors=errors, status=400)
+    await attempt.succeeded()
     if declared.outcome is services.Declared.JOINED and declared.patient is not None:
         await _tell_the_patient(request, keyring, declared.patient)
     return Redirect(path=f"/pro?done={declared.outcome.value}", status_code=303)

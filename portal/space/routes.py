@@ -72,13 +72,16 @@ async def confirm_close_space(request: Request[Any, Any, Any], access: Access) -
     if not password:
         return _close_form(request, {"password": _("Type your password to close your space.")}, shown=shown)
     lock_key = await sign_in_services.account_key(reach.keyring, account_id)
-    if await throttle.locked_for(lock_key) is not None:
+    try:
+        attempt = await throttle.attempt([lock_key])
+    except throttle.Locked:
         errors = {"password": _("Too many tries. Wait a few minutes, then try again.")}
         return _close_form(request, errors, shown=shown)
     account = await sign_in_services.get_active_account(account_id)
     if not await sign_in_services.check_password(account, password):
-        await throttle.record_failure(lock_key)
+        await attempt.failed()
         return _close_form(request, {"password": _("This is not your password. Try again.")}, shown=shown)
+    await attempt.succeeded()
     await close_space(account_id)
     store = request.app.state.sessions
     await store.delete_all_of(account_id)

@@ -22,7 +22,7 @@ from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token
-from portal.core.tables import AuditEvent, Session, Throttle
+from portal.core.tables import AuditEvent, Session, AttemptCounter
 from tests.conftest import TEST_MASTER_KEY, csrf
 
 PASSWORD = "correct horse battery"
@@ -35,14 +35,7 @@ UNKNOWN_NIR = "148037512345611"
 
 @pytest.fixture
 def app(make_client: Any) -> Any:
-    client = make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en")
-
-    async def clear() -> None:
-        # Every test client comes from the same address: start each test with no failures.
-        await Throttle.delete(force=True)
-
-    _run(client, clear)
-    return client
+    return make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en")
 
 
 def _run(client: Any, fn: Any) -> Any:
@@ -204,7 +197,7 @@ def test_next_is_kept_and_must_stay_on_the_site(app):
 
 def test_an_off_site_next_goes_home_instead(make_client):
     client = make_client(master_key=base64.b64encode(TEST_MASTER_KEY).decode(), default_locale="en")
-    _run(client, lambda: Throttle.delete(force=True).run())
+    _run(client, lambda: AttemptCounter.delete(force=True).run())
     _, email = _make_account(client)
     response = _sign_in(client, email, next_path="https://evil.example/")
     assert response.headers["location"] == "/"
@@ -270,8 +263,8 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app):
 
     async def forget_address() -> None:
         # Only the account's lock is left: the address's is lifted by hand.
-        await Throttle.delete().where(
-            Throttle.key == await Keyring(TEST_MASTER_KEY).index("throttle", "ip:testclient")
+        await AttemptCounter.delete().where(
+            AttemptCounter.key == await Keyring(TEST_MASTER_KEY).index("throttle", "ip:testclient")
         )
 
     _run(app, forget_address)
@@ -301,9 +294,9 @@ def test_a_success_resets_the_account_counter(app):
     for _ in range(4):
         _password_step(app, email, password="wrong guess")
     key = _run(app, lambda: Keyring(TEST_MASTER_KEY).index("throttle", f"account:{account_id}"))
-    assert _run(app, lambda: Throttle.count().where(Throttle.key == key).run()) == 1
+    assert _run(app, lambda: AttemptCounter.count().where(AttemptCounter.key == key).run()) == 1
     assert _sign_in(app, email).status_code == 303
-    assert _run(app, lambda: Throttle.count().where(Throttle.key == key).run()) == 0
+    assert _run(app, lambda: AttemptCounter.count().where(AttemptCounter.key == key).run()) == 0
 
 
 def test_each_further_failure_doubles_the_lock_up_to_an_hour(app):
@@ -316,22 +309,85 @@ def test_each_further_failure_doubles_the_lock_up_to_an_hour(app):
     assert throttle.lock_length(12) == throttle.lock_length(500) == timedelta(hours=1)
     start = datetime.now(UTC)
 
+    async def fail_at(key: str, moment: datetime) -> timedelta | None:
+        return await (await throttle.attempt([key], moment)).failed(moment)
+
     async def go() -> list[Any]:
         key = "test-" + secrets.token_hex(8)
-        locks = [await throttle.record_failure(key, start + timedelta(seconds=n)) for n in range(5)]
+        locks = [await fail_at(key, start + timedelta(seconds=n)) for n in range(5)]
         locks.append(await throttle.locked_for(key, start + timedelta(seconds=30)))
+        try:
+            await throttle.attempt([key], start + timedelta(seconds=40))
+        except throttle.Locked as locked:
+            locks.append(locked.lock)
         # Once the lock is over, one more failure doubles it.
-        locks.append(await throttle.record_failure(key, start + timedelta(minutes=2)))
+        locks.append(await fail_at(key, start + timedelta(minutes=2)))
         # A quiet quarter of an hour after the last lock: the count starts again.
-        locks.append(await throttle.record_failure(key, start + timedelta(minutes=30)))
+        locks.append(await fail_at(key, start + timedelta(minutes=30)))
         return locks
 
     locks = _run(app, go)
     assert locks[:4] == [None] * 4
     assert locks[4] == timedelta(minutes=1)
     assert timedelta(0) < locks[5] <= timedelta(seconds=35)
-    assert locks[6] == timedelta(minutes=2)
-    assert locks[7] is None
+    assert timedelta(0) < locks[6] <= timedelta(seconds=25)  # refused, nothing checked
+    assert locks[7] == timedelta(minutes=2)
+    assert locks[8] is None
+
+
+def test_tries_under_way_hold_their_places_until_they_end(app):
+    """The free tries are taken before anything is checked: a sixth try sent while five are
+    being checked is refused, whatever they turn out to be; a try that ends without
+    counting gives its place back, and one whose request died gives it back after a while."""
+    start = datetime.now(UTC)
+
+    async def go() -> list[Any]:
+        key = "test-" + secrets.token_hex(8)
+        under_way = [await throttle.attempt([key], start) for _ in range(throttle.FREE_FAILURES)]
+        seen: list[Any] = []
+        try:
+            await throttle.attempt([key], start)
+        except throttle.Locked:
+            seen.append("sixth refused")
+        await under_way[0].succeeded()
+        sixth = await throttle.attempt([key], start)
+        seen.append("sixth taken once one succeeded")
+        try:
+            await throttle.attempt([key], start)
+        except throttle.Locked:
+            seen.append("seventh refused")
+        # Nobody ends the tries under way (their requests died): after ABANDONED, they hold nothing.
+        later = start + throttle.ABANDONED + timedelta(seconds=1)
+        await throttle.attempt([key], later)
+        seen.append("free again later")
+        del sixth
+        return seen
+
+    assert _run(app, go) == [
+        "sixth refused",
+        "sixth taken once one succeeded",
+        "seventh refused",
+        "free again later",
+    ]
+
+
+def test_a_try_refused_on_one_key_holds_no_place_on_the_others(app):
+    start = datetime.now(UTC)
+
+    async def go() -> tuple[bool, int]:
+        locked, free = "test-" + secrets.token_hex(8), "test-" + secrets.token_hex(8)
+        for _ in range(throttle.FREE_FAILURES):
+            await (await throttle.attempt([locked], start)).failed(start)
+        try:
+            await throttle.attempt([free, locked], start)
+        except throttle.Locked:
+            refused = True
+        else:
+            refused = False
+        pending = await AttemptCounter.select(AttemptCounter.pending).where(AttemptCounter.key == free).first()
+        return refused, int(pending["pending"]) if pending else 0
+
+    assert _run(app, go) == (True, 0)
 
 
 # --------------------------------------------------------------------------- the code step
@@ -365,7 +421,7 @@ def test_five_wrong_codes_wear_the_code_out(app):
     locked = _post(app, "/sign-in/code", code=code)
     assert locked.status_code == 429 and TOO_MANY in locked.text
     # ...and when the lock is over, the code is still worn out.
-    _run(app, lambda: Throttle.delete(force=True).run())
+    _run(app, lambda: AttemptCounter.delete(force=True).run())
     worn = _post(app, "/sign-in/code", code=code)
     assert worn.status_code == 400 and "You typed a wrong code too many times." in worn.text
     assert not _session_token(app)
@@ -399,16 +455,17 @@ def test_a_code_sent_across_a_second_boundary_still_works(app, monkeypatch):
     assert _session_token(app)
 
 
-def test_a_used_code_is_refused(app):
+def test_a_used_code_and_its_step_open_nothing_again(app):
     _, email = _make_account(app)
     _password_step(app, email)
     pending = app.cookies.get(PENDING_COOKIE)
     code = _newest_code(app, email)
     assert _post(app, "/sign-in/code", code=code).status_code == 303
     assert not app.cookies.get(PENDING_COOKIE)
+    # The handle kept from before: its step ended with the sign-in, so it starts again.
     app.cookies.set(PENDING_COOKIE, pending, domain=app.base_url.host, path="/sign-in")
     response = _post(app, "/sign-in/code", code=code)
-    assert response.status_code == 400 and "This code was already used." in response.text
+    assert response.status_code == 303 and response.headers["location"] == "/sign-in"
 
 
 def test_the_code_page_without_a_pending_sign_in_goes_back_to_the_start(app):

@@ -105,29 +105,29 @@ def test_a_request_gives_back_the_sqlite_write_lock_for_slow_work(client, settin
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite only")
     from portal.core.db import release_write_lock
-    from portal.core.tables import Throttle
+    from portal.core.tables import AttemptCounter
 
     @post("/test-release", opt={"public": True}, status_code=200)
     async def release() -> dict[str, bool]:
-        await Throttle.insert(Throttle(key="test-release-before", failures=1))
+        await AttemptCounter.insert(AttemptCounter(key="test-release-before", failures=1))
         await release_write_lock(client.app.state.engine)
         # Another connection can write now (it would time out at once if the lock were held),
         # and it sees what the request wrote before giving the lock back.
         with sqlite3.connect(settings.sqlite_path, timeout=0) as other:
             other.execute("BEGIN IMMEDIATE")
             seen = other.execute(
-                "SELECT count(*) FROM throttle WHERE key = 'test-release-before'"
+                "SELECT count(*) FROM attempt_counter WHERE key = 'test-release-before'"
             ).fetchone()[0]
-            other.execute("INSERT INTO throttle (key, failures) VALUES ('test-release-other', 1)")
+            other.execute("INSERT INTO attempt_counter (key, failures) VALUES ('test-release-other', 1)")
             other.execute("COMMIT")
         # The request goes on writing in a transaction of its own.
-        await Throttle.insert(Throttle(key="test-release-after", failures=1))
+        await AttemptCounter.insert(AttemptCounter(key="test-release-after", failures=1))
         return {"seen": seen == 1}
 
     client.app.register(release)
     assert client.post("/test-release", headers={"x-csrftoken": csrf(client)}).json() == {"seen": True}
     with sqlite3.connect(settings.sqlite_path) as conn:
-        keys = {row[0] for row in conn.execute("SELECT key FROM throttle WHERE key LIKE 'test-release-%'")}
+        keys = {row[0] for row in conn.execute("SELECT key FROM attempt_counter WHERE key LIKE 'test-release-%'")}
     assert keys == {"test-release-before", "test-release-other", "test-release-after"}
 
 

@@ -16,7 +16,7 @@ from portal.core import throttle
 from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
-from portal.core.tables import Throttle
+from portal.core.tables import AttemptCounter
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import make_person, portal_client, run, sign_in_as
 
@@ -24,7 +24,7 @@ from tests.people import make_person, portal_client, run, sign_in_as
 @pytest.fixture
 def app(make_client: Any) -> Any:
     client = portal_client(make_client)
-    run(client, lambda: Throttle.delete(force=True))
+    run(client, lambda: AttemptCounter.delete(force=True))
     return client
 
 
