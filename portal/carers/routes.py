@@ -21,7 +21,6 @@ from litestar.response import Redirect, Response, Template
 
 from portal.accounts import identity
 from portal.accounts.notify import tell
-from portal.accounts.services import find_account_id
 from portal.carers import services
 from portal.core.access import DELEGABLE_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
@@ -105,6 +104,8 @@ async def show_carers(request: Request[Any, Any, Any], access: Access) -> Templa
         areas=area_names(),
         done=request.query_params.get("done"),
         limit=request.app.state.settings.max_carers_per_patient,
+        pending=sum(1 for one in carers if one.status == "invited"),
+        max_pending=services.MAX_PENDING_INVITATIONS,
     )
 
 
@@ -169,6 +170,11 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
         if nir is None and "nir" not in errors:
             errors["nir"] = _("Enter the social security number of the person. It is on their Carte Vitale.")
         if not errors and born and nir:
+            if await services.pending_invitations(patient) >= services.MAX_PENDING_INVITATIONS:
+                # Before looking the person up: the answer is the same whoever they are.
+                await record(patient, patient, "account", "carer.invite", None, outcome="denied")
+                errors["family_name"] = services.too_many_pending().message
+                return _invite_page(request, values, errors)
             carer = await services.find_carer(
                 keyring,
                 family_name=values["family_name"],
@@ -189,8 +195,8 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             errors["email"] = exc.message
         if email is None and "email" not in errors:
             errors["email"] = _("Enter the email address of the person.")
-        if email:
-            carer = await find_account_id(keyring, email)
+        # Never looked up: whether the address has a space, and whose, is not for the patient to
+        # learn here. The answer, its status and what is written are the same either way.
     else:
         errors["how"] = _("Choose how to find the person.")
     relation = values["relation"]
@@ -229,12 +235,14 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             ends_at=ends_at,
             max_carers=settings.max_carers_per_patient,
             max_people=settings.max_people_per_carer,
+            email_as_typed=values["email"] if email else None,
         )
     except services.DelegationError as exc:
         await record(patient, patient, "account", "carer.invite", None, outcome="denied")
         field = {"who": "family_name" if values["how"] == "identity" else "email", "areas": "area-documents"}
         return _invite_page(request, values, {field.get(exc.field, exc.field): exc.message})
     if carer is not None:
+        # Found by name, date of birth and NIR: the patient knew who; they see it on their page.
         await tell(
             settings,
             keyring,
@@ -245,7 +253,9 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
                 link=settings.base_url.rstrip("/") + HELPING,
             ),
         )
-    elif email and token:
+    elif email and token and await services.may_mail_invitation(keyring, email):
+        # The same email whether or not the address has a space; at most one a day per
+        # address (held back otherwise: the invitation is kept, the patient told the same).
         await send_email(
             settings,
             email,
@@ -276,9 +286,12 @@ async def show_helping(request: Request[Any, Any, Any], access: Access) -> Templ
     return page(
         request,
         "carers/helping.html",
-        helped=await services.helped_by(reach.keyring, reach.subject),
+        helped=await services.helped_by(
+            reach.keyring, reach.subject, await services.own_invitation_index(reach.keyring, reach.subject)
+        ),
         areas=area_names(),
         done=request.query_params.get("done"),
+        max_people=request.app.state.settings.max_people_per_carer,
         ended=request.scope.get("state", {}).get("portal_delegation_ended", False),
     )
 
@@ -290,7 +303,17 @@ async def answer_invitation(
     reach = await _own_account(access, Action.WRITE)
     form = await request.form()
     accept = form.get("answer") == "accept"
-    if not await services.answer(delegation, reach.subject, accept):
+    try:
+        answered = await services.answer(
+            delegation,
+            reach.subject,
+            accept,
+            invited_index=await services.own_invitation_index(reach.keyring, reach.subject),
+            max_people=request.app.state.settings.max_people_per_carer,
+        )
+    except services.DelegationError:
+        return Redirect(path=f"{HELPING}?done=full", status_code=303)
+    if not answered:
         await _not_theirs(access, reach, delegation)
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
 
@@ -364,7 +387,17 @@ async def answer_link(request: Request[Any, Any, Any], access: Access, token: Fr
         await access.refuse(Area.ACCOUNT, Action.WRITE, subject=reach.subject)
     form = await request.form()
     accept = form.get("answer") == "accept"
-    if not await services.answer(info.id, reach.subject, accept, by_link=True):
+    try:
+        answered = await services.answer(
+            info.id,
+            reach.subject,
+            accept,
+            by_link=True,
+            max_people=request.app.state.settings.max_people_per_carer,
+        )
+    except services.DelegationError:
+        return Redirect(path=f"{HELPING}?done=full", status_code=303)
+    if not answered:
         await _not_theirs(access, reach, info.id)
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
 

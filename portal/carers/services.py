@@ -1,8 +1,13 @@
 """Delegations between a patient and their carers: inviting, accepting, ending, listing.
 
 A carer is a person with their own space. The patient finds them by name, date of
-birth and national health number (NIR), or invites them by email: someone who has
-no space yet is sent a link, and accepts it once signed in. The access policy reads
+birth and national health number (NIR), or invites them by email. An invitation by email
+never looks the address up (who has a space, and their name, is not the patient's to learn
+by typing addresses): it stays addressed to the email typed, a link goes to it (at most one
+such email a day per address, whoever invites), and it becomes a carer's once the person
+accepts it, from the link or, when the address is the one of their own space, from their
+page of the people they help. A patient has at most ``MAX_PENDING_INVITATIONS`` invitations
+waiting for an answer at once. The access policy reads
 the live delegations on every request (``live_delegation``, registered with the access
 policy by ``portal.app``), so ending
 one, or its end date passing, takes effect on the carer's very next request.
@@ -14,13 +19,13 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portal.accounts.people import names_of
 from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account
-from portal.carers.tables import Delegation
+from portal.carers.tables import Delegation, InvitationMail
 from portal.core import audit
 from portal.core.access import (
     DELEGABLE_AREAS,
@@ -38,6 +43,13 @@ from portal.core.records import open_json, place, record, seal_json
 
 AREA = "account"
 LIVE = ["invited", "active"]
+# Invitations a patient may have waiting for an answer at once (either way of inviting).
+MAX_PENDING_INVITATIONS = 3
+# An invitation emailed to an address: at most one such email per address in this time.
+MAIL_EVERY = timedelta(days=1)
+# Blind index purposes: the address an invitation went to, and the record of emails sent.
+INVITED_EMAIL = "carer-invite"
+INVITATION_MAIL = "carer-invite-mail"
 
 
 async def live_delegation(carer: uuid.UUID, patient: uuid.UUID, now: datetime) -> Granted | None:
@@ -131,6 +143,47 @@ async def _count(*condition: Any) -> int:
     return int(await Delegation.count().where(where))
 
 
+async def pending_invitations(patient: uuid.UUID) -> int:
+    """How many of the patient's invitations wait for an answer."""
+    return await _count(Delegation.patient == patient, Delegation.status == "invited")
+
+
+def too_many_pending() -> DelegationError:
+    return DelegationError(
+        "who",
+        _(
+            "You have already invited %(count)d people who have not answered yet. Wait for "
+            "their answer, or cancel one of these invitations from your list of carers, before "
+            "you invite someone else.",
+            count=MAX_PENDING_INVITATIONS,
+        ),
+    )
+
+
+async def own_invitation_index(keyring: Keyring, account: uuid.UUID) -> str | None:
+    """The blind index an invitation by email to the address of ``account``'s own space
+    carries (None when the account has no email): how a person finds, on their page of
+    the people they help, an invitation sent to their address."""
+    person = await read_identity(keyring, account)
+    return await keyring.index(INVITED_EMAIL, person.email) if person and person.email else None
+
+
+async def may_mail_invitation(keyring: Keyring, email: str) -> bool:
+    """True, and it is counted, when no invitation to help was emailed to ``email`` in the
+    last day (by anyone); False when one was: this one is held back. Safe when two
+    requests for one address race: one inserts the row, the other finds it there."""
+    now = datetime.now(UTC)
+    await InvitationMail.delete().where(InvitationMail.sent_at <= now - MAIL_EVERY)
+    inserted = (
+        await InvitationMail.insert(
+            InvitationMail(key=await keyring.index(INVITATION_MAIL, email), sent_at=now)
+        )
+        .on_conflict(target=InvitationMail.key, action="DO NOTHING")
+        .returning(InvitationMail.key)
+    )
+    return bool(inserted)
+
+
 async def find_carer(
     keyring: Keyring, *, family_name: str, given_names: str, date_of_birth: str, nir: str
 ) -> uuid.UUID | None:
@@ -167,14 +220,23 @@ async def invite(
     ends_at: datetime | None,
     max_carers: int,
     max_people: int,
+    email_as_typed: str | None = None,
     legal_representative: bool = False,
 ) -> tuple[uuid.UUID, str | None]:
-    """Make an invitation; returns its id and, for an invitation by email to someone who has
-    no space (``carer`` None), the token of the link to send (only its hash is kept)."""
-    if carer == patient:
+    """Make an invitation: to ``carer`` (found by identity), or to ``email`` (normalised;
+    ``email_as_typed`` is what the patient's pages show), never looked up. Returns its id
+    and, for an invitation by email, the token of the link to send (only its hash is kept)."""
+    if carer is None and not email:
+        raise DelegationError("who", _("Enter the email address of the person."))
+    # An invitation by email: a blind index of the address (none is looked up with it).
+    invited_index = await keyring.index(INVITED_EMAIL, email) if carer is None and email else None
+    own_address = invited_index is not None and invited_index == await own_invitation_index(keyring, patient)
+    if carer == patient or own_address:
         raise DelegationError("who", _("You cannot be your own carer. Choose someone else."))
     if not areas:
         raise DelegationError("areas", _("Choose at least one part of your space this person may use."))
+    if await pending_invitations(patient) >= MAX_PENDING_INVITATIONS:
+        raise too_many_pending()
     if await _count(Delegation.patient == patient, Delegation.status.is_in(LIVE)) >= max_carers:
         raise DelegationError(
             "who",
@@ -183,31 +245,42 @@ async def invite(
                 count=max_carers,
             ),
         )
+    already = _("This person is already your carer, or already invited.")
     if carer is not None:
         if await _count(
             Delegation.patient == patient, Delegation.carer == carer, Delegation.status.is_in(LIVE)
         ):
-            raise DelegationError("who", _("This person is already your carer, or already invited."))
+            raise DelegationError("who", already)
         if await _count(Delegation.carer == carer, Delegation.status.is_in(LIVE)) >= max_people:
             raise DelegationError(
                 "who",
                 _("This person already helps %(count)d people, the most a carer may help.", count=max_people),
             )
+    else:
+        # The patient's own invitations only: it says nothing about who holds the address.
+        if await _count(
+            Delegation.patient == patient,
+            Delegation.invited_email_index == invited_index,
+            Delegation.status.is_in(LIVE),
+        ):
+            raise DelegationError("who", already)
     delegation = uuid.uuid4()
     token = secrets.token_urlsafe(24) if carer is None else None
+    shown = (email_as_typed or email or "") if carer is None else ""
     await Delegation.insert(
         Delegation(
             id=delegation,
             patient=patient,
             carer=carer,
             sealed_details=await seal_json(
-                keyring, _place(delegation, patient), {"relation": relation, "email": email or ""}
+                keyring, _place(delegation, patient), {"relation": relation, "email": shown}
             ),
             areas=format_areas(areas),
             legal_representative=legal_representative,
             ends_at=ends_at,
             status="invited",
             token_hash=token_hash(token) if token else None,
+            invited_email_index=invited_index,
         )
     )
     await record(patient, patient, AREA, "carer.invite", f"delegation:{delegation}")
@@ -252,9 +325,26 @@ async def carers_of(keyring: Keyring, patient: uuid.UUID) -> list[DelegationInfo
     return await _listed(keyring, Delegation.patient == patient, "patient")
 
 
-async def helped_by(keyring: Keyring, carer: uuid.UUID) -> list[DelegationInfo]:
-    """The people ``carer`` helps or is invited to help."""
-    return await _listed(keyring, Delegation.carer == carer, "carer")
+def _addressed_to(carer: uuid.UUID, invited_index: str | None) -> Any:
+    """The delegations of ``carer``, and the invitations by email to the address of their own
+    space (``invited_index``: ``own_invitation_index``) not yet answered by anyone."""
+    mine = Delegation.carer == carer
+    if invited_index is None:
+        return mine
+    return mine | (
+        Delegation.carer.is_null()
+        & (Delegation.invited_email_index == invited_index)
+        & (Delegation.status == "invited")
+        & (Delegation.patient != carer)
+    )
+
+
+async def helped_by(
+    keyring: Keyring, carer: uuid.UUID, invited_index: str | None = None
+) -> list[DelegationInfo]:
+    """The people ``carer`` helps or is invited to help (also by email to the address of their
+    own space, when ``invited_index`` is given)."""
+    return await _listed(keyring, _addressed_to(carer, invited_index), "carer")
 
 
 async def by_token(keyring: Keyring, token: str) -> DelegationInfo | None:
@@ -271,10 +361,20 @@ async def by_token(keyring: Keyring, token: str) -> DelegationInfo | None:
     return await _info(keyring, row, names, "carer")
 
 
-async def answer(delegation: uuid.UUID, carer: uuid.UUID, accept: bool, *, by_link: bool = False) -> bool:
+async def answer(
+    delegation: uuid.UUID,
+    carer: uuid.UUID,
+    accept: bool,
+    *,
+    by_link: bool = False,
+    invited_index: str | None = None,
+    max_people: int | None = None,
+) -> bool:
     """The carer accepts or refuses an invitation made to them (or, ``by_link``, sent to them
-    by email); False when there is no such invitation for them."""
-    who = Delegation.token_hash.is_not_null() if by_link else (Delegation.carer == carer)
+    by email; or sent to the address of their own space, ``invited_index``); False when there
+    is no such invitation for them. Accepting when they already help ``max_people`` people
+    raises :class:`DelegationError` (an invitation by email was never checked against it)."""
+    who = Delegation.token_hash.is_not_null() if by_link else _addressed_to(carer, invited_index)
     row = (
         await Delegation.select(Delegation.patient)
         .where((Delegation.id == delegation) & (Delegation.status == "invited") & who)
@@ -284,8 +384,26 @@ async def answer(delegation: uuid.UUID, carer: uuid.UUID, accept: bool, *, by_li
         return False
     patient = _uuid(row["patient"])
     assert patient is not None
-    if by_link and patient == carer:
+    if patient == carer:
         return False
+    if (
+        accept
+        and max_people is not None
+        and await _count(
+            Delegation.carer == carer,
+            Delegation.status == "active",
+            Delegation.legal_representative.eq(False),
+        )
+        >= max_people
+    ):
+        raise DelegationError(
+            "who",
+            _(
+                "You already help %(count)d people, the most a carer may help. Stop helping someone, "
+                "then answer again.",
+                count=max_people,
+            ),
+        )
     await Delegation.update(
         {
             Delegation.status: "active" if accept else "refused",
