@@ -27,7 +27,7 @@ from portal.core.access import Access, Role
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
-from portal.core.web import page
+from portal.core.web import page, renew_csrf_token
 from portal.kiosk.services import record_session_start as record_kiosk_session
 from portal.kiosk.web import kiosk_of
 from portal.outreach import assisted
@@ -300,6 +300,7 @@ async def accept_terms(request: Request[Any, Any, Any]) -> Response[Any]:
     response = _redirect("/activate/done")
     response.set_cookie(_state_cookie(request, None))
     response.set_cookie(session_cookie(request.app.state.settings, token))
+    renew_csrf_token(request, response)
     return response
 
 

@@ -23,7 +23,7 @@ from portal.core.sessions import (
     requires_signed_in,
     touch_or_expire,
 )
-from portal.core.web import safe_next
+from portal.core.web import renew_csrf_token, safe_next
 from portal.kiosk.services import record_session_end as record_kiosk_session_end
 from portal.kiosk.web import HOME as KIOSK_HOME
 from portal.kiosk.web import kiosk_of
@@ -55,6 +55,8 @@ async def sign_out(request: Request[Any, Any, Any], access: Access) -> Response[
     else:
         response = Redirect(path=home, status_code=303, headers=headers)
     response.set_cookie(cleared_session_cookie(settings))
+    # A form token of the session that ends (or planted before it) must not work after it.
+    renew_csrf_token(request, response)
     return response
 
 

@@ -31,7 +31,7 @@ from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name, end_session, session_cookie, start_session
-from portal.core.web import page, safe_next
+from portal.core.web import page, renew_csrf_token, safe_next
 from portal.kiosk.services import record_session_start as record_kiosk_session
 from portal.kiosk.web import kiosk_of
 
@@ -308,6 +308,7 @@ async def _start_session(
     await audit.record(actor=owner, area="account", action="sign_in", outcome="allowed", subject=owner)
     response: Response[Any] = Redirect(path=next_path, status_code=303)
     response.set_cookie(session_cookie(settings, token))
+    renew_csrf_token(request, response)
     _clear_pending(request, response)
     return response
 

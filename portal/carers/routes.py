@@ -35,7 +35,7 @@ from portal.core.sessions import (
     session_cookie,
     start_session,
 )
-from portal.core.web import page
+from portal.core.web import page, renew_csrf_token
 
 PATIENTS = [requires_role(Role.PATIENT)]
 BASE = "/space/carers"
@@ -338,6 +338,7 @@ async def _switch(
     token = await start_session(store, carer, Role.PATIENT, kiosk=user.kiosk, acting_for=acting_for)
     response: Response[Any] = Redirect(path=to, status_code=303)
     response.set_cookie(session_cookie(settings, token))
+    renew_csrf_token(request, response)
     return response
 
 

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
-from litestar.response import Template
+from litestar.datastructures import Cookie, Headers, MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware.csrf import generate_csrf_token
+from litestar.response import Response, Template
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from portal.core.i18n import LOCALE_COOKIE, choose_locale, current_locale, set_locale
 from portal.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from collections.abc import Mapping
+
+    from litestar.config.csrf import CSRFConfig
+    from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+
+log = logging.getLogger("portal")
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -47,7 +58,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    # Not "no-referrer": under it, browsers send ``Origin: null`` with the portal's own forms,
+    # and the cross-site check (CrossSiteGuard) must be able to refuse "null". Another site
+    # still gets no Referer at all.
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
@@ -229,3 +243,138 @@ def bounded_int(value: Any, *, default: int, low: int, high: int) -> int:
     except (TypeError, ValueError):
         return default
     return number if low <= number <= high else default
+
+
+# ----------------------------------------------------------------------------- forged requests
+
+# The detail of Litestar's CSRF refusal; ``portal.app`` answers it with the "form expired" page,
+# and CrossSiteGuard refuses with the same, so a person sees one kind page for both.
+CSRF_FAILED = "CSRF token verification failed"
+# What a browser says in Sec-Fetch-Site about a request that the portal's own page made
+# ("same-origin") or that the person made themselves, from the address bar or a bookmark ("none").
+OWN_SITES = frozenset({"same-origin", "none"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def renew_csrf_token(request: Request[Any, Any, Any], response: Response[Any]) -> None:
+    """Give the browser a new CSRF token when who is signed in changes (sign-in, sign-out,
+    a session started or ended): a token seen or planted before no longer works.
+
+    Litestar's check is a double submit: the token a form (or htmx's ``x-csrftoken``)
+    sends must be the one in the browser's ``csrftoken`` cookie, both signed with the
+    portal's secret. ``response`` replaces that cookie (with the middleware's own
+    attributes), so any older token fails from now on; a page this request still renders
+    writes the new one into its forms.
+    """
+    config = request.app.csrf_config
+    if config is None:
+        return
+    state = ScopeState.from_scope(request.scope)
+    if (
+        request.method in config.safe_methods
+        and config.cookie_name not in request.cookies
+        and state.csrf_token is not Empty
+    ):
+        # A browser without the cookie: the middleware has just made a token, which nobody
+        # saw before, and sends it with this answer itself (a second cookie would clash).
+        return
+    token = generate_csrf_token(config.secret)
+    state.csrf_token = token
+    response.set_cookie(
+        Cookie(
+            key=config.cookie_name,
+            value=token,
+            path=config.cookie_path,
+            secure=config.cookie_secure,
+            httponly=config.cookie_httponly,
+            samesite=config.cookie_samesite,
+            domain=config.cookie_domain,
+        )
+    )
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` as a browser writes it in ``Origin``: lower case, without the
+    scheme's default port. None for anything else (``null``, no host, a bad port)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if not scheme or not host:
+        return None
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + (
+        f":{port}" if port is not None and port != _DEFAULT_PORTS.get(scheme) else ""
+    )
+
+
+def cross_site_reason(headers: Mapping[str, str], own_origins: frozenset[str]) -> str | None:
+    """Why an unsafe request (a POST...) looks sent by another site, or None.
+
+    A browser's ``Sec-Fetch-Site`` is believed first: it is set by the browser alone, knows
+    the redirects a request went through, and is sent by every current browser. Only
+    "same-origin" and "none" pass: "same-site" is a sibling address (another service under
+    the same domain, another port of the same host), which the portal's cookies do not
+    keep out (SameSite lets it send them, and it may plant a ``csrftoken`` cookie of its
+    own), and none of the portal's forms is there. A browser too old to send it is judged
+    by its ``Origin``, which must be one of ``own_origins`` (``null``, which hides the
+    sender, is refused). Without either (old browsers, other software, the test client)
+    there is nothing to judge: the CSRF token check decides, as before.
+    """
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return None if site.strip().lower() in OWN_SITES else f"Sec-Fetch-Site: {site!r}"
+    origin = headers.get("origin")
+    if origin is None or origin_of(origin) in own_origins:
+        return None
+    return f"Origin: {origin!r}"
+
+
+class CrossSiteGuard:
+    """ASGI middleware: a POST (or any unsafe method) that a browser says comes from another
+    site is refused before anything else runs (no transaction, no session touched, no
+    handler), with the "form expired" page and 403, as a failed CSRF token check.
+
+    The portal's own origins are that of ``PORTAL_BASE_URL`` (what people type; behind a
+    proxy that ends TLS, the app sees http while browsers say https) and that of the
+    request's own ``Host`` with the scheme the app sees (the portal reached under another
+    name, such as 127.0.0.1 and localhost): a browser writes an ``Origin`` equal to the
+    address it sends to only for the page's own site, so this opens nothing to others.
+
+    Routes that the CSRF check skips (``CSRFConfig.exclude``, or ``exclude_from_csrf`` in a
+    route's ``opt``) are skipped here too: they take requests from other software on purpose.
+    """
+
+    def __init__(self, app: ASGIApp, base_url: str, csrf: CSRFConfig) -> None:
+        self.app = app
+        self.base_origin = origin_of(base_url)
+        self.safe_methods = frozenset(csrf.safe_methods)
+        exclude = [csrf.exclude] if isinstance(csrf.exclude, str) else list(csrf.exclude or [])
+        self.exclude = re.compile("|".join(exclude)) if exclude else None
+        self.exclude_key = csrf.exclude_from_csrf_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self._refuse_if_forged(cast("HTTPScope", scope))
+        await self.app(scope, receive, send)
+
+    def _refuse_if_forged(self, scope: HTTPScope) -> None:
+        if scope["method"] in self.safe_methods or self._skipped(scope):
+            return
+        headers = Headers.from_scope(scope)
+        own = {self.base_origin, origin_of(f"{scope['scheme']}://{headers.get('host', '')}")}
+        reason = cross_site_reason(headers, frozenset(o for o in own if o))
+        if reason is not None:
+            log.warning(
+                "refused a %s to %s sent from another site (%s)", scope["method"], scope["path"], reason
+            )
+            raise PermissionDeniedException(detail=CSRF_FAILED)
+
+    def _skipped(self, scope: Scope) -> bool:
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get(self.exclude_key):
+            return True
+        return self.exclude is not None and self.exclude.search(scope["path"]) is not None

@@ -31,7 +31,7 @@ from portal.core.sessions import (
     signed_in,
     touch_or_expire,
 )
-from portal.core.web import page, safe_next
+from portal.core.web import page, renew_csrf_token, safe_next
 from portal.documents import services as documents
 from portal.documents.storage import DocumentDamagedError
 from portal.documents.web import file_response
@@ -171,6 +171,7 @@ def _session_ended(request: Request[Any, Any, Any], to: str) -> Response[Any]:
     ``KioskMiddleware`` keeps the terminal's own cookie) and the session cookie expired."""
     response: Response[Any] = Redirect(path=to, status_code=303, headers={"Clear-Site-Data": CLEAR_SITE_DATA})
     response.set_cookie(cleared_session_cookie(request.app.state.settings))
+    renew_csrf_token(request, response)
     return response
 
 

@@ -22,7 +22,7 @@ from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token
-from portal.core.tables import AuditEvent, Session, AttemptCounter
+from portal.core.tables import AttemptCounter, AuditEvent, Session
 from tests.conftest import TEST_MASTER_KEY, csrf
 
 PASSWORD = "correct horse battery"
@@ -384,7 +384,9 @@ def test_a_try_refused_on_one_key_holds_no_place_on_the_others(app):
             refused = True
         else:
             refused = False
-        pending = await AttemptCounter.select(AttemptCounter.pending).where(AttemptCounter.key == free).first()
+        pending = (
+            await AttemptCounter.select(AttemptCounter.pending).where(AttemptCounter.key == free).first()
+        )
         return refused, int(pending["pending"]) if pending else 0
 
     assert _run(app, go) == (True, 0)
@@ -543,3 +545,15 @@ def test_a_wrong_reset_code_changes_nothing(app):
     response = _post(app, "/sign-in/forgot/code", code=wrong, password="blue kettle morning")
     assert response.status_code == 400 and "This code is not right." in response.text
     assert _password_step(app, email).status_code == 303
+
+
+def test_signing_in_gives_a_new_form_token_and_the_old_one_stops_working(app):
+    """A token seen or planted before sign-in (on a shared computer, say) opens nothing after it."""
+    _, email = _make_account(app)
+    before = csrf(app)
+    assert _sign_in(app, email).status_code == 303
+    after = app.cookies.get("csrftoken")
+    assert after and after != before
+    response = app.post("/sign-out", data={"_csrf_token": before}, follow_redirects=False)
+    assert response.status_code == 403 and _session_token(app)
+    assert app.post("/sign-out", data={"_csrf_token": after}, follow_redirects=False).status_code == 303

@@ -42,7 +42,7 @@ def test_every_page_sends_the_security_headers(client):
         assert "style-src 'self'" in csp
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert "camera=()" in headers["permissions-policy"]
         assert headers["cache-control"] == "no-store", path
         assert "strict-transport-security" not in headers, "HSTS only over HTTPS"
