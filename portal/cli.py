@@ -420,12 +420,35 @@ def cmd_kiosk_revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _private_paths(settings: Settings) -> list[Path]:
+    """What only the portal's user may reach: the data folder, its key files, its outbox,
+    and the SQLite database with the files SQLite keeps beside it."""
+    data = settings.data_dir
+    paths = [data, data / crypto.KEY_FILE_NAME, data / crypto.NEXT_KEY_FILE_NAME]
+    paths += [data / crypto.PREVIOUS_KEY_FILE_NAME, settings.outbox_dir]
+    database = settings.sqlite_path
+    if database is not None:
+        paths += [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm", "-journal"))]
+    return paths
+
+
+def _exposed(settings: Settings) -> str | None:
+    """What other users may reach in the data folder, and the command that closes it; None if nothing."""
+    exposed = crypto.open_to_others(_private_paths(settings))
+    return crypto.exposed_message(exposed) if exposed else None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     workers = args.workers or settings.workers
+    exposed = _exposed(settings)
+    if exposed:
+        print(f"portal serve: {exposed}", file=sys.stderr)
+        return 2
+    crypto.make_private_folder(settings.data_dir)
     crypto.load_or_create_master_key(settings.data_dir, settings.master_key)
     if settings.migrate_on_start:
         # Once here, not in each worker: workers started together would race.
@@ -435,13 +458,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     log.info(
         "portal listening on http://%s:%s (%s worker%s)", host, port, workers, "s" if workers > 1 else ""
     )
+    proxies = list(settings.trusted_proxies)
+    if os.environ.get("FORWARDED_ALLOW_IPS"):
+        log.warning("FORWARDED_ALLOW_IPS is ignored: the proxies believed are PORTAL_TRUSTED_PROXIES")
+    if proxies:
+        log.info("X-Forwarded-For and X-Forwarded-Proto believed from %s only", ", ".join(proxies))
     uvicorn.run(
         "portal.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # Only declared proxies may say who sent a request: anyone else could give any address
+        # (and dodge the per-address sign-in limits). Given here, uvicorn reads no
+        # FORWARDED_ALLOW_IPS; with none, it reads no forwarded header at all.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
         server_header=False,
         log_level=settings.log_level.lower(),
         access_log=settings.debug,
@@ -533,6 +565,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"portal: {exc}", file=sys.stderr)
         return 2
     _configure_logging(settings)
+    if args.handler is not cmd_serve:
+        # `portal serve` refuses to start; other commands only say it.
+        exposed = _exposed(settings)
+        if exposed:
+            log.warning("%s", exposed)
     try:
         return int(args.handler(settings, args))
     except (crypto.MasterKeyError, OSError) as exc:

@@ -37,6 +37,13 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "PORTAL_HOST": ("127.0.0.1", "Address `portal serve` listens on."),
     "PORTAL_PORT": ("8000", "Port `portal serve` listens on."),
     "PORTAL_WORKERS": ("1", "Number of server processes for `portal serve`."),
+    "PORTAL_TRUSTED_PROXIES": (
+        "(empty: none)",
+        "Addresses or networks of the reverse proxies in front of `portal serve`, comma-separated "
+        "(`127.0.0.1`, `10.0.0.0/8`, `::1`): only a request from one of them may say, with "
+        "`X-Forwarded-For` and `X-Forwarded-Proto`, who sent it and whether over https. "
+        "Empty: these headers are ignored.",
+    ),
     "PORTAL_BASE_URL": (
         "http://127.0.0.1:<port>",
         "Public address of the portal: links in emails; `https://` makes cookies Secure.",
@@ -210,6 +217,36 @@ def _mail_from(env: Mapping[str, str]) -> str:
     return value
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The proxies whose forwarded headers ``portal serve`` believes, as uvicorn reads them."""
+    proxies: list[str] = []
+    for item in (_read(env, "PORTAL_TRUSTED_PROXIES") or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item == "*":
+            raise SettingsError(
+                "PORTAL_TRUSTED_PROXIES: name the proxies' addresses; '*' would believe anyone who connects"
+            )
+        try:
+            network = ipaddress.ip_network(item)
+        except ValueError:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"PORTAL_TRUSTED_PROXIES: {item!r} is not an address or a network "
+                    "(for example 127.0.0.1, ::1 or 10.0.0.0/8)"
+                ) from None
+            raise SettingsError(
+                f"PORTAL_TRUSTED_PROXIES: write the network {item!r} with its first address "
+                "(for example 10.0.0.0/8)"
+            ) from None
+        one = "/" not in item or network.num_addresses == 1
+        proxies.append(str(network.network_address) if one else str(network))
+    return tuple(dict.fromkeys(proxies))
+
+
 def _redis_url(env: Mapping[str, str]) -> str | None:
     url = _read(env, "PORTAL_REDIS_URL", secret=True)
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
@@ -225,6 +262,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 25_000_000
     max_document_bytes: int = 20_000_000
@@ -272,6 +311,7 @@ class Settings:
             host=_read(env, "PORTAL_HOST") or "127.0.0.1",
             port=port,
             workers=_int(env, "PORTAL_WORKERS", 1, minimum=1),
+            trusted_proxies=_trusted_proxies(env),
             base_url=(_read(env, "PORTAL_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             max_body_bytes=_int(env, "PORTAL_MAX_BODY_BYTES", 25_000_000, minimum=1024),
             max_document_bytes=_int(env, "PORTAL_MAX_DOCUMENT_BYTES", 20_000_000, minimum=1024),

@@ -20,6 +20,9 @@ import hmac
 import logging
 import os
 import secrets
+import shlex
+import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +53,10 @@ def decode_key(text: str) -> bytes:
 
 
 def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> bytes:
-    """The master key: the configured one, else the data folder's key file (made if absent)."""
+    """The master key: the configured one, else the data folder's key file (made if absent).
+
+    A key file other users may read is only warned about here; ``portal serve`` refuses
+    to start with one (``open_to_others``)."""
     if configured:
         return decode_key(configured)
     path = data_dir / KEY_FILE_NAME
@@ -61,13 +67,14 @@ def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> 
                 "master key file %s is readable by others (mode %o); run: chmod 600 %s", path, mode, path
             )
         return decode_key(path.read_text(encoding="ascii"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_folder(data_dir)
     key = secrets.token_bytes(KEY_BYTES)
     # O_EXCL: two processes starting together cannot both write a key.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     except FileExistsError:
         return decode_key(path.read_text(encoding="ascii"))
+    os.fchmod(fd, PRIVATE_FILE_MODE)  # the umask may have taken the owner's bits too
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(base64.b64encode(key).decode("ascii") + "\n")
     log.warning(
@@ -76,6 +83,80 @@ def load_or_create_master_key(data_dir: Path, configured: str | None = None) -> 
         path,
     )
     return key
+
+
+# ------------------------------------------------------------------------- the data folder, its owner's only
+
+# Whatever the umask: the data folder holds the key, the database and the outbox.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
+
+
+def make_private_folder(path: Path) -> None:
+    """Make the folder ``path`` if it is missing, mode 700 whatever the umask (its missing
+    parents are made as usual). A folder that exists is left as it is."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=PRIVATE_FOLDER_MODE)
+    except FileExistsError:
+        return  # made a moment ago by another process
+    # mkdir's mode is masked by the umask, which may also have taken the owner's bits.
+    os.chmod(path, PRIVATE_FOLDER_MODE)
+
+
+def make_private_file(path: Path) -> None:
+    """Make the empty file ``path`` if it is missing, mode 600 whatever the umask.
+
+    SQLite makes its ``-wal`` and ``-shm`` files with the database file's mode, so a
+    database file made here first keeps them private too."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Exposed:
+    """A file or folder of the portal that other users may read, write or enter."""
+
+    path: Path
+    mode: int
+    folder: bool
+
+    @property
+    def wanted(self) -> int:
+        return PRIVATE_FOLDER_MODE if self.folder else PRIVATE_FILE_MODE
+
+
+def open_to_others(paths: Iterable[Path]) -> list[Exposed]:
+    """Those of ``paths`` that exist and give group or others any right (missing ones are skipped)."""
+    exposed = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        mode = stat.S_IMODE(status.st_mode)
+        if mode & 0o077:
+            exposed.append(Exposed(path, mode, stat.S_ISDIR(status.st_mode)))
+    return exposed
+
+
+def exposed_message(exposed: Sequence[Exposed]) -> str:
+    """One line: what other users may reach, and the exact command that closes it."""
+    names = ", ".join(f"{item.path} (mode {item.mode:o})" for item in exposed)
+    commands = []
+    for wanted in (PRIVATE_FOLDER_MODE, PRIVATE_FILE_MODE):
+        paths = [shlex.quote(str(item.path)) for item in exposed if item.wanted == wanted]
+        if paths:
+            commands.append(f"chmod {wanted:o} " + " ".join(paths))
+    return f"other users may read or change {names}; run: " + " && ".join(commands)
 
 
 @functools.lru_cache(maxsize=64)
@@ -199,7 +280,8 @@ PREVIOUS_KEY_FILE_NAME = "master.key.previous"
 
 
 def _write_key_file(path: Path, key: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.fchmod(fd, PRIVATE_FILE_MODE)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(base64.b64encode(key).decode("ascii") + "\n")
         handle.flush()

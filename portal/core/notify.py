@@ -31,6 +31,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from portal.core.crypto import PRIVATE_FILE_MODE, make_private_folder
 from portal.settings import DEFAULT_MAIL_FROM
 
 if TYPE_CHECKING:
@@ -80,11 +81,14 @@ def build_email(
 
 
 def write_to_outbox(outbox_dir: Path, message: EmailMessage) -> Path:
-    """Store ``message`` as an .eml file, mode 600; the name sorts by time."""
-    outbox_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Store ``message`` as an .eml file, mode 600 in a folder of mode 700 (whatever the
+    umask); the name sorts by time."""
+    make_private_folder(outbox_dir.parent)  # the data folder
+    make_private_folder(outbox_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = outbox_dir / f"{stamp}-{secrets.token_hex(4)}.eml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    os.fchmod(fd, PRIVATE_FILE_MODE)
     with os.fdopen(fd, "wb") as handle:
         handle.write(message.as_bytes(policy=policy.SMTP))
     return path

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, get, post, route
+from litestar.enums import HttpMethod, MediaType
 from litestar.response import Redirect, Response, Template
 
 from portal.core import db
@@ -22,6 +28,8 @@ from portal.core.web import (
     safe_next,
 )
 from portal.site import services
+
+log = logging.getLogger(__name__)
 
 PUBLIC = {"public": True}
 
@@ -128,11 +136,51 @@ async def save_display(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-@get("/healthz", name="healthz", opt=PUBLIC, media_type="text/plain")
-async def check_health(request: Request[Any, Any, Any]) -> str:
-    """For load balancers and the test harness: the database answers."""
-    await db.ping(request.app.state.engine)
-    return "ok"
+def _take_a_file(folder: Path) -> None:
+    """Make a file in ``folder`` and remove it: raise unless the folder takes new files."""
+    fd, name = tempfile.mkstemp(prefix=".healthz-", dir=folder)
+    os.close(fd)
+    os.unlink(name)
+
+
+async def _health_problem(request: Request[Any, Any, Any]) -> str | None:
+    """Why the portal cannot serve people, in a few words for the body (the details, which
+    may name a path, go to the log only); None when it can."""
+    settings = request.app.state.settings
+    try:
+        await db.ping(request.app.state.engine)
+    except Exception as exc:  # whatever the driver raises: the answer is "not healthy"
+        log.warning("health check: the database does not take a write: %s", exc)
+        # Caught here, it is no write conflict for RequestTransaction: the check never runs again.
+        return "database busy" if db.is_write_conflict(exc) else "database does not take writes"
+    # The data folder (the outbox, new key files, SQLite's by default), and the folder of a
+    # SQLite file kept elsewhere (SQLite makes its -wal and -shm files beside it).
+    folders = {settings.data_dir: "data folder not writable"}
+    if settings.sqlite_path is not None:
+        folders.setdefault(settings.sqlite_path.parent, "database folder not writable")
+    for folder, problem in folders.items():
+        try:
+            await asyncio.to_thread(_take_a_file, folder)
+        except OSError as exc:
+            log.warning("health check: cannot make a file in %s: %s", folder, exc.strerror or exc)
+            return problem
+    return None
+
+
+@route(
+    "/healthz",
+    name="healthz",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    opt=PUBLIC,
+    media_type=MediaType.TEXT,
+)
+async def check_health(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """For load balancers and the test harness: 200 "ok" when the database takes a write
+    (one that changes nothing) and the data folder a new file; else 503 and the reason."""
+    problem = await _health_problem(request)
+    status = 503 if problem else 200
+    body = b"" if request.method == HttpMethod.HEAD else (problem or "ok").encode()
+    return Response(body, status_code=status, media_type=MediaType.TEXT)
 
 
 ROUTES = [show_home, show_help, show_accessibility, show_display, save_display, check_health]

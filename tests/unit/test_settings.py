@@ -74,3 +74,29 @@ def test_ci_runs_the_readme_commands_verbatim():
     start, test = commands[0], commands[1]
     assert "portal serve" in start and "pytest" in test
     assert test in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_no_proxy_is_trusted_unless_declared():
+    assert Settings.from_env({}).trusted_proxies == ()
+    assert Settings.from_env({"PORTAL_TRUSTED_PROXIES": ""}).trusted_proxies == ()
+
+
+def test_trusted_proxies_are_addresses_or_networks_separated_by_commas():
+    settings = Settings.from_env({"PORTAL_TRUSTED_PROXIES": " 127.0.0.1, ::1,10.0.0.0/8 ,192.0.2.7/32,"})
+    assert settings.trusted_proxies == ("127.0.0.1", "::1", "10.0.0.0/8", "192.0.2.7")
+    assert Settings.from_env({"PORTAL_TRUSTED_PROXIES": "10.0.0.1,10.0.0.1"}).trusted_proxies == ("10.0.0.1",)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("proxy.example.org", "'proxy.example.org' is not an address or a network"),
+        ("127.0.0.1, 300.1.1.1", "'300.1.1.1' is not an address or a network"),
+        ("10.0.0.0/33", "'10.0.0.0/33' is not an address or a network"),
+        ("10.0.0.1/8", "write the network '10.0.0.1/8' with its first address"),
+        ("*", "name the proxies' addresses; '\\*' would believe anyone"),
+    ],
+)
+def test_a_trusted_proxy_that_is_not_an_address_is_a_plain_error(value, message):
+    with pytest.raises(SettingsError, match=f"^PORTAL_TRUSTED_PROXIES: {message}"):
+        Settings.from_env({"PORTAL_TRUSTED_PROXIES": value})

@@ -8,6 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ import pytest
 from portal.cli import main
 from portal.core.crypto import Place
 from portal.core.notify import write_email_to_outbox
+from portal.settings import PROJECT_ROOT
 from tests.conftest import TEST_MASTER_KEY
 
 
@@ -128,6 +132,75 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def serve_environment(data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `portal serve` with its own SQLite data folder: none of the
+    test run's PORTAL_* variables, nor uvicorn's FORWARDED_ALLOW_IPS, unless given."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("PORTAL_") and name != "FORWARDED_ALLOW_IPS"
+    }
+    return {**environ, "PORTAL_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **settings}
+
+
+@dataclass
+class Served:
+    """A `portal serve` started by ``running_portal``; its console output is in ``log_path``."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def running_portal(
+    environ: dict[str, str],
+    log_path: Path,
+    *,
+    umask: int = -1,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[Served]:
+    """`portal serve` on a free port, as a process of its own, until the block ends.
+
+    It is ready when /healthz answers (whatever the answer)."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=environ,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            umask=umask,
+            preexec_fn=preexec_fn,
+        )
+    served = Served(base_url, process, log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base_url}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    pytest.fail(f"`portal serve` stopped ({process.returncode}):\n{served.log()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"`portal serve` did not answer in 60 s:\n{served.log()}")
+                time.sleep(0.1)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def test_serve_starts_workers_on_the_port_asked(env, database_url):

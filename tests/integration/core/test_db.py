@@ -127,7 +127,9 @@ def test_a_request_gives_back_the_sqlite_write_lock_for_slow_work(client, settin
     client.app.register(release)
     assert client.post("/test-release", headers={"x-csrftoken": csrf(client)}).json() == {"seen": True}
     with sqlite3.connect(settings.sqlite_path) as conn:
-        keys = {row[0] for row in conn.execute("SELECT key FROM attempt_counter WHERE key LIKE 'test-release-%'")}
+        keys = {
+            row[0] for row in conn.execute("SELECT key FROM attempt_counter WHERE key LIKE 'test-release-%'")
+        }
     assert keys == {"test-release-before", "test-release-other", "test-release-after"}
 
 

@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("/display", "GET"),
     ("/display", "POST"),
     ("/healthz", "GET"),
+    ("/healthz", "HEAD"),
     ("/activate", "GET"),
     ("/activate", "POST"),
     ("/activate/codes", "GET"),
