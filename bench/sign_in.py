@@ -16,8 +16,17 @@ so that noise on a shared machine hits both alike:
   right code get, or the run stops.
 
 Prints sign-ins per second, raw verifications per second and their ratio (the
-goal is at least 0.90), the latency of a sign-in and the CPU time each costs. The
-same figures go to ``bench/results/sign_in.json``. They are never asserted.
+goal is at least 0.90), the latency of a sign-in and the CPU time each costs.
+
+Then "same time for anyone": one request at a time, each from its own address
+(``X-Forwarded-For``, believed because the portal runs with
+``PORTAL_TRUSTED_PROXIES=127.0.0.1``), a known identifier with a wrong password
+against one that has no space (POST /sign-in), then a forgotten password for a
+known identifier against one with no space (POST /sign-in/forgot), interleaved
+(known, unknown, known, ...): the median and p90 of each, and the ratio of the
+medians (the goal: they differ by less than a third).
+
+The same figures go to ``bench/results/sign_in.json``. They are never asserted.
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import os
 import platform
 import secrets
+import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -69,6 +80,8 @@ ACCOUNTS = [
     )
     for person in DEMO_PEOPLE.values()
 ]
+
+EMAILS = [identifier for identifier, _recipient in ACCOUNTS]
 
 STEPS = ("password", "outbox", "code")
 
@@ -331,6 +344,189 @@ def print_report(meta: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         print(f"FLAG: below the goal of {meta['goal']:.2f}: {levels}")
 
 
+# --------------------------------------------------------------------------- same time for anyone
+
+SAME_TIME_SAMPLES = 30
+SAME_TIME_WARMUP = 2  # requests of each kind before the measured ones, not counted
+# After each request, whatever its kind: a known identifier's reset code is made and
+# sent after its answer (a background task), and must not fall on the next request.
+SAME_TIME_PAUSE = 0.05
+# Failures an account may take before the bench forgets every try (its lock comes at the
+# fifth, portal.core.throttle.FREE_FAILURES): a locked account would answer without argon2.
+FAILURES_BEFORE_RESET = 4
+# The portal believes X-Forwarded-For from this address only: each request gets its own.
+TRUSTED_PROXY = "127.0.0.1"
+# "They differ by less than a third": the larger median is under 4/3 of the smaller.
+SAME_TIME_GOAL = 4 / 3
+
+
+@dataclass
+class SameTime:
+    """Latencies, in seconds, of requests for a known and for an unknown identifier."""
+
+    what: str
+    path: str
+    known: list[float] = field(default_factory=list)
+    unknown: list[float] = field(default_factory=list)
+
+    def summary(self, load: str) -> dict[str, Any]:
+        known, unknown = ms(self.known, 0.5), ms(self.unknown, 0.5)
+        ratio = known / unknown if unknown else float("nan")
+        return {
+            "what": self.what,
+            "path": self.path,
+            "requests_each": len(self.known),
+            "known_p50_ms": known,
+            "known_p90_ms": ms(self.known, 0.9),
+            "unknown_p50_ms": unknown,
+            "unknown_p90_ms": ms(self.unknown, 0.9),
+            "ratio": ratio,
+            "within_goal": 1 / SAME_TIME_GOAL < ratio < SAME_TIME_GOAL,
+            "loadavg_before": load,
+        }
+
+
+async def forget_tries(server: Server, database_url: str | None) -> None:
+    """What an operator would do: every try counted so far forgotten (no lock, no count)."""
+    if database_url:
+        await _admin(database_url, "DELETE FROM attempt_counter")
+        return
+    assert server.data_dir is not None
+    with contextlib.closing(sqlite3.connect(server.data_dir / "portal.sqlite", timeout=30)) as db:
+        db.execute("DELETE FROM attempt_counter")
+        db.commit()
+
+
+class Addresses:
+    """A new client address for every request (10.x.y.z, from a random start)."""
+
+    def __init__(self) -> None:
+        self._next = itertools.count(secrets.randbelow(1 << 23))
+
+    def __call__(self) -> str:
+        n = next(self._next) % (1 << 24)
+        return f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}"
+
+
+def unknown_email() -> str:
+    return f"nobody.{secrets.token_hex(4)}@example.org"
+
+
+def expect(response: httpx.Response, status: int, what: str, location: str | None = None) -> None:
+    """Stop the run when an answer is not the one a wrong password (or a reset) gets."""
+    if response.status_code == status and (location is None or response.headers.get("location") == location):
+        return
+    hint = ""
+    if response.status_code == 429:
+        hint = " (locked: are X-Forwarded-For addresses believed? PORTAL_TRUSTED_PROXIES=127.0.0.1)"
+    raise RuntimeError(
+        f"{what} answered HTTP {response.status_code} {response.headers.get('location', '')}, "
+        f"not {status} {location or ''}{hint}"
+    )
+
+
+@dataclass
+class SameTimeRun:
+    """One client, one request at a time, each from a new address."""
+
+    server: Server
+    database_url: str | None
+    client: httpx.AsyncClient
+    token: str
+    address: Addresses = field(default_factory=Addresses)
+    failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EMAILS, 0))
+
+    async def post(self, path: str, data: dict[str, str]) -> tuple[float, httpx.Response]:
+        headers = {"X-Forwarded-For": self.address()}
+        started = time.perf_counter()
+        response = await self.client.post(path, data={"_csrf_token": self.token, **data}, headers=headers)
+        return time.perf_counter() - started, response
+
+    async def known_account(self) -> str:
+        """The demo account with the fewest failures; when it has taken its share, all start afresh."""
+        email = min(EMAILS, key=lambda e: self.failures[e])
+        if self.failures[email] >= FAILURES_BEFORE_RESET:
+            await forget_tries(self.server, self.database_url)
+            self.failures = dict.fromkeys(EMAILS, 0)
+        self.failures[email] += 1
+        return email
+
+    async def sign_in(self, number: int, known: bool) -> float:
+        typed = await self.known_account() if known else unknown_email()
+        password = "not the password " + secrets.token_hex(3)
+        took, response = await self.post("/sign-in", {"identifier": typed, "password": password})
+        expect(response, 400, f"POST /sign-in ({'known' if known else 'unknown'}, wrong password)")
+        return took
+
+    async def forgot(self, number: int, known: bool) -> float:
+        typed = EMAILS[number % len(EMAILS)] if known else unknown_email()
+        took, response = await self.post("/sign-in/forgot", {"identifier": typed})
+        where = "/sign-in/forgot/code"
+        expect(response, 303, f"POST /sign-in/forgot ({'known' if known else 'unknown'})", where)
+        return took
+
+    async def interleaved(self, tally: SameTime | None, request: Any, count: int) -> None:
+        """``count`` requests of each kind: known, unknown, known, ... (recorded in ``tally``)."""
+        for number in range(count):
+            for known in (True, False):
+                took = await request(number, known)
+                if tally is not None:
+                    (tally.known if known else tally.unknown).append(took)
+                await asyncio.sleep(SAME_TIME_PAUSE)
+
+
+async def measure_same_time(server: Server, database_url: str | None, samples: int) -> list[dict[str, Any]]:
+    """Known against unknown identifiers, one request at a time, interleaved."""
+    sign_in = SameTime("wrong password vs no space", "/sign-in")
+    forgot = SameTime("forgotten password", "/sign-in/forgot")
+    async with make_client(server.base_url) as client:
+        run = SameTimeRun(server, database_url, client, await csrf_token(client))
+        sign_in_load = loadavg()
+        await run.interleaved(None, run.sign_in, SAME_TIME_WARMUP)
+        await run.interleaved(sign_in, run.sign_in, samples)
+        forgot_load = loadavg()
+        await run.interleaved(None, run.forgot, SAME_TIME_WARMUP)
+        await run.interleaved(forgot, run.forgot, samples)
+    return [sign_in.summary(sign_in_load), forgot.summary(forgot_load)]
+
+
+def print_same_time(meta: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    print()
+    print(
+        f"Same time for anyone: {rows[0]['requests_each']} requests each, one at a time, known and "
+        f"unknown interleaved, each from its own client address; load average "
+        f"{rows[0]['loadavg_before']} at its start."
+    )
+    print(
+        table(
+            ["request", "known p50 ms", "known p90 ms", "unknown p50 ms", "unknown p90 ms", "known/unknown"],
+            [
+                [
+                    f"POST {row['path']} ({row['what']})",
+                    f"{row['known_p50_ms']:.1f}",
+                    f"{row['known_p90_ms']:.1f}",
+                    f"{row['unknown_p50_ms']:.1f}",
+                    f"{row['unknown_p90_ms']:.1f}",
+                    f"{row['ratio']:.2f}",
+                ]
+                for row in rows
+            ],
+            right={1, 2, 3, 4, 5},
+        )
+    )
+    print(
+        "known/unknown: the ratio of the medians (goal: they differ by less than a third, "
+        f"between {1 / SAME_TIME_GOAL:.2f} and {SAME_TIME_GOAL:.2f}). /sign-in: a demo account's email "
+        "with a wrong password against an email that has no space; /sign-in/forgot: a demo account's "
+        "email against one with no space (the known one's code is made and sent after its answer, and "
+        "not timed)."
+    )
+    apart = [row for row in rows if not row["within_goal"]]
+    if apart:
+        paths = ", ".join(f"{row['path']} ({row['ratio']:.2f})" for row in apart)
+        print(f"FLAG: known and unknown differ by a third or more: {paths}")
+
+
 async def _admin(url: str, statement: str) -> None:
     import asyncpg
 
@@ -386,6 +582,13 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres-url",
         help="run the portal on PostgreSQL, in a throwaway database made next to this one (default: SQLite)",
     )
+    parser.add_argument(
+        "--same-time",
+        type=int,
+        default=SAME_TIME_SAMPLES,
+        metavar="N",
+        help=f"requests of each kind in 'same time for anyone' (default {SAME_TIME_SAMPLES}; 0: skip it)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "sign_in.json", help="JSON results file")
     args = parser.parse_args(argv)
     duration = 2.0 if args.quick else args.duration
@@ -393,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     warmup = 0.3 if args.quick else 1.0
     if duration <= 0 or slice_seconds <= 0:
         parser.error("--duration and --slice must be positive")
+    if args.same_time < 0:
+        parser.error("--same-time must be 0 or more")
 
     meta: dict[str, Any] = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -412,19 +617,32 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_s": warmup,
         "client": f"httpx {httpx.__version__}, one connection and one demo account per client",
         "database": "PostgreSQL (throwaway database)" if args.postgres_url else "SQLite (WAL)",
+        "trusted_proxies": TRUSTED_PROXY,
+        "same_time_pause_s": SAME_TIME_PAUSE,
         "loadavg_before": loadavg(),
     }
     print(f"Starting the portal (commit {meta['commit']})...", file=sys.stderr, flush=True)
+    same_time: list[dict[str, Any]] = []
+    # Each request of "same time for anyone" comes from its own address, as the proxy says.
+    settings = {"PORTAL_TRUSTED_PROXIES": TRUSTED_PROXY}
     try:
-        with throwaway_postgres(args.postgres_url) as database_url, portal_server(database_url) as server:
+        with (
+            throwaway_postgres(args.postgres_url) as database_url,
+            portal_server(database_url, settings) as server,
+        ):
             print("Measuring (raw verifications and sign-ins in turn)...", file=sys.stderr, flush=True)
             rows = asyncio.run(measure(server, args.levels, duration, slice_seconds, warmup))
+            if args.same_time:
+                print("Measuring: same time for anyone...", file=sys.stderr, flush=True)
+                same_time = asyncio.run(measure_same_time(server, database_url, args.same_time))
     except RuntimeError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     meta["loadavg_after"] = loadavg()
     print_report(meta, rows)
-    shown = write_results(args.output, {"meta": meta, "levels": rows})
+    if same_time:
+        print_same_time(meta, same_time)
+    shown = write_results(args.output, {"meta": meta, "levels": rows, "same_time": same_time})
     print(f"\nwritten: {shown}")
     return 0
 

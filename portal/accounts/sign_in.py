@@ -25,6 +25,7 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts import sign_in_services as services
 from portal.accounts.identity import IdentityError
 from portal.accounts.passwords import check_new_password, hash_password
+from portal.accounts.services import read_identity
 from portal.core import audit, throttle
 from portal.core.db import apart, release_write_lock
 from portal.core.i18n import gettext as _
@@ -408,7 +409,9 @@ async def _send_reset_code(state: State, account: services.SignInAccount, pendin
         await audit.record(
             actor=ANONYMOUS, area="account", action="ask_password_reset", outcome="allowed", subject=owner
         )
-    await services.send_code(state.settings, keyring, account, code, services.RESET)
+        # Read here, so that no query runs (nor holds SQLite's write lock) while the code goes out.
+        identity = await read_identity(keyring, account.account_id)
+    await services.send_code(state.settings, keyring, account, code, services.RESET, identity)
 
 
 def _reset_form(

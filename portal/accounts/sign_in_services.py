@@ -24,7 +24,7 @@ from enum import Enum
 
 from portal.accounts.identity import IdentityError, normalise_email, normalise_nir
 from portal.accounts.passwords import birth_date_words, burn_verify_time, verify_password
-from portal.accounts.services import find_account_id, read_identity
+from portal.accounts.services import PersonIdentity, find_account_id, read_identity
 from portal.accounts.tables import Account, OneTimeCode, SignInStep
 from portal.core.db import release_write_lock
 from portal.core.i18n import gettext as _
@@ -45,6 +45,9 @@ CODE_INDEX = "one-time-code"
 PENDING_COOKIE = "sign_in_pending"
 PENDING_PATH = "/sign-in"
 STEP_TOKEN_BYTES = 32
+# Stands for "no space": it matches no row, so an identifier that has no space runs the
+# same queries as one that has (the same work, hence the same time).
+NO_ACCOUNT = uuid.UUID(int=0)
 
 
 # --------------------------------------------------------------------------- identifier
@@ -162,9 +165,7 @@ class SignInAccount:
 async def active_account(keyring: Keyring, identifier: str) -> SignInAccount | None:
     """The active account of ``identifier`` (None for an unknown, invited or closed one)."""
     account_id = await find_account_id(keyring, identifier)
-    if account_id is None:
-        return None
-    return await get_active_account(account_id)
+    return await get_active_account(account_id or NO_ACCOUNT)
 
 
 async def get_active_account(account_id: uuid.UUID) -> SignInAccount | None:
@@ -183,9 +184,8 @@ async def check_password(account: SignInAccount | None, password: str) -> bool:
 
     A hash made with older parameters is replaced by the one ``verify_password`` gives.
     """
-    row = None
-    if account is not None:
-        row = await Account.select(Account.password_hash).where(Account.id == account.account_id).first()
+    account_id = account.account_id if account else NO_ACCOUNT
+    row = await Account.select(Account.password_hash).where(Account.id == account_id).first()
     # The hash takes about 100 ms: other requests may write meanwhile.
     await release_write_lock(Account._meta.db)
     if account is None or row is None or not row["password_hash"]:
@@ -271,10 +271,18 @@ def code_message(code: str, purpose: str) -> tuple[str, str]:
 
 
 async def send_code(
-    settings: Settings, keyring: Keyring, account: SignInAccount, code: str, purpose: str
+    settings: Settings,
+    keyring: Keyring,
+    account: SignInAccount,
+    code: str,
+    purpose: str,
+    identity: PersonIdentity | None = None,
 ) -> bool:
-    """Send ``code`` the way the person chose (SMS or email); False when it could not go."""
-    identity = await read_identity(keyring, account.account_id)
+    """Send ``code`` the way the person chose (SMS or email); False when it could not go.
+
+    ``identity``: the person's, when the caller has read it already (then no query runs here).
+    """
+    identity = identity or await read_identity(keyring, account.account_id)
     if identity is None:
         return False
     subject, body = code_message(code, purpose)
@@ -319,26 +327,27 @@ async def check_code(
     checks the code, then the new password, and uses the code only when both are right).
     """
     now = now or datetime.now(UTC)
-    if pending.account_id is None:
-        return CodeResult(CodeCheck.NONE)
-    rows = await _codes_since(pending.account_id, pending.purpose, pending.started_at)
-    if not rows:
-        return CodeResult(CodeCheck.NONE)
-    newest = rows[0]
-    typed_index = await _code_index(keyring, pending.account_id, typed)
-    if newest["used_at"] is not None:
+    # A step with no space behind it (or no code yet) runs the same statements, on no row.
+    account_id = pending.account_id or NO_ACCOUNT
+    rows = await _codes_since(account_id, pending.purpose, pending.started_at)
+    newest = rows[0] if rows else None
+    typed_index = await _code_index(keyring, account_id, typed)
+    if newest is not None and newest["used_at"] is not None:
         return CodeResult(CodeCheck.USED)
-    if _utc(newest["expires_at"]) <= now or any(
-        hmac.compare_digest(str(row["code_index"]), typed_index) for row in rows[1:]
+    if newest is not None and (
+        _utc(newest["expires_at"]) <= now
+        or any(hmac.compare_digest(str(row["code_index"]), typed_index) for row in rows[1:])
     ):
         return CodeResult(CodeCheck.EXPIRED)
     # The try is counted before the code is compared, in one statement: tries sent at once
     # cannot all slip under the limit.
     counted = (
         await OneTimeCode.update({OneTimeCode.attempts: OneTimeCode.attempts + 1})
-        .where((OneTimeCode.id == newest["id"]) & (OneTimeCode.attempts < CODE_TRIES))
+        .where((OneTimeCode.id == (newest["id"] if newest else 0)) & (OneTimeCode.attempts < CODE_TRIES))
         .returning(OneTimeCode.attempts)
     )
+    if newest is None:
+        return CodeResult(CodeCheck.NONE)
     if not counted:
         return CodeResult(CodeCheck.WORN_OUT)
     if not hmac.compare_digest(str(newest["code_index"]), typed_index):

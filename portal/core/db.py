@@ -101,6 +101,10 @@ class _LazyStart:
         return await super().savepoint(name)  # type: ignore[misc]
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self._parent is None and self._open and (self._committed or self._rolled_back):
+            # Queries run after the answer (a background task) began a transaction again:
+            # end it too, or the connection goes back to the pool with it still open.
+            await self.pause(keep=exc is None)
         if self._parent is not None or self.started:
             return bool(await super().__aexit__(exc_type, exc, tb))  # type: ignore[misc]
         self.engine.current_transaction.reset(self.context)

@@ -94,32 +94,35 @@ def lock_length(failures: int) -> timedelta | None:
     return min(FIRST_LOCK * 2**doublings, LONGEST_LOCK)
 
 
-# Each statement names its values ``{name}``: ``_run`` binds them as parameters. A try
-# held for longer than ABANDONED belongs to a request that died: it holds no place, so
-# "the tries under way" read (CASE WHEN reserved_at_ms < {stale} THEN 0 ELSE pending END).
-_CREATE = """
-INSERT INTO attempt_counter (key, failures, pending, window_started_ms, locked_until_ms, reserved_at_ms)
-VALUES ({key}, 0, 0, {now}, NULL, 0) ON CONFLICT (key) DO NOTHING
-"""
-# A quiet window (since it began and since the last lock ended), no try under way: start again.
-_FRESH_WINDOW = """
-UPDATE attempt_counter SET failures = 0, pending = 0, window_started_ms = {now}, locked_until_ms = NULL
-WHERE key = {key}
-AND {now} - (CASE WHEN locked_until_ms > window_started_ms THEN locked_until_ms
-             ELSE window_started_ms END) >= {window}
-AND (CASE WHEN reserved_at_ms < {stale} THEN 0 ELSE pending END) = 0
-"""
-# The try takes a place when the key is not locked and the failures so far plus the tries
-# under way stay under the free ones (or, after a lock ended, when no other try is under way).
+# Each statement names its values ``{name}``: ``_run`` binds them as parameters.
+#
+# Taking a place is one statement per key: it makes the key's row, or starts its window
+# afresh after a quiet WINDOW (since the window began and since the last lock ended, with
+# no try under way), or takes a place when the key is not locked and the failures so far
+# plus the tries under way stay under the free ones (or, after a lock ended, when no other
+# try is under way). No row comes back when the key refuses. The fragments below are
+# constants pasted in before the statement is sent (never a value).
+_LIVE = "(CASE WHEN attempt_counter.reserved_at_ms < {stale} THEN 0 ELSE attempt_counter.pending END)"
+_QUIET = (
+    "({now} - (CASE WHEN attempt_counter.locked_until_ms > attempt_counter.window_started_ms "
+    "THEN attempt_counter.locked_until_ms ELSE attempt_counter.window_started_ms END) >= {window} "
+    "AND _LIVE = 0)"
+).replace("_LIVE", _LIVE)
 _TAKE_PLACE = """
-UPDATE attempt_counter
-SET pending = (CASE WHEN reserved_at_ms < {stale} THEN 0 ELSE pending END) + 1, reserved_at_ms = {now}
-WHERE key = {key}
-AND (locked_until_ms IS NULL OR locked_until_ms <= {now})
-AND (failures + (CASE WHEN reserved_at_ms < {stale} THEN 0 ELSE pending END) < {free}
-     OR (failures >= {free} AND (CASE WHEN reserved_at_ms < {stale} THEN 0 ELSE pending END) = 0))
+INSERT INTO attempt_counter (key, failures, pending, window_started_ms, locked_until_ms, reserved_at_ms)
+VALUES ({key}, 0, 1, {now}, NULL, {now})
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN _QUIET THEN 0 ELSE attempt_counter.failures END,
+    window_started_ms = CASE WHEN _QUIET THEN {now} ELSE attempt_counter.window_started_ms END,
+    locked_until_ms = CASE WHEN _QUIET THEN NULL ELSE attempt_counter.locked_until_ms END,
+    pending = CASE WHEN _QUIET THEN 1 ELSE _LIVE + 1 END,
+    reserved_at_ms = {now}
+WHERE _QUIET
+    OR ((attempt_counter.locked_until_ms IS NULL OR attempt_counter.locked_until_ms <= {now})
+        AND (attempt_counter.failures + _LIVE < {free}
+             OR (attempt_counter.failures >= {free} AND _LIVE = 0)))
 RETURNING key
-"""
+""".replace("_QUIET", _QUIET).replace("_LIVE", _LIVE)
 _LOCKED_UNTIL = "SELECT locked_until_ms FROM attempt_counter WHERE key = {key}"
 _FAIL = """
 UPDATE attempt_counter
@@ -150,9 +153,9 @@ async def _run(template: str, **values: object) -> list[dict[str, object]]:
 
 async def _take_place(key: str, now: int) -> bool:
     stale = now - _ms(ABANDONED)
-    await _run(_CREATE, key=key, now=now)
-    await _run(_FRESH_WINDOW, key=key, now=now, window=_ms(WINDOW), stale=stale)
-    return bool(await _run(_TAKE_PLACE, key=key, now=now, free=FREE_FAILURES, stale=stale))
+    return bool(
+        await _run(_TAKE_PLACE, key=key, now=now, window=_ms(WINDOW), free=FREE_FAILURES, stale=stale)
+    )
 
 
 async def _lock_left(key: str, now: int) -> timedelta:
