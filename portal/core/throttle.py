@@ -12,7 +12,8 @@ as one of:
 - ``failed()``: it counts as a failure; from the ``FREE_FAILURES``-th failure in
   a window of ``WINDOW`` on, the key is locked for ``FIRST_LOCK``, doubled at each
   further failure, up to ``LONGEST_LOCK``. After a lock ends, one try at a time;
-- ``succeeded(forget=...)``: it does not count; the keys in ``forget`` start afresh;
+- ``succeeded(forget=...)``: it does not count; the keys in ``forget`` start afresh
+  (with the request's own transaction);
 - ``withdrawn()``: it was not a guess after all (an expired code): it does not count.
 
 The count starts again only after a quiet ``WINDOW``, since the window began and
@@ -186,11 +187,14 @@ class Attempt:
         return longest
 
     async def succeeded(self, *, forget: Iterable[str] = ()) -> None:
-        """The try was right: it does not count, and the keys in ``forget`` start afresh."""
-        forgotten = set(forget)
-        async with db.apart(AttemptCounter._meta.db):
-            for key in self.keys:
-                await _run(_FORGET if key in forgotten else _RELEASE, key=key)
+        """The try was right: it does not count, and the keys in ``forget`` start afresh.
+
+        Part of the request's own transaction (one commit less): until it commits, the place
+        stays taken, which only ever refuses more; if the request fails, the place is given
+        back after ``ABANDONED``. A failure, by contrast, is committed at once (``failed``).
+        """
+        for key in self.keys:
+            await _run(_FORGET if key in set(forget) else _RELEASE, key=key)
 
     async def withdrawn(self) -> None:
         """The try was no guess (an expired or used code): it does not count."""
