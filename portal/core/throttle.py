@@ -2,8 +2,8 @@
 
 A key is a keyed hash (``Keyring.index("throttle", ...)``) of what is counted: an
 account, a client address, an identifier. ``attempt(keys)`` reserves one try on
-every key, in one statement per key that cannot race (a conditional ``UPDATE``:
-the database decides, not the Python that read a row a moment earlier), and
+every key, in one statement per key that cannot race (an upsert whose ``WHERE``
+admits the try: the database decides, not Python that read a row a moment earlier), and
 commits it at once, before the slow check (a password hash) begins. So forty
 guesses sent at the same instant get at most ``FREE_FAILURES`` checks between
 them: the others are refused without anything being checked. The try then ends
@@ -159,15 +159,6 @@ async def _take_place(key: str, now: int) -> bool:
     )
 
 
-async def _lock_left(key: str, now: int) -> timedelta:
-    rows = await _run(_LOCKED_UNTIL, key=key)
-    until = rows[0]["locked_until_ms"] if rows else None
-    if isinstance(until, int) and until > now:
-        return timedelta(milliseconds=until - now)
-    # Every free try is under way at this very moment: wait as for a first lock.
-    return FIRST_LOCK
-
-
 @dataclass(frozen=True)
 class Attempt:
     """A try that holds a place on each of ``keys`` until it ends."""
@@ -193,8 +184,9 @@ class Attempt:
         stays taken, which only ever refuses more; if the request fails, the place is given
         back after ``ABANDONED``. A failure, by contrast, is committed at once (``failed``).
         """
+        forgotten = set(forget)
         for key in self.keys:
-            await _run(_FORGET if key in set(forget) else _RELEASE, key=key)
+            await _run(_FORGET if key in forgotten else _RELEASE, key=key)
 
     async def withdrawn(self) -> None:
         """The try was no guess (an expired or used code): it does not count."""
@@ -212,7 +204,8 @@ async def attempt(keys: Iterable[str], now: datetime | None = None) -> Attempt:
     async with db.apart(AttemptCounter._meta.db):
         for key in ordered:
             if not await _take_place(key, at):
-                raise Locked(await _lock_left(key, at))
+                # No lock yet: every free try is under way at this very moment; wait as for a first lock.
+                raise Locked(await locked_for(key, now) or FIRST_LOCK)
     return Attempt(ordered)
 
 
@@ -224,9 +217,3 @@ async def locked_for(key: str, now: datetime | None = None) -> timedelta | None:
     if isinstance(until, int) and until > at:
         return timedelta(milliseconds=until - at)
     return None
-
-
-async def reset(key: str) -> None:
-    """Forget the failures of ``key`` (after a success proved elsewhere)."""
-    async with db.apart(AttemptCounter._meta.db):
-        await _run(_FORGET, key=key)
