@@ -46,6 +46,7 @@ from portal.core.web import (
     CrossSiteGuard,
     LocaleMiddleware,
     add_security_headers,
+    csrf_cookie,
     current_path,
     page,
     safe_next,
@@ -151,15 +152,7 @@ def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
     state.csrf_token = existing or generate_csrf_token(config.secret)
     if existing:
         return None
-    return Cookie(
-        key=config.cookie_name,
-        value=state.csrf_token,
-        path=config.cookie_path,
-        secure=config.cookie_secure,
-        httponly=config.cookie_httponly,
-        samesite=config.cookie_samesite,
-        domain=config.cookie_domain,
-    )
+    return csrf_cookie(config, state.csrf_token)
 
 
 async def _before_page(request: Request[Any, Any, Any]) -> None:

@@ -280,16 +280,19 @@ def renew_csrf_token(request: Request[Any, Any, Any], response: Response[Any]) -
         return
     token = generate_csrf_token(config.secret)
     state.csrf_token = token
-    response.set_cookie(
-        Cookie(
-            key=config.cookie_name,
-            value=token,
-            path=config.cookie_path,
-            secure=config.cookie_secure,
-            httponly=config.cookie_httponly,
-            samesite=config.cookie_samesite,
-            domain=config.cookie_domain,
-        )
+    response.set_cookie(csrf_cookie(config, token))
+
+
+def csrf_cookie(config: CSRFConfig, token: str) -> Cookie:
+    """The CSRF token's cookie, with the attributes the CSRF middleware gives its own."""
+    return Cookie(
+        key=config.cookie_name,
+        value=token,
+        path=config.cookie_path,
+        secure=config.cookie_secure,
+        httponly=config.cookie_httponly,
+        samesite=config.cookie_samesite,
+        domain=config.cookie_domain,
     )
 
 
