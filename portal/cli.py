@@ -8,11 +8,11 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.base import Engine
@@ -23,6 +23,8 @@ from portal.core import audit, crypto, db
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.settings import Settings, SettingsError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from portal.catalogue.services import Report
@@ -120,23 +122,31 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _verify_audit(settings: Settings) -> audit.VerifyResult:
+async def _on_audit(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     engine = db.engine_for(settings)
     db.bind_engine(engine)
     await db.start(engine)
     try:
-        return await audit.verify()
+        return await work()
     finally:
         await db.stop(engine)
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    result = asyncio.run(_verify_audit(settings))
+    result = asyncio.run(_on_audit(settings, audit.verify))
     print(result.message)
     if result.ok and result.last_id is not None:
-        # A copy of this, kept outside the database, shows later whether events were cut from the end.
-        print(f"Newest event: #{result.last_id}, hash {result.last_hash}")
+        print(f"Newest event: #{result.last_id}")
+    if result.ok and result.seal_id is not None:
+        # A copy of this, kept outside the database, shows later that the seals were not rewritten.
+        print(f"Newest seal: #{result.seal_id}, hash {result.seal_hash}")
     return 0 if result.ok else 1
+
+
+def cmd_audit_seal(settings: Settings, args: argparse.Namespace) -> int:
+    made = asyncio.run(_on_audit(settings, audit.seal))
+    print(f"Sealed the newest event of every chain: seal #{made.id}, hash {made.hash}")
+    return 0
 
 
 async def _rewrap(settings: Settings, old: bytes, new: bytes) -> int:
@@ -544,6 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser(
         "verify", help="check that no audit event was changed, removed, added or moved"
     ).set_defaults(handler=cmd_audit_verify)
+    audit_sub.add_parser(
+        "seal", help="seal the newest event of every chain (portal tasks does it each time it runs)"
+    ).set_defaults(handler=cmd_audit_seal)
 
     keys = sub.add_parser("keys", help="the master key")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -47,10 +47,19 @@ async def _send_agenda_reminders(settings: Settings, keyring: Keyring) -> str:
     return f"appointment and medicine reminders: {counts}"
 
 
+async def _seal_the_audit_trail(settings: Settings, keyring: Keyring) -> str:
+    from portal.core.audit import seal
+
+    made = await seal()
+    return f"seal #{made.id}: hash {made.hash}"
+
+
 TASKS = [
     Task("empty the document bin", _empty_the_bin),
     Task("remind people of their connected services", _remind_connected_services),
     Task("send agenda reminders", _send_agenda_reminders),
+    # Last, so the seal names the events the tasks before it recorded.
+    Task("seal the audit trail", _seal_the_audit_trail),
 ]
 
 

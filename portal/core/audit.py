@@ -32,17 +32,38 @@ What the chain cannot show on its own:
   application's own account and mistakes; only a copy of the newest hash kept
   outside the database stops someone who can drop them.
 
+The chains. Events are spread over ``CHAINS`` chains by their subject (or, with
+none, their actor): every event of one person is in one chain, in order, and
+writers for different people do not wait for each other. Each chain starts at
+``GENESIS`` and links as above; ``chain`` is part of the hash, so an event
+cannot be moved to another chain unseen. Events recorded before there were
+chains have no ``chain`` (NULL, hashed without it, format ``portal-audit-1``):
+they form the start of chain 0, which goes on from the newest of them.
+
 Two writers must never chain onto the same event. On PostgreSQL ``record``
-takes a transaction-level advisory lock before reading the newest event, so
-writers queue until the one before them commits. On SQLite one writer at a
-time is the database's own rule; ``record`` takes the write lock before
-reading the newest event, so a transaction queues there (up to the engine's
-timeout) rather than failing later. A deferred SQLite transaction that has
-already read, and sees another writer commit meanwhile, cannot take the write
-lock at all: SQLite refuses with "database is locked" (SQLITE_BUSY_SNAPSHOT)
-and the caller's transaction fails. The chain is never forked, but such a
-caller should record its event before it reads, or write in an immediate
-transaction, as requests that are not GET do.
+takes a transaction-level advisory lock on its chain before reading the
+chain's newest event, so writers of one chain queue until the one before them
+commits. On SQLite one writer at a time is the database's own rule; ``record``
+takes the write lock before reading the newest event.
+
+When it is written. In a request that changes something (POST and the like),
+the event is written in the request's transaction: the change and its event
+land together or not at all, and the chain's lock is held until the request
+commits. A page that only reads (GET, HEAD) writes its events on the side
+(``db.aside``): in a short transaction of their own, committed before
+``record`` returns, so before any of the page leaves the server. A read event
+therefore says that the reading was allowed and began; it is on disk even if
+the page then fails half-way, and no lock of the trail is held while the page
+is rendered.
+
+Seals. ``seal`` appends to ``audit_seal`` the newest event of every chain,
+chained to the seal before it. ``verify`` checks the seals' own chain and that
+every head named by the newest seal is still there: events cut from the end of
+any chain before the newest seal show. What was recorded after it is covered
+by the next seal (``portal tasks`` makes one each time it runs;
+``portal audit seal`` on demand). A copy of the newest seal's hash kept outside
+the database (a ticket, a log, a printout) shows later that the seals
+themselves were not rewritten.
 """
 
 from __future__ import annotations
@@ -59,14 +80,24 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-from portal.core.tables import AuditEvent
+from portal.core import db
+from portal.core.tables import AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event: there is no event before it."""
 
-FORMAT = "portal-audit-1"
+FORMAT = "portal-audit-2"
 """Written first into every hashed serialisation, so a future format cannot be
 mistaken for this one."""
+
+LEGACY_FORMAT = "portal-audit-1"
+"""The format of events recorded before there were chains (``chain`` is NULL)."""
+
+SEAL_FORMAT = "portal-audit-seal-1"
+
+CHAINS = 64
+"""How many chains events are spread over. Changing it later is safe: a person's new
+events then go to another chain, which links on from its own newest event."""
 
 AREAS = frozenset(
     {"documents", "messages", "profile", "agenda", "notes", "catalogue", "circle", "account", "system"}
@@ -81,9 +112,9 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # An action is a lower-case word or dotted name: "read", "download", "delegation.revoke".
 _ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 
-# The PostgreSQL advisory lock that serialises writers of the trail (any fixed
-# 64-bit number that nothing else uses; these are the bytes of "p-audit1").
-_POSTGRES_LOCK = int.from_bytes(b"p-audit1", "big")
+# The PostgreSQL advisory locks that serialise writers of one chain: (this number, the
+# chain). Any fixed 32-bit number nothing else uses; these are the bytes of "paud".
+_POSTGRES_LOCK = int.from_bytes(b"paud", "big")
 
 _HASHED_FIELDS = (
     "prev_hash",
@@ -106,22 +137,33 @@ class AuditError(ValueError):
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """What ``verify`` found: the whole trail intact, or the first event that breaks it."""
+    """What ``verify`` found: the whole trail intact, or the first thing that breaks it."""
 
     ok: bool
     events: int
     """Events checked and found sound (all of them when ``ok``)."""
     broken_at: int | None = None
+    """The first broken event (None when the trail is sound, or when a seal is what breaks)."""
     reason: str | None = None
     last_id: int | None = None
     """The newest sound event (None when there is none)."""
-    last_hash: str = GENESIS
+    chains: int = 0
+    seals: int = 0
+    seal_id: int | None = None
+    """The newest seal, whose hash a copy kept outside the database can be compared with."""
+    seal_hash: str | None = None
+    broken_seal: int | None = None
 
     @property
     def message(self) -> str:
         if self.ok:
-            return f"The audit trail is intact: {self.events} event{'' if self.events == 1 else 's'}."
-        return f"The audit trail is broken at event #{self.broken_at}: {self.reason}"
+            return (
+                f"The audit trail is intact: {self.events} event{'' if self.events == 1 else 's'}"
+                f" in {self.chains} chain{'' if self.chains == 1 else 's'},"
+                f" {self.seals} seal{'' if self.seals == 1 else 's'}."
+            )
+        where = f"seal #{self.broken_seal}" if self.broken_seal is not None else f"event #{self.broken_at}"
+        return f"The audit trail is broken at {where}: {self.reason}"
 
 
 def _now() -> datetime:
@@ -138,17 +180,26 @@ def _canonical_time(value: datetime) -> str:
 
 
 def hash_of(event: Mapping[str, Any]) -> str:
-    """The SHA-256 (hex) of an event's fields, ``prev_hash`` included, ``id`` excluded.
+    """The SHA-256 (hex) of an event's fields, ``prev_hash`` and ``chain`` included, ``id`` excluded.
 
     The fields go into a JSON list in a fixed order, after a format tag: no two
     different events serialise the same way (a missing value is ``null``, never
-    an empty string, and no separator can be forged inside a value).
+    an empty string, and no separator can be forged inside a value). An event
+    without a chain is one recorded before there were chains: its format has no chain.
     """
-    values = [FORMAT] + [
+    chain = event.get("chain")
+    head: list[Any] = [LEGACY_FORMAT] if chain is None else [FORMAT, chain]
+    values = head + [
         _canonical_time(event[name]) if name == "occurred_at" else event[name] for name in _HASHED_FIELDS
     ]
     serialised = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(serialised.encode("ascii")).hexdigest()
+
+
+def chain_of(subject: str | None, actor: str) -> int:
+    """The chain of an event: by its subject, else its actor (a fixed spread, not a secret)."""
+    digest = hashlib.sha256((subject or actor).encode("ascii")).digest()
+    return int.from_bytes(digest[:4], "big") % CHAINS
 
 
 def _check(name: str, value: str | None, pattern: re.Pattern[str], *, optional: bool) -> None:
@@ -188,16 +239,34 @@ def _write_transaction(engine: Engine) -> Any:
     return engine.transaction()
 
 
-async def _lock_the_chain(engine: Engine) -> None:
-    """Make every other writer of the trail wait until this transaction ends."""
+async def _lock_the_chain(engine: Engine, chain: int) -> None:
+    """Make every other writer of ``chain`` wait until this transaction ends."""
     if engine.engine_type == "postgres":
         # Released by COMMIT or ROLLBACK, so the next writer reads this event as the newest.
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", _POSTGRES_LOCK)
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({}, {})", _POSTGRES_LOCK, chain)
     elif isinstance(engine, SQLiteEngine):
         # A write that changes nothing still takes SQLite's write lock (waiting for
         # another writer if need be), so the newest event read next stays the newest
         # until this transaction ends. It matches no row, so no trigger fires.
         await AuditEvent.raw("DELETE FROM audit_event WHERE 0")
+
+
+async def _newest_hash(chain: int) -> str:
+    """The hash of the newest event of ``chain`` (events from before the chains, for chain 0)."""
+    newest = (
+        await AuditEvent.select(AuditEvent.hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    if newest is None and chain == 0:
+        newest = (
+            await AuditEvent.select(AuditEvent.hash)
+            .where(AuditEvent.chain.is_null())
+            .order_by(AuditEvent.id, ascending=False)
+            .first()
+        )
+    return newest["hash"] if newest else GENESIS
 
 
 # While a carer acts for someone: (the carer's audit name, the helped person's). Set by the
@@ -224,8 +293,9 @@ async def record(
     "allowed", "denied" or "failed", so refusals are kept too.
 
     The event is written in the caller's transaction: it is kept only if the
-    caller's work is. Without a transaction, ``record`` opens its own. See the
-    module's documentation for how concurrent writers are kept in one chain.
+    caller's work is. Without a transaction, ``record`` opens its own; on a page
+    that only reads, it is written on the side and committed at once. See the
+    module's documentation for how concurrent writers are kept in their chain.
     """
     acting = ACTING.get()
     if acting is not None and on_behalf_of is None:
@@ -244,13 +314,14 @@ async def record(
     }
     _validate(fields)
     engine = _engine()
-    async with _write_transaction(engine):
-        await _lock_the_chain(engine)
-        newest = await AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id, ascending=False).first()
+    chain = chain_of(subject, actor)
+    async with db.aside(engine), _write_transaction(engine):
+        await _lock_the_chain(engine, chain)
         values: dict[str, Any] = {
             **fields,
+            "chain": chain,
             "occurred_at": _now(),
-            "prev_hash": newest["hash"] if newest else GENESIS,
+            "prev_hash": await _newest_hash(chain),
         }
         values["hash"] = hash_of(values)
         event = AuditEvent(**values)
@@ -259,9 +330,9 @@ async def record(
 
 
 async def _why_it_does_not_follow(row: Mapping[str, Any], previous_id: int | None) -> str:
-    """Why an event whose content is sound does not follow the event stored before it."""
+    """Why an event whose content is sound does not follow the event stored before it in its chain."""
     if row["prev_hash"] == GENESIS:
-        return f"it says it is the first event, but event #{previous_id} comes before it"
+        return f"it says it is the first event of its chain, but event #{previous_id} comes before it"
     followed = (
         await AuditEvent.select(AuditEvent.id)
         .where(AuditEvent.hash == row["prev_hash"])
@@ -277,42 +348,146 @@ async def _why_it_does_not_follow(row: Mapping[str, Any], previous_id: int | Non
     return f"it follows event #{followed['id']}, not event #{previous_id} (an event was added in between)"
 
 
+def _seal_hash(seal: Mapping[str, Any]) -> str:
+    values = [SEAL_FORMAT, seal["prev_hash"], _canonical_time(seal["sealed_at"]), seal["heads"]]
+    serialised = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(serialised.encode("ascii")).hexdigest()
+
+
+async def seal() -> AuditSeal:
+    """Append a seal naming the newest event of every chain (see the module's documentation).
+
+    The heads are read in one statement, so from one picture of the database: within a
+    chain, events commit in the order of their ids (its writers queue), so each head
+    read is that chain's newest committed event, and whatever commits later follows it.
+    """
+    engine = _engine()
+    async with _write_transaction(engine):
+        if engine.engine_type == "postgres":
+            await AuditSeal.raw("SELECT pg_advisory_xact_lock({}, -1)", _POSTGRES_LOCK)
+        elif isinstance(engine, SQLiteEngine):
+            await AuditSeal.raw("DELETE FROM audit_seal WHERE 0")
+        rows = await AuditEvent.raw(
+            "SELECT e.chain, e.id, e.hash FROM audit_event e JOIN "
+            "(SELECT MAX(id) AS id FROM audit_event GROUP BY COALESCE(chain, 0)) m ON e.id = m.id"
+        )
+        heads = json.dumps(
+            {
+                str(row["chain"] or 0): [row["id"], row["hash"]]
+                for row in sorted(rows, key=lambda r: r["chain"] or 0)
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+        previous = await AuditSeal.select(AuditSeal.hash).order_by(AuditSeal.id, ascending=False).first()
+        values: dict[str, Any] = {
+            "sealed_at": _now(),
+            "heads": heads,
+            "prev_hash": previous["hash"] if previous else GENESIS,
+        }
+        values["hash"] = _seal_hash(values)
+        made = AuditSeal(**values)
+        await made.save()
+    return made
+
+
+async def _check_seals() -> tuple[int, Mapping[str, Any] | None, VerifyResult | None]:
+    """The seals' own chain: (how many, the newest, or what breaks it)."""
+    expected, count, newest = GENESIS, 0, None
+    for row in await AuditSeal.select().order_by(AuditSeal.id):
+        if _seal_hash(row) != row["hash"]:
+            reason = "its content does not match its hash (the seal was changed)"
+        elif row["prev_hash"] != expected:
+            reason = "it does not follow the seal before it (a seal was removed, added or moved)"
+        else:
+            expected, count, newest = row["hash"], count + 1, row
+            continue
+        return (
+            count,
+            newest,
+            VerifyResult(ok=False, events=0, reason=reason, broken_seal=row["id"], seals=count),
+        )
+    return count, newest, None
+
+
 async def verify(*, batch_size: int = 1000) -> VerifyResult:
     """Walk the whole trail in id order, ``batch_size`` events at a time, and
-    check that each event matches its hash and follows the one before it.
+    check that each event matches its hash and follows the one before it in its
+    chain; then that the seals are sound and every head the newest seal names is
+    still there.
 
     Stops at the first broken event: what comes after it cannot be trusted to
     be judged against it. Events recorded during the walk are checked if the
-    walk reaches them. See the module's documentation for what a sound chain
+    walk reaches them. See the module's documentation for what a sound trail
     does not prove.
     """
-    columns = [AuditEvent.id, *(getattr(AuditEvent, name) for name in _HASHED_FIELDS), AuditEvent.hash]
-    expected = GENESIS
-    previous_id: int | None = None
+    columns = [
+        AuditEvent.id,
+        AuditEvent.chain,
+        *(getattr(AuditEvent, name) for name in _HASHED_FIELDS),
+        AuditEvent.hash,
+    ]
+    heads: dict[int, tuple[int, str]] = {}  # chain: (id, hash) of its newest sound event
+    last_id: int | None = None
     count = 0
     async with _engine().transaction():
+        seals, newest_seal, broken = await _check_seals()
+        if broken is not None:
+            return broken
+        sealed: dict[int, tuple[int, str]] = {}  # event id: (chain, hash) the newest seal names
+        if newest_seal is not None:
+            sealed = {
+                head[0]: (int(chain), head[1]) for chain, head in json.loads(newest_seal["heads"]).items()
+            }
         while True:
             query = AuditEvent.select(*columns).order_by(AuditEvent.id).limit(batch_size)
-            if previous_id is not None:
-                query = query.where(AuditEvent.id > previous_id)
+            if last_id is not None:
+                query = query.where(AuditEvent.id > last_id)
             rows = await query
             for row in rows:
+                chain = row["chain"] or 0
+                previous_id, expected = heads.get(chain, (None, GENESIS))
                 if hash_of(row) != row["hash"]:
                     reason = "its content does not match its hash (the event was changed)"
                 elif row["prev_hash"] != expected:
                     reason = await _why_it_does_not_follow(row, previous_id)
                 else:
                     count += 1
-                    expected = row["hash"]
-                    previous_id = row["id"]
+                    heads[chain] = (row["id"], row["hash"])
+                    last_id = row["id"]
+                    if sealed.get(row["id"]) == (chain, row["hash"]):
+                        del sealed[row["id"]]
                     continue
                 return VerifyResult(
                     ok=False,
                     events=count,
                     broken_at=row["id"],
                     reason=reason,
-                    last_id=previous_id,
-                    last_hash=expected,
+                    last_id=last_id,
+                    chains=len(heads),
                 )
             if len(rows) < batch_size:
-                return VerifyResult(ok=True, events=count, last_id=previous_id, last_hash=expected)
+                break
+    if sealed:
+        event_id, (chain, _) = min(sealed.items())
+        return VerifyResult(
+            ok=False,
+            events=count,
+            reason=(
+                f"it names event #{event_id} as the newest of chain {chain}, and that event is missing or"
+                " different (events were cut from the end of the chain)"
+            ),
+            broken_seal=newest_seal["id"] if newest_seal else None,
+            last_id=last_id,
+            chains=len(heads),
+            seals=seals,
+        )
+    return VerifyResult(
+        ok=True,
+        events=count,
+        last_id=last_id,
+        chains=len(heads),
+        seals=seals,
+        seal_id=newest_seal["id"] if newest_seal else None,
+        seal_hash=newest_seal["hash"] if newest_seal else None,
+    )

@@ -3,13 +3,20 @@
 The embedded default is a SQLite file in WAL mode in the data folder; a
 ``postgresql://`` URL selects PostgreSQL with a connection pool.
 
-Piccolo runs each query on a fresh connection unless a transaction is open
-(on SQLite that is a new aiosqlite thread per query). ``RequestTransaction``
-therefore gives each request one transaction: every query of the request shares
-its connection, the request's writes land together or not at all, and the
-commit happens before the response starts, so a person never sees "saved" for
-something that was not. The transaction takes its connection at the request's
+``RequestTransaction`` gives each request one transaction: every query of the
+request shares its connection, the request's writes land together or not at all,
+and the commit happens before the response starts, so a person never sees "saved"
+for something that was not. The transaction takes its connection at the request's
 first query, so a page that reads nothing costs nothing.
+
+Connections are kept and used again. On PostgreSQL that is asyncpg's pool. On
+SQLite, Piccolo would open a connection (a thread, and SQLite reading the schema
+again) for every transaction and for every query outside one, and send
+``PRAGMA foreign_keys = 1`` before every query: ``PortalSQLiteEngine`` keeps the
+connections it opened (``SQLITE_KEEP`` at most) and hands them out again, sets the
+pragma once when it opens one, and runs a query in one trip to the connection's
+thread. Writers still take turns: a transaction that writes begins IMMEDIATE and
+waits (up to the engine's timeout) for the one writer before it.
 ``bench/db_connections.py`` measures the difference.
 """
 
@@ -17,13 +24,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from portal.core import crypto
 
@@ -57,6 +66,8 @@ class _LazyStart:
     _rolled_back: bool
     _parent: Any
     _open = False  # a transaction is begun on the connection and not yet ended
+    reads_only = False  # the transaction of a request that only reads (GET, HEAD)
+    _aside = 0  # blocks of ``aside`` under way
 
     async def __aenter__(self) -> Any:
         if self._parent is not None:
@@ -111,7 +122,28 @@ class _LazyStart:
         return exc is None
 
 
-class _LazySQLiteTransaction(_LazyStart, SQLiteTransaction):
+class _KeptSQLiteTransaction(SQLiteTransaction):
+    """A SQLite transaction whose connection goes back to the engine's keeping, not closed."""
+
+    engine: PortalSQLiteEngine
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self._parent:
+            return exc is None
+        try:
+            if exc is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            if self.connection is not None:
+                await self.engine.put_back(self.connection)
+            self.engine.current_transaction.reset(self.context)
+        return exc is None
+
+
+class _LazySQLiteTransaction(_LazyStart, _KeptSQLiteTransaction):
     async def _begin(self) -> None:
         await self.begin()
 
@@ -128,16 +160,28 @@ class _LazyPostgresTransaction(_LazyStart, PostgresTransaction):
         await (self.transaction.commit() if keep else self.transaction.rollback())
 
 
+_WRITES = frozenset({"insert", "update", "delete"})
+
+
 class _StartsLazyTransactions:
-    """Mixin for engines: a query inside a lazy transaction starts it first."""
+    """Mixin for engines: a query inside a lazy transaction starts it first.
+
+    It also notes, in ``writes_in_reads``, a write that a page which only reads makes
+    in its own transaction rather than ``aside``: on SQLite such a write fails when
+    someone else wrote since the page began reading (and the page runs again), and it
+    holds the write lock while the page renders. Tests keep the list empty.
+    """
 
     current_transaction: Any
+    writes_in_reads: list[str]
 
-    async def run_querystring(self, *args: Any, **kwargs: Any) -> Any:
+    async def run_querystring(self, querystring: Any, *args: Any, **kwargs: Any) -> Any:
         current = self.current_transaction.get()
         if isinstance(current, _LazyStart):
             await current.start()
-        return await super().run_querystring(*args, **kwargs)  # type: ignore[misc]
+            if current.reads_only and not current._aside and querystring.query_type in _WRITES:
+                self.writes_in_reads.append(str(querystring.table._meta.tablename))
+        return await super().run_querystring(querystring, *args, **kwargs)  # type: ignore[misc]
 
     async def run_ddl(self, *args: Any, **kwargs: Any) -> Any:
         current = self.current_transaction.get()
@@ -146,18 +190,104 @@ class _StartsLazyTransactions:
         return await super().run_ddl(*args, **kwargs)  # type: ignore[misc]
 
 
+SQLITE_KEEP = 16
+"""Idle SQLite connections an engine keeps for later (each is a thread and an open file)."""
+
+
 class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
+    """Piccolo's SQLite engine, with its connections kept and used again (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes_in_reads = []
+        self._idle: list[aiosqlite.Connection] = []
+        self._idle_lock = threading.Lock()  # tests drive one engine from several event loops
+        self.connections_opened = 0
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """A kept connection, or a new one: foreign keys on, rows as dicts, and a thread
+        that does not keep the process alive once everything else has stopped."""
+        with self._idle_lock:
+            connection = self._idle.pop() if self._idle else None
+        if connection is not None:
+            return connection
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        connection._thread.daemon = True  # set before the thread starts, when awaited
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute("PRAGMA foreign_keys = 1")
+        self.connections_opened += 1
+        return connection
+
+    async def put_back(self, connection: aiosqlite.Connection) -> None:
+        """Keep ``connection`` for a later query, or close it: when it is still inside a
+        transaction (something went wrong half-way) or enough are kept already."""
+        with self._idle_lock:
+            keep = not connection.in_transaction and len(self._idle) < SQLITE_KEEP
+            if keep:
+                self._idle.append(connection)
+        if not keep:
+            await connection.close()
+
+    async def close_kept(self) -> None:
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # One trip to the connection's thread (execute and fetch together); foreign keys
+        # were switched on when the connection was opened.
+        return await connection.execute_fetchall(query, args or [])
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # Outside a transaction: a kept connection in autocommit mode (Piccolo's default
+        # isolation_level=None), so the statement is committed when it returns.
+        connection = await self.get_connection()
+        try:
+            return await connection.execute_fetchall(query, args or [])
+        finally:
+            await self.put_back(connection)
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _KeptSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
     def request_transaction(self, method: str, *, writer: bool = False) -> Any:
         # Reads take no write lock until they write; writers queue at BEGIN
         # instead of failing half-way when another writer holds the lock.
         deferred = method in SAFE_METHODS and not writer
         kind = TransactionType.deferred if deferred else TransactionType.immediate
-        return _LazySQLiteTransaction(engine=self, transaction_type=kind)
+        transaction = _LazySQLiteTransaction(engine=self, transaction_type=kind)
+        transaction.reads_only = method in SAFE_METHODS
+        return transaction
 
 
 class PortalPostgresEngine(_StartsLazyTransactions, PostgresEngine):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes_in_reads = []
+
     def request_transaction(self, method: str, *, writer: bool = False) -> Any:
-        return _LazyPostgresTransaction(engine=self)
+        transaction = _LazyPostgresTransaction(engine=self)
+        transaction.reads_only = method in SAFE_METHODS
+        return transaction
 
 
 PortalEngine = PortalSQLiteEngine | PortalPostgresEngine
@@ -209,6 +339,32 @@ async def apart(engine: Engine) -> AsyncIterator[None]:
         transaction = engine.transaction()
     async with transaction:
         yield
+
+
+@asynccontextmanager
+async def aside(engine: Engine) -> AsyncIterator[None]:
+    """A write that a page which only reads makes on the side: an audit event, a session's
+    last use, a message marked read.
+
+    In the request of a page that only reads (GET, HEAD), the block runs ``apart``: a short
+    transaction of its own, committed when the block ends, so no lock is held while the page
+    goes on and, on SQLite, the write never meets a picture of the database that someone
+    else changed since the page began reading. In a request that writes, or outside a
+    request, the block is part of the current transaction, as any write.
+    """
+    current = engine.current_transaction.get()
+    if not (isinstance(current, _LazyStart) and current.reads_only):
+        yield
+        return
+    current._aside += 1
+    try:
+        if current._aside > 1:  # already apart
+            yield
+        else:
+            async with apart(engine):
+                yield
+    finally:
+        current._aside -= 1
 
 
 def engine_for(settings: Settings) -> PortalEngine:
@@ -267,6 +423,8 @@ async def start(engine: Engine) -> None:
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PortalSQLiteEngine):
+        await engine.close_kept()
 
 
 # Set in the scope by the error handler when a request failed because SQLite would not let

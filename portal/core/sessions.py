@@ -36,7 +36,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 
-from portal.core import access, audit
+from portal.core import access, audit, db
 from portal.core.access import PROXY_ROLES, Actor, Role
 from portal.core.keys import key_owner
 
@@ -183,17 +183,20 @@ class DatabaseSessionStore(SessionStore):
         from portal.core.tables import Session
 
         try:
-            await Session.update({Session.last_seen_at: now}).where(Session.token_hash == token_hash)
+            # On a page that only reads, on the side: it commits at once, and holds no lock
+            # while the page is made.
+            async with db.aside(Session._meta.db):
+                await Session.update({Session.last_seen_at: now}).where(Session.token_hash == token_hash)
         except sqlite3.OperationalError as exc:
-            # Several requests of one browser at once, on SQLite: a GET's read transaction
-            # cannot take the write lock another writer holds. One of them moves the time;
-            # the others need not, and must not fail the page for it.
+            # The write lock stayed taken past the engine's time-out. One of several requests
+            # of this browser moves the time; the others need not, and must not fail the page.
             log.info("session touch skipped: %s", exc)
 
     async def delete(self, token_hash: str) -> None:
         from portal.core.tables import Session
 
-        await Session.delete().where(Session.token_hash == token_hash)
+        async with db.aside(Session._meta.db):  # a session found ended, on any page
+            await Session.delete().where(Session.token_hash == token_hash)
 
     async def delete_all_of(self, account_id: UUID) -> None:
         from portal.core.tables import Session

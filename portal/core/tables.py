@@ -5,7 +5,7 @@ an audit event names who did what to which record, never what it contains, and
 a session is stored under the hash of its token, never the token itself.
 """
 
-from piccolo.columns import UUID, BigInt, Boolean, Bytea, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -29,6 +29,8 @@ class AuditEvent(Table):
     """One entry of the append-only, hash-chained audit trail (see ``portal.core.audit``)."""
 
     id = Serial(primary_key=True)
+    # Which chain the event is in (NULL: recorded before there were chains, the start of chain 0).
+    chain = Integer(null=True, default=None)
     occurred_at = Timestamptz(default=TimestamptzNow())
     actor = Varchar(length=64)
     on_behalf_of = Varchar(length=64, null=True, default=None)
@@ -37,6 +39,17 @@ class AuditEvent(Table):
     action = Varchar(length=64)
     object_id = Varchar(length=64, null=True, default=None)
     outcome = Varchar(length=16)
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64, unique=True)
+
+
+class AuditSeal(Table):
+    """The newest event of every audit chain at one moment, chained to the seal before it
+    (see ``portal.core.audit``). ``heads`` is JSON: ``{"<chain>": [<event id>, "<hash>"]}``."""
+
+    id = Serial(primary_key=True)
+    sealed_at = Timestamptz(default=TimestamptzNow())
+    heads = Text()
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64, unique=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from piccolo.engine.sqlite import TransactionType
 from portal.cli import main
 from portal.core import audit, db
 from portal.core.audit import GENESIS, AuditError, hash_of, record, verify
-from portal.core.tables import AuditEvent
+from portal.core.tables import AuditEvent, AuditSeal
 from portal.settings import Settings
 from tests.conftest import csrf
 
@@ -37,8 +38,13 @@ async def _as_database_owner(settings: Settings, sql: str, *args: Any) -> None:
     if settings.sqlite_path is not None:
         # The file is this test's own: the triggers may stay dropped.
         async with aiosqlite.connect(settings.sqlite_path) as conn:
-            await conn.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-            await conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+            for trigger in (
+                "audit_event_no_update",
+                "audit_event_no_delete",
+                "audit_seal_no_update",
+                "audit_seal_no_delete",
+            ):
+                await conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             await conn.execute(sql, args)
             await conn.commit()
         return
@@ -47,9 +53,11 @@ async def _as_database_owner(settings: Settings, sql: str, *args: Any) -> None:
     conn = await asyncpg.connect(settings.database_url)
     try:
         async with conn.transaction():  # the triggers are off for this transaction only
-            await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
+            for table in ("audit_event", "audit_seal"):
+                await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             await conn.execute(sql, *args)
-            await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER USER")
+            for table in ("audit_event", "audit_seal"):
+                await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     finally:
         await conn.close()
 
@@ -62,7 +70,7 @@ async def trail(settings: Settings, tmp_path) -> AsyncIterator[Settings]:
         engine = db.engine_for(settings)
         await db.migrate(engine)
     else:
-        await _as_database_owner(settings, "TRUNCATE audit_event RESTART IDENTITY")
+        await _as_database_owner(settings, "TRUNCATE audit_event, audit_seal RESTART IDENTITY")
         engine = db.engine_for(settings)
         db.bind_engine(engine)
     await db.start(engine)
@@ -85,7 +93,7 @@ async def _three_events() -> list[AuditEvent]:
             on_behalf_of="patient:a1",
             subject="patient:a1",
         ),
-        await record(**{**EVENT, "area": "messages", "outcome": "denied"}, subject="patient:b2"),
+        await record(**{**EVENT, "area": "messages", "outcome": "denied"}, subject="patient:a1"),
     ]
 
 
@@ -135,7 +143,7 @@ def test_an_event_recorded_during_a_request_is_kept_only_if_the_request_succeeds
     token = {"x-csrftoken": csrf(client)}
     assert client.post("/test-audit", params={"doc": "doc-1"}, headers=token).status_code == 200
     assert client.post("/test-audit", params={"doc": "doc-2", "fail": "1"}, headers=token).status_code == 500
-    assert client.get("/test-audit").text == "The audit trail is intact: 2 events."
+    assert client.get("/test-audit").text == "The audit trail is intact: 2 events in 1 chain, 0 seals."
 
 
 @pytest.mark.parametrize(
@@ -186,14 +194,16 @@ async def test_only_known_words_and_short_identifiers_are_recorded(trail, change
 
 async def test_an_untouched_trail_is_intact_however_many_pages_it_takes(trail):
     assert await verify() == audit.VerifyResult(ok=True, events=0)
-    events = [await record(**EVENT, object_id=f"doc-{n}") for n in range(5)]
+    events = [await record(**EVENT, subject=f"patient:{n % 3}", object_id=f"doc-{n}") for n in range(9)]
     for batch_size in (1, 2, 5, 1000):
         result = await verify(batch_size=batch_size)
-        assert result.ok and result.events == 5
-        assert (result.last_id, result.last_hash) == (events[-1].id, events[-1].hash)
+        assert result.ok and result.events == 9
+        assert result.last_id == events[-1].id
 
 
 def _changed(value: Any) -> Any:
+    if isinstance(value, int):  # the chain
+        return value + 1
     if isinstance(value, datetime):
         return value + timedelta(microseconds=1)
     if value is None:
@@ -237,14 +247,23 @@ async def test_events_removed_from_the_start_break_the_trail_at_the_first_one_le
     assert result.reason == "the events before it are missing"
 
 
-async def test_an_event_removed_from_the_end_shows_only_as_a_different_newest_hash(trail):
-    # The chain alone cannot see it: the newest hash, kept elsewhere, can.
+async def test_an_event_removed_from_the_end_shows_only_once_it_is_sealed(trail):
     _, second, third = await _three_events()
-    assert (await verify()).last_hash == third.hash
+    # Not sealed yet: the chain alone cannot see it.
     await _as_database_owner(trail, "DELETE FROM audit_event WHERE id = ?", third.id)
     result = await verify()
-    assert result.ok and result.events == 2
-    assert result.last_hash == second.hash != third.hash
+    assert result.ok and result.events == 2 and result.last_id == second.id
+    # Sealed, then cut: the seal names a newest event that is no longer there.
+    newest = await record(**EVENT, subject="patient:a1")
+    made = await audit.seal()
+    assert (await verify()).ok
+    await _as_database_owner(trail, "DELETE FROM audit_event WHERE id = ?", newest.id)
+    result = await verify()
+    assert (result.ok, result.broken_seal, result.broken_at) == (False, made.id, None)
+    assert result.reason == (
+        f"it names event #{newest.id} as the newest of chain {newest.chain}, and that event is missing"
+        " or different (events were cut from the end of the chain)"
+    )
 
 
 async def test_a_forged_event_slipped_in_breaks_the_trail_at_the_event_after_it(trail):
@@ -260,6 +279,7 @@ async def test_a_forged_event_slipped_in_breaks_the_trail_at_the_event_after_it(
         "object_id": "doc-1",
         "outcome": "allowed",
         "prev_hash": second.hash,
+        "chain": second.chain,
     }
     forged["hash"] = hash_of(forged)
     columns = ", ".join(["id", *forged])
@@ -310,12 +330,13 @@ async def test_the_database_refuses_to_change_or_remove_events(trail, statement)
     assert result.ok and result.events == 3
 
 
+@pytest.mark.parametrize("people", [1, 3, 20])
 @pytest.mark.parametrize("writers", [2, 20])
-async def test_writers_at_the_same_time_never_follow_the_same_event(trail, writers):
+async def test_writers_at_the_same_time_never_follow_the_same_event(trail, writers, people):
     async def write(n: int) -> None:
         async with _write_transaction():
             await asyncio.sleep(0)
-            await record(**EVENT, subject=f"patient:{n}")
+            await record(**EVENT, subject=f"patient:{n % people}")
             await asyncio.sleep(0)
 
     await asyncio.gather(*(write(n) for n in range(writers)))
@@ -363,8 +384,8 @@ async def test_audit_verify_says_the_trail_is_intact_and_exits_0(cli_env, capsys
     *_, third = await _three_events()
     assert await asyncio.to_thread(main, ["audit", "verify"]) == 0
     out = capsys.readouterr().out
-    assert "The audit trail is intact: 3 events." in out
-    assert f"Newest event: #{third.id}, hash {third.hash}" in out
+    assert "The audit trail is intact: 3 events in 1 chain, 0 seals." in out
+    assert f"Newest event: #{third.id}\n" in out
 
 
 async def test_audit_verify_names_the_first_broken_event_and_exits_1(cli_env, capsys):
@@ -377,3 +398,163 @@ async def test_audit_verify_names_the_first_broken_event_and_exits_1(cli_env, ca
         f"The audit trail is broken at event #{second.id}: "
         "its content does not match its hash (the event was changed)\n"
     )
+
+
+# --------------------------------------------------------------------------- chains and seals
+
+
+def _subject_in_chain(chain: int) -> str:
+    return next(f"patient:{n}" for n in range(10_000) if audit.chain_of(f"patient:{n}", "x") == chain)
+
+
+async def test_each_person_s_events_form_their_own_chain(trail):
+    a, b = _subject_in_chain(5), _subject_in_chain(6)
+    first_a, first_b, second_a, second_b = [
+        await record(**EVENT, subject=subject) for subject in (a, b, a, b)
+    ]
+    assert (first_a.chain, first_b.chain) == (5, 6)
+    assert first_a.prev_hash == first_b.prev_hash == GENESIS
+    assert (second_a.prev_hash, second_b.prev_hash) == (first_a.hash, first_b.hash)
+    result = await verify()
+    assert (result.ok, result.events, result.chains) == (True, 4, 2)
+
+
+async def test_an_event_moved_to_another_chain_breaks_the_trail(trail):
+    first, second, _ = await _three_events()
+    await _as_database_owner(
+        trail, "UPDATE audit_event SET chain = ? WHERE id = ?", first.chain + 1, second.id
+    )
+    result = await verify()
+    assert (result.ok, result.broken_at) == (False, second.id)
+
+
+async def test_events_from_before_the_chains_are_the_start_of_chain_0(trail):
+    # Recorded by the portal before there were chains: no chain, hashed without one.
+    prev = GENESIS
+    for n in range(2):
+        old = {**EVENT, "on_behalf_of": None, "subject": f"patient:old{n}", "object_id": None}
+        old.update(occurred_at=datetime(2026, 11, 1, tzinfo=UTC), prev_hash=prev)
+        old["hash"] = prev = hash_of(old)
+        columns = ", ".join(old)
+        await _as_database_owner(
+            trail, f"INSERT INTO audit_event ({columns}) VALUES ({', '.join('?' * len(old))})", *old.values()
+        )
+    in_chain_0 = await record(**EVENT, subject=_subject_in_chain(0))
+    elsewhere = await record(**EVENT, subject=_subject_in_chain(1))
+    assert (in_chain_0.prev_hash, elsewhere.prev_hash) == (prev, GENESIS)
+    result = await verify()
+    assert (result.ok, result.events, result.chains) == (True, 4, 2)
+
+
+async def test_seals_chain_and_name_every_chain_s_newest_event(trail):
+    a, b = _subject_in_chain(3), _subject_in_chain(4)
+    events = [await record(**EVENT, subject=subject) for subject in (a, b, a)]
+    first = await audit.seal()
+    assert json.loads(first.heads) == {
+        "3": [events[2].id, events[2].hash],
+        "4": [events[1].id, events[1].hash],
+    }
+    assert first.prev_hash == GENESIS
+    later = await record(**EVENT, subject=b)
+    second = await audit.seal()
+    assert second.prev_hash == first.hash
+    assert json.loads(second.heads)["4"] == [later.id, later.hash]
+    result = await verify()
+    assert (result.ok, result.seals, result.seal_id, result.seal_hash) == (True, 2, second.id, second.hash)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        ("UPDATE audit_seal SET heads = '{}' WHERE id = ?", "its content does not match its hash"),
+        ("DELETE FROM audit_seal WHERE id = ?", "it does not follow the seal before it"),
+    ],
+)
+async def test_a_seal_changed_or_removed_breaks_the_trail(trail, tamper, reason):
+    await _three_events()
+    _, second, third = [await audit.seal() for _ in range(3)]
+    await _as_database_owner(trail, tamper, second.id)
+    result = await verify()
+    # A seal changed breaks at itself; one removed, at the seal after it.
+    assert (result.ok, result.broken_seal) == (False, third.id if "DELETE" in tamper else second.id)
+    assert result.reason.startswith(reason)
+
+
+async def test_the_database_refuses_to_change_or_remove_seals(trail):
+    await _three_events()
+    await audit.seal()
+    for statement in ("UPDATE audit_seal SET heads = '{}'", "DELETE FROM audit_seal"):
+        with pytest.raises(
+            (sqlite3.IntegrityError, asyncpg.RaiseError), match="cannot be changed or removed"
+        ):
+            await AuditSeal.raw(statement)
+
+
+async def test_audit_seal_prints_the_seal_and_verify_names_it(cli_env, capsys):
+    await _three_events()
+    assert await asyncio.to_thread(main, ["audit", "seal"]) == 0
+    made = await AuditSeal.select().first()
+    assert capsys.readouterr().out == (
+        f"Sealed the newest event of every chain: seal #{made['id']}, hash {made['hash']}\n"
+    )
+    assert await asyncio.to_thread(main, ["audit", "verify"]) == 0
+    assert f"Newest seal: #{made['id']}, hash {made['hash']}\n" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- a page that reads
+
+
+async def _another_writer_can_write(settings: Settings, chain: int) -> bool:
+    """Whether a writer outside the request could write the trail's chain right now."""
+    if settings.sqlite_path is not None:
+        conn = sqlite3.connect(settings.sqlite_path, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # fails at once if anyone holds the write lock
+            conn.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        taken = await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", audit._POSTGRES_LOCK, chain)
+        if taken:
+            await conn.execute("SELECT pg_advisory_unlock($1, $2)", audit._POSTGRES_LOCK, chain)
+        return bool(taken)
+    finally:
+        await conn.close()
+
+
+async def _events_seen_from_outside(settings: Settings) -> int:
+    if settings.sqlite_path is not None:
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            return int(conn.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM audit_event"))
+    finally:
+        await conn.close()
+
+
+def test_a_page_that_reads_commits_its_event_at_once_and_holds_no_lock_after(trail, make_client):
+    client = make_client(database_url=trail.database_url)
+    subject = _subject_in_chain(7)
+
+    @get("/test-read", opt={"public": True})
+    async def read(request: Request) -> Response[dict[str, object]]:
+        await AuditEvent.count()  # the page has begun reading
+        await record(**EVENT, subject=subject)
+        seen = {
+            # What another connection sees while the page is still being made.
+            "committed": await _events_seen_from_outside(trail),
+            "free": await _another_writer_can_write(trail, 7),
+        }
+        return Response(seen, status_code=500 if request.query_params.get("fail") else 200)
+
+    client.app.register(read)
+    assert client.get("/test-read").json() == {"committed": 1, "free": True}
+    # A page that fails after the reading began keeps its event: the reading was allowed.
+    assert client.get("/test-read", params={"fail": "1"}).status_code == 500
+    assert client.app.state.engine.writes_in_reads == []
+    assert asyncio.run(_events_seen_from_outside(trail)) == 2

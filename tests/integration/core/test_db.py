@@ -52,9 +52,32 @@ def sqlite_connections(settings, monkeypatch):
     return opened
 
 
-def test_a_request_on_sqlite_opens_one_connection_whatever_its_queries(client, sqlite_connections):
-    client.get("/help?department=23")  # a count, a select of departments, a page of rows
-    assert len(sqlite_connections) == 1
+def test_requests_on_sqlite_use_connections_kept_from_before(client, sqlite_connections):
+    for _ in range(20):
+        client.get("/help?department=23")  # a count, a select of departments, a page of rows
+    # One at most (none when one was kept from the set-up), not one per request.
+    assert len(sqlite_connections) <= 1
+
+
+def test_a_kept_sqlite_connection_runs_only_the_queries(client, settings):
+    """No ``PRAGMA foreign_keys`` before every query: it was set once, when the connection opened."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    engine = client.app.state.engine
+    statements: list[str] = []
+
+    async def watch() -> None:
+        connection = await engine.get_connection()
+        await connection._execute(connection._conn.set_trace_callback, statements.append)
+        assert (await connection.execute_fetchall("PRAGMA foreign_keys"))[0]["foreign_keys"] == 1
+        await engine.put_back(connection)
+
+    with client.portal() as portal:
+        portal.call(engine.close_kept)
+        portal.call(watch)
+    statements.clear()
+    client.get("/help?department=23")
+    assert statements and not [s for s in statements if s.upper().startswith("PRAGMA")]
 
 
 def test_a_page_that_reads_nothing_opens_no_connection(client, sqlite_connections):

@@ -357,6 +357,28 @@ def test_each_page_sends_no_more_statements_than_its_budget(app):
     assert not over, "\n".join(over)
 
 
+def test_pages_that_only_read_write_only_on_the_side(app):
+    """An audit event, a session's last use, a read mark: a GET writes them ``db.aside``, never
+    in its own read transaction, where on SQLite the write would fail once someone else
+    wrote since the page began reading (and the page would run twice), and would hold
+    the write lock while the page renders."""
+    space = demo_like(app)
+    engine = app.app.state.engine
+    asked = [(page.path, dict(page.headers or {}), page.setup is not None) for page in PAGES]
+    asked += [
+        ("/space/documents", {}, True),
+        ("/space/messages", {}, True),
+        (f"/space/messages/{space.conversation}", {}, True),
+    ]
+    written = {}
+    for path, headers, signed_in in asked:
+        engine.writes_in_reads.clear()
+        statements_of(app, space.patient if signed_in else None, path, headers)
+        if engine.writes_in_reads:
+            written[path] = list(engine.writes_in_reads)
+    assert written == {}
+
+
 # --------------------------------------------------------------------------- lists that do not grow
 
 # Each case: a page, and what a space holds to show a few or many of its items; the other
