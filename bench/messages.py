@@ -132,6 +132,23 @@ async def count_on(client: httpx.AsyncClient, path: str, marker: str) -> int:
     return response.text.count(marker)
 
 
+_PAGE_OF = re.compile(r"Page (\d+) (?:of|sur) (\d+)")
+
+
+async def count_all(client: httpx.AsyncClient, path: str, marker: str) -> int:
+    """How many times ``marker`` is on all the pages of ``path`` (paged 20 at a time)."""
+    response = await client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered HTTP {response.status_code} instead of 200")
+    found = _PAGE_OF.search(response.text)
+    if found is None:
+        return response.text.count(marker)
+    total = 0
+    for number in range(1, int(found.group(2)) + 1):
+        total += await count_on(client, f"{path}{'&' if '?' in path else '?'}page={number}", marker)
+    return total
+
+
 async def post_303(client: httpx.AsyncClient, path: str, data: dict[str, str]) -> str:
     """Post a form (redirects not followed); where its 303 goes."""
     response = await client.post(path, data=data)
@@ -160,7 +177,7 @@ async def fill(portal: Server, seed: int = 2026) -> dict[str, Any]:
     rng = random.Random(seed)  # noqa: S311 (text, not secrets)
     async with make_load_client(portal.base_url, 1) as anne, make_load_client(portal.base_url, 1) as jeanne:
         await sign_in_steps(jeanne, outbox_of(jeanne), JEANNE, DEMO_PASSWORD)
-        found = await count_on(jeanne, INBOX.path, _ROW)
+        found = await count_all(jeanne, INBOX.path, _ROW)
         if found > INBOX_SIZE:
             raise RuntimeError(f"Jeanne's inbox holds {found} conversations already, more than {INBOX_SIZE}")
         await sign_in_steps(anne, outbox_of(anne), ANNE, DEMO_PASSWORD)
@@ -190,7 +207,7 @@ async def fill(portal: Server, seed: int = 2026) -> dict[str, Any]:
             if not links:
                 raise RuntimeError(f"GET {PRO_MESSAGES} lists no conversation of Anne's")
             conversation = links[0]
-        messages = await count_on(anne, f"{PRO_MESSAGES}/{conversation}", _MESSAGE)
+        messages = await count_all(anne, f"{PRO_MESSAGES}/{conversation}", _MESSAGE)
         replies = max(0, THREAD_SIZE - messages)
         if replies:
             print(f"  replying {replies} times in one of them...", file=sys.stderr, flush=True)
@@ -199,10 +216,10 @@ async def fill(portal: Server, seed: int = 2026) -> dict[str, Any]:
             await post_303(anne, f"{PRO_MESSAGES}/{conversation}/reply", form)
 
         # What Jeanne sees.
-        listed = await count_on(jeanne, INBOX.path, _ROW)
+        listed = await count_all(jeanne, INBOX.path, _ROW)
         if listed != INBOX_SIZE:
             raise RuntimeError(f"Jeanne's inbox lists {listed} conversations, not {INBOX_SIZE}")
-        shown = await count_on(jeanne, f"{INBOX.path}/{conversation}", _MESSAGE)
+        shown = await count_all(jeanne, f"{INBOX.path}/{conversation}", _MESSAGE)
         if shown != THREAD_SIZE:
             raise RuntimeError(
                 f"the conversation {conversation} shows Jeanne {shown} messages, not {THREAD_SIZE}"
@@ -271,7 +288,7 @@ def expect(path: str, marker: str, count: int, what: str) -> Callable[[httpx.Asy
     """A check that the page at ``path`` shows ``count`` times ``marker`` (``what``: for the error)."""
 
     async def check(client: httpx.AsyncClient) -> None:
-        seen = await count_on(client, path, marker)
+        seen = await count_all(client, path, marker)
         if seen != count:
             raise RuntimeError(f"GET {path} shows {seen} {what}, not {count}")
 

@@ -417,8 +417,23 @@ def _capitalised(text: str) -> str:
 async def activity_of(
     keyring: Keyring, account_id: uuid.UUID, *, before: int | None, timezone: str
 ) -> ActivityPage:
-    """The newest events of ``account_id``'s space (older than event ``before``), in words."""
-    query = AuditEvent.select().where(AuditEvent.subject == key_owner(account_id))
+    """The newest events of ``account_id``'s space (older than event ``before``), in words.
+
+    One page: the database walks the person's events from the newest on the index
+    ``audit_event_subject_id`` (subject, id), leaves out the hidden ones and stops after
+    ``PAGE_SIZE`` and one (which says whether there are older ones), reading only what the
+    page says (not the chain's hashes). Only the people, services and documents these
+    events name are looked up."""
+    query = AuditEvent.select(
+        AuditEvent.id,
+        AuditEvent.occurred_at,
+        AuditEvent.actor,
+        AuditEvent.on_behalf_of,
+        AuditEvent.area,
+        AuditEvent.action,
+        AuditEvent.object_id,
+        AuditEvent.outcome,
+    ).where(AuditEvent.subject == key_owner(account_id))
     if before is not None:
         query = query.where(AuditEvent.id < before)
     query = query.where(AuditEvent.action.not_in(list(HIDDEN_ACTIONS)))

@@ -127,7 +127,7 @@ def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> se
     return services.Filters(
         category=category if category in services.CATEGORIES else None,
         search=search.strip()[:TITLE_MAX],
-        order=order if order in ("newest", "oldest", "title") else "newest",
+        order=order if order in services.ORDERS else "newest",
         page=page,
         in_bin=in_bin,
     )

@@ -34,7 +34,7 @@ from portal.circle.services import members_of
 from portal.core.access import Access, Action, Actor, Area, Reach, Role, decide
 from portal.core.i18n import gettext as _
 from portal.core.sessions import SPACE_ROLES, SignedIn, requires_role
-from portal.core.web import is_htmx, page
+from portal.core.web import bounded_int, is_htmx, page
 from portal.documents import services as documents
 from portal.documents.web import check_file, chosen_file, describe_file, file_response
 from portal.kiosk.routes import refuse_download
@@ -48,6 +48,8 @@ BOTH = [requires_role(*SPACE_ROLES, Role.PROFESSIONAL)]
 SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 REFRESH_HEADER = "x-portal-refresh"
+# A page number beyond any inbox or conversation.
+MAX_PAGE = 10_000
 
 
 def _base(actor: Actor) -> str:
@@ -125,6 +127,11 @@ async def unread(request: Request[Any, Any, Any], access: Access) -> Template:
 # --------------------------------------------------------------------------- inbox
 
 
+def _page_asked(request: Request[Any, Any, Any]) -> int | None:
+    """The page number in the address (``page``), or None when there is none (or it is no number)."""
+    return bounded_int(request.query_params.get("page"), default=0, low=1, high=MAX_PAGE) or None
+
+
 @get(both(""), name="inbox", guards=BOTH)
 async def show_inbox(request: Request[Any, Any, Any], access: Access) -> Template:
     actor = _own_side(request, access)
@@ -139,12 +146,19 @@ async def show_inbox(request: Request[Any, Any, Any], access: Access) -> Templat
         member, archived = reach.subject, request.query_params.get("archived") == "1"
         may_write = await access.allows(Area.MESSAGES, Action.WRITE)
         accepts_new = None
-    conversations = await services.inbox(access.keyring, member, archived=archived)
+    found = await services.inbox(
+        access.keyring,
+        member,
+        archived=archived,
+        page=_page_asked(request) or 1,
+        professional=actor.role is Role.PROFESSIONAL,
+    )
     return page(
         request,
         "messages/inbox.html",
         fragment="messages/_inbox.html",
-        conversations=conversations,
+        inbox=found,
+        conversations=found.conversations,
         archived=archived,
         base=_base(actor),
         may_write=may_write,
@@ -481,6 +495,7 @@ async def _conversation_page(
     status: int = 200,
     fragment: str | None = None,
     saved_at: datetime | None = None,
+    page_number: int | None = None,
 ) -> Template:
     keyring, actor = reach.keyring, reach.actor
     may_write = await access.allows(Area.MESSAGES, Action.WRITE, subject=place.patient)
@@ -491,6 +506,7 @@ async def _conversation_page(
         actor.account_id,
         documents_open=documents_open,
         for_professional=reach.by_professional,
+        page=page_number,
     )
     # Someone who may only read (a carer with a read-only delegation) leaves the patient's
     # "new" marks as they are: the patient still sees what came.
@@ -529,7 +545,7 @@ async def show_conversation(
     request: Request[Any, Any, Any], access: Access, conversation: FromPath[uuid.UUID]
 ) -> Template:
     reach, place = await _conversation(request, access, conversation, Action.READ)
-    return await _conversation_page(request, access, reach, place)
+    return await _conversation_page(request, access, reach, place, page_number=_page_asked(request))
 
 
 @get(both("/{conversation:uuid}/messages"), name="conversation_messages", guards=BOTH)

@@ -47,6 +47,9 @@ SUBJECT_MAX = 120
 BODY_MAX = 5000
 NOTIFY_AT_MOST_EVERY = timedelta(hours=1)
 INBOX_PATHS = {"patient": "/space/messages", "professional": "/pro/messages"}
+# Conversations on a page of the inbox, and messages on a page of a conversation.
+INBOX_PAGE = 20
+THREAD_PAGE = 20
 
 
 def _place(table: str, column: str, row: object, patient: uuid.UUID) -> Place:
@@ -179,11 +182,20 @@ class Summary:
     closed: bool
 
 
-# The conversations of one member, newest first, with what the inbox shows of each.
+# The page of one member's conversations, newest first, with what the inbox shows of each
+# and how many there are in all (counted by the index on ``conversation_member.account``).
+# ``{closed}`` leaves out, for a professional, the patients who no longer let them read.
 _INBOX = (
     "SELECT c.id, c.patient, c.sealed_subject, c.last_message_at, c.last_author, c.closed_at,"
-    " m.last_read_at, m.role FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
-    " WHERE m.account = {} AND m.archived = {} ORDER BY c.last_message_at DESC"
+    " m.last_read_at, m.role, (SELECT COUNT(*) FROM conversation_member n"
+    " JOIN conversation o ON o.id = n.conversation WHERE n.account = {{}} AND n.archived = {{}}{closed_o})"
+    " AS total_count FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    " WHERE m.account = {{}} AND m.archived = {{}}{closed_c}"
+    " ORDER BY c.last_message_at DESC, c.id DESC LIMIT {{}} OFFSET {{}}"
+)
+_PATIENTS_OF_MEMBER = (
+    "SELECT DISTINCT c.patient FROM conversation_member m JOIN conversation c ON c.id = m.conversation"
+    " WHERE m.account = {} AND m.role = {}"
 )
 
 
@@ -195,10 +207,49 @@ def _is_unread(
     return last_read_at is None or _utc(last_message_at) > _utc(last_read_at)
 
 
-async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False) -> list[Summary]:
-    """``account``'s conversations, newest first: for a professional, only those of the
-    patients who still let them read (``open_to``); nothing of the others is opened."""
-    rows = await _still_reached(account, await Conversation.raw(_INBOX, account, archived))
+def pages_of(total: int, size: int) -> int:
+    return max(1, -(-total // size))
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One page of an inbox: ``total`` conversations in all, ``pages`` pages of ``INBOX_PAGE``."""
+
+    conversations: list[Summary]
+    total: int
+    page: int
+    pages: int
+
+
+async def _closed_to(professional: uuid.UUID) -> list[uuid.UUID]:
+    """The patients of ``professional``'s conversations who no longer let them read them."""
+    rows = await Conversation.raw(_PATIENTS_OF_MEMBER, professional, "professional")
+    patients = {_uuid(row["patient"]) for row in rows}
+    return sorted(patients - await open_to(professional, "professional", patients), key=str)
+
+
+async def inbox(
+    keyring: Keyring, account: uuid.UUID, *, archived: bool = False, page: int = 1, professional: bool = False
+) -> Inbox:
+    """A page of ``account``'s conversations, newest first (``INBOX_PAGE`` a page): only
+    those rows are read and only their subjects opened. For a ``professional``, only those
+    of the patients who still let them read (``open_to``), left out by the database."""
+    closed = await _closed_to(account) if professional else []
+    marks = ", ".join("{}" for _ in closed)
+    sql = _INBOX.format(
+        closed_o=f" AND o.patient NOT IN ({marks})" if closed else "",
+        closed_c=f" AND c.patient NOT IN ({marks})" if closed else "",
+    )
+    page = max(1, page)
+    rows = await Conversation.raw(
+        sql, account, archived, *closed, account, archived, *closed, INBOX_PAGE, (page - 1) * INBOX_PAGE
+    )
+    if not rows and page > 1:
+        # Past the last page (an old link, a conversation archived since): the last page.
+        count = await Conversation.raw(sql, account, archived, *closed, account, archived, *closed, 1, 0)
+        if count:
+            last = pages_of(int(count[0]["total_count"]), INBOX_PAGE)
+            return await inbox(keyring, account, archived=archived, page=last, professional=professional)
     ids = [_uuid(row["id"]) for row in rows]
     members: dict[uuid.UUID, list[uuid.UUID]] = {}
     if ids:
@@ -225,7 +276,8 @@ async def inbox(keyring: Keyring, account: uuid.UUID, *, archived: bool = False)
                 closed=row["closed_at"] is not None,
             )
         )
-    return summaries
+    total = int(rows[0]["total_count"]) if rows else 0
+    return Inbox(summaries, total=total, page=page if rows else 1, pages=pages_of(total, INBOX_PAGE))
 
 
 # By patient: a professional counts only the patients who still let them read.
@@ -266,6 +318,24 @@ class MessageView:
     attachments: list[Attachment] = field(default_factory=list)
 
 
+# A page of a conversation's messages, newest first (the index on ``(conversation, sent_at,
+# id)`` walks them in that order), with how many it holds in all.
+_THREAD = (
+    "SELECT m.id, m.author, m.sealed_body, m.sent_at,"
+    " (SELECT COUNT(*) FROM message n WHERE n.conversation = {}) AS total_count"
+    " FROM message m WHERE m.conversation = {} ORDER BY m.sent_at DESC, m.id DESC LIMIT {} OFFSET {}"
+)
+
+
+async def messages_page(conversation: uuid.UUID, back: int) -> list[dict[str, Any]]:
+    """The rows of the page of messages ``back`` pages before the newest, newest first, each
+    with ``total_count``: the messages of the conversation in all."""
+    rows: list[dict[str, Any]] = await Message.raw(
+        _THREAD, conversation, conversation, THREAD_PAGE, back * THREAD_PAGE
+    )
+    return rows
+
+
 @dataclass(frozen=True)
 class Thread:
     """A conversation as its page shows it."""
@@ -277,6 +347,12 @@ class Thread:
     closed_at: datetime | None
     closed_by: Person | None
     messages: list[MessageView]
+    page: int = 1  # counted from the oldest: the last page holds the newest messages
+    pages: int = 1
+
+    @property
+    def newest_page(self) -> bool:
+        return self.page == self.pages
 
     @property
     def last_sent_at(self) -> datetime | None:
@@ -295,20 +371,29 @@ async def thread(
     *,
     documents_open: bool,
     for_professional: bool,
+    page: int | None = None,
 ) -> Thread:
-    """The whole conversation, oldest message first, opened for ``reader`` (who acts: a
-    carer reads the patient's side). Attachments are documents: opened only when the reader
-    may read the documents area (``documents_open``), and for a professional never one the
-    patient hid from professionals."""
+    """A page of the conversation (``THREAD_PAGE`` messages; the newest unless ``page``, counted
+    from the oldest, says another), oldest message first, opened for ``reader`` (who acts: a
+    carer reads the patient's side): only the page's messages are read and opened.
+    Attachments are documents: opened only when the reader may read the documents area
+    (``documents_open``), and for a professional never one the patient hid from
+    professionals."""
     conversation, patient = place.conversation, place.patient
     row = await Conversation.select().where(Conversation.id == conversation).first()
     assert row is not None
     member_rows = await ConversationMember.select(ConversationMember.account).where(
         ConversationMember.conversation == conversation
     )
-    message_rows = (
-        await Message.select().where(Message.conversation == conversation).order_by(Message.sent_at)
-    )
+    back = 0  # pages back from the newest
+    if page is not None:
+        # Pages are cut from the newest (always a full page): an older one needs the count.
+        last = pages_of(await Message.count().where(Message.conversation == conversation), THREAD_PAGE)
+        back = last - min(max(1, page), last)
+    newest_first = await messages_page(conversation, back)
+    message_rows = newest_first[::-1]
+    total = int(newest_first[0]["total_count"]) if newest_first else 0
+    pages = pages_of(total, THREAD_PAGE)
     attached = (
         await MessageAttachment.select(MessageAttachment.message, MessageAttachment.document).where(
             MessageAttachment.message.is_in([r["id"] for r in message_rows])
@@ -369,6 +454,8 @@ async def thread(
         closed_at=row["closed_at"],
         closed_by=people.get(closer) if closer else None,
         messages=messages,
+        page=pages - back,
+        pages=pages,
     )
 
 

@@ -228,6 +228,10 @@ async def test_the_library_finds_the_persons_documents_and_their_keys_by_index(t
         assert {"document_patient", "data_key_owner"} <= indexes, described(plan)
         assert not sorts_or_reads_whole(plan), described(plan)
     else:
-        assert any("USING INDEX document_patient" in line for line in plan), plan
+        assert any("USING INDEX document_patient_added" in line for line in plan), plan
         assert any("USING INDEX data_key_owner" in line for line in plan), plan
-        assert not [line for line in plan if "TEMP B-TREE" in line or line.startswith("SCAN")], plan
+        # "SCAN p": the page of 20 rows the subquery chose, not a table.
+        scans = [
+            line for line in plan if "TEMP B-TREE" in line or (line.startswith("SCAN") and line != "SCAN p")
+        ]
+        assert not scans, plan

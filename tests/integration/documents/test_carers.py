@@ -180,7 +180,7 @@ def test_a_carers_document_is_hers_and_everyone_reads_who_added_it(app, people):
     # The patient reads who it is to them; it is new for them (they did not add it).
     sign_in_as(app, patient)
     library = app.get("/space/documents").text
-    assert "Added by your daughter Claire Dupont ·" in library and "Added by you ·" not in library
+    assert "Added by your daughter Claire Dupont on " in library and "Added by you on " not in library
     assert "1 new" in library
     page = app.get(f"/space/documents/{document}").text
     assert "your daughter Claire Dupont" in page
