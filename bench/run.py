@@ -29,10 +29,11 @@ import datetime as dt
 import gzip
 import os
 import platform
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from bench import wrk
 from bench.common import (
     BROWSER_HEADERS,
     RESULTS,
@@ -54,7 +56,6 @@ from bench.common import (
     git_commit,
     loadavg,
     outbox_of,
-    percentile,
     process_cpu,
     sign_in_steps,
     spread,
@@ -129,6 +130,8 @@ PAGES: list[Page] = [
 
 REFERENCE = Page("reference", "/")
 
+RAN_AGAIN = "ran again as a writer after a write conflict"  # portal.core.db's log line
+
 # ---------------------------------------------------------------------------
 # Servers
 
@@ -188,10 +191,10 @@ class Target:
     base_url: str
     is_reference: bool
     server_pid: int | None = None
-    client: httpx.AsyncClient | None = None
-    latencies: list[float] = field(default_factory=list)
+    client: httpx.AsyncClient | None = None  # signs in and checks the page; wrk loads it
+    loads: list[wrk.Load] = field(default_factory=list)
     elapsed: float = 0.0
-    client_cpu: float = 0.0  # CPU seconds the load generator (this process) used while measuring
+    client_cpu: float = 0.0  # CPU seconds the load generator (wrk) used while measuring
     server_cpu: float | None = 0.0  # CPU seconds the server process used while measuring (Linux)
     rounds: list[dict[str, float]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
@@ -229,70 +232,70 @@ async def prepare(client: httpx.AsyncClient, page: Page) -> None:
         )
 
 
-async def fetch(target: Target) -> float | None:
-    """One GET, body read as sent (compressed, not decoded); its latency, or None on failure."""
+def wrk_headers(target: Target) -> dict[str, str]:
+    """What the page's client would send: a browser's headers, the page's own, its cookies."""
     assert target.client is not None
-    started = time.perf_counter()
-    try:
-        async with target.client.stream("GET", target.page.path, headers=target.page.headers) as response:
-            async for _ in response.aiter_raw():
-                pass
-            status = response.status_code
-    except httpx.HTTPError as exc:
-        target.error(type(exc).__name__)
-        return None
-    if status != 200:
-        target.error(f"HTTP {status}")
-        return None
-    return time.perf_counter() - started
+    headers = {**BROWSER_HEADERS, **(target.page.headers or {})}
+    cookies = {cookie.name: cookie.value for cookie in target.client.cookies.jar}
+    if cookies:
+        headers["Cookie"] = wrk.cookie_header(cookies)
+    return headers
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def hammer(target: Target, concurrency: int, seconds: float, record: bool) -> None:
-    """``concurrency`` workers, each sending requests back to back on its own kept-alive connection."""
-    # Every worker first gets a live connection (idle ones may have been closed since the last slice).
-    await asyncio.gather(*(fetch(target) for _ in range(concurrency)))
-    latencies: list[float] = []
+    """``wrk`` with ``concurrency`` kept-alive connections, sending requests back to back."""
     server_cpu = process_cpu(target.server_pid)
-    client_cpu = time.process_time()
-    started = time.perf_counter()
-    deadline = started + seconds
-
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            latency = await fetch(target)
-            if latency is not None:
-                latencies.append(latency)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    client_cpu = time.process_time() - client_cpu
+    client_cpu = children_cpu()
+    load = await asyncio.to_thread(
+        wrk.run,
+        target.base_url + target.page.path,
+        seconds=seconds,
+        connections=concurrency,
+        headers=wrk_headers(target),
+    )
+    client_cpu = children_cpu() - client_cpu
     server_after = process_cpu(target.server_pid)
-    if record:
-        target.latencies.extend(latencies)
-        target.elapsed += elapsed
-        target.client_cpu += client_cpu
-        if server_cpu is None or server_after is None or target.server_cpu is None:
-            target.server_cpu = None
-        else:
-            target.server_cpu += server_after - server_cpu
-        target.rounds.append(
-            {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed}
-        )
+    if not record:
+        return
+    target.loads.append(load)
+    target.elapsed += load.seconds
+    target.client_cpu += client_cpu
+    if server_cpu is None or server_after is None or target.server_cpu is None:
+        target.server_cpu = None
+    else:
+        target.server_cpu += server_after - server_cpu
+    target.rounds.append({"requests": load.requests, "seconds": load.seconds, "rps": load.rps})
+    if load.not_200:
+        target.errors["HTTP other than 200"] = target.errors.get("HTTP other than 200", 0) + load.not_200
+    if load.socket_errors:
+        target.errors["socket errors"] = target.errors.get("socket errors", 0) + load.socket_errors
 
 
 def summarise(target: Target) -> dict[str, Any]:
-    values = sorted(target.latencies)
+    requests = sum(load.requests for load in target.loads)
     rps_rounds = [r["rps"] for r in target.rounds]
+
+    def median_of(name: str) -> float:
+        # wrk gives each slice's percentiles, not its latencies: the median across slices.
+        return (
+            statistics.median(getattr(load, name) for load in target.loads) if target.loads else float("nan")
+        )
+
     return {
         "target": target.label,
         "path": target.page.path,
-        "requests": len(values),
+        "requests": requests,
         "seconds": round(target.elapsed, 3),
-        "rps": len(values) / target.elapsed if target.elapsed else 0.0,
-        "p50_ms": percentile(values, 0.50) * 1000,
-        "p90_ms": percentile(values, 0.90) * 1000,
-        "p99_ms": percentile(values, 0.99) * 1000,
-        "max_ms": (values[-1] * 1000) if values else float("nan"),
+        "rps": requests / target.elapsed if target.elapsed else 0.0,
+        "p50_ms": median_of("p50_ms"),
+        "p90_ms": median_of("p90_ms"),
+        "p99_ms": median_of("p99_ms"),
+        "max_ms": max((load.max_ms for load in target.loads), default=float("nan")),
         "rps_per_round": [round(x, 1) for x in rps_rounds],
         "client_cpu_pct": 100 * target.client_cpu / target.elapsed if target.elapsed else None,
         "server_cpu_pct": (
@@ -301,7 +304,7 @@ def summarise(target: Target) -> dict[str, Any]:
             else None
         ),
         "server_cpu_ms_per_request": (
-            1000 * target.server_cpu / len(values) if values and target.server_cpu is not None else None
+            1000 * target.server_cpu / requests if requests and target.server_cpu is not None else None
         ),
         "errors": dict(target.errors),
     }
@@ -478,8 +481,10 @@ def print_report(meta: dict[str, Any], load: list[dict[str, Any]], transfer: lis
         f"Load: {meta['duration_s']:g} s per target in {meta['rounds']} rounds, "
         f"{meta['concurrency']} connections, "
         f"keep-alive, Accept-Encoding: br, gzip; one uvicorn worker each; {meta['cpus']} CPUs, "
-        f"load average {meta['loadavg_before']} before, {meta['loadavg_after']} after."
+        f"load average {meta['loadavg_before']} before, {meta['loadavg_after']} after; "
+        f"client: {meta['client']}."
     )
+    print(f"Pages made twice (run again as a writer after a write conflict): {meta['ran_again']}")
     rows = []
     for row in load:
         is_ref = row is load[0]
@@ -595,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": max(1, round(duration / args.slice)),
         "warmup_s": warmup,
         "concurrency": args.concurrency,
-        "client": f"httpx {httpx.__version__} (asyncio, HTTP/1.1 keep-alive)",
+        "client": "wrk (1 thread, HTTP/1.1 keep-alive)",
         "loadavg_before": loadavg(),
     }
     print(
@@ -609,6 +614,9 @@ def main(argv: list[str] | None = None) -> int:
             load, order = asyncio.run(
                 measure_load(reference, portal, duration, args.concurrency, args.slice, warmup)
             )
+            # Pages that ran again as writers after SQLite refused a write (``portal.core.db``):
+            # each is a page made twice. Read from the portal's log before it is removed.
+            meta["ran_again"] = portal.log_path.read_text(errors="replace").count(RAN_AGAIN)
     except RuntimeError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,17 +65,29 @@ async def create_account(keyring: Keyring, role: Role, person: PersonIdentity) -
     return account_id
 
 
-async def read_identity(keyring: Keyring, account_id: uuid.UUID) -> PersonIdentity | None:
-    """The identity of an account, opened; None when there is none (or it was erased)."""
-    row = await Identity.select().where(Identity.account == account_id).first()
+async def open_identity_field(keyring: Keyring, account_id: uuid.UUID, name: str, sealed: Any) -> str | None:
+    """One sealed field of an identity row, opened (None when it is empty)."""
+    return await keyring.open(_place(account_id, name), bytes(sealed)) if sealed is not None else None
+
+
+NAME_FIELDS = ("family_name", "given_names")
+
+
+async def read_identity(
+    keyring: Keyring, account_id: uuid.UUID, fields: Collection[str] = SEALED_FIELDS
+) -> PersonIdentity | None:
+    """The identity of an account, opened; None when there is none (or it was erased).
+
+    ``fields``: only these are read and opened (a page that needs a name opens no birth
+    date, address or health number); the others are left empty ("" for the names)."""
+    columns = [getattr(Identity, name) for name in SEALED_FIELDS if name in fields]
+    row = await Identity.select(Identity.profession, *columns).where(Identity.account == account_id).first()
     if row is None:
         return None
-    values: dict[str, Any] = {"profession": row["profession"]}
-    for name in SEALED_FIELDS:
-        sealed = row[name]
-        values[name] = (
-            await keyring.open(_place(account_id, name), bytes(sealed)) if sealed is not None else None
-        )
+    values: dict[str, Any] = {"profession": row["profession"], "family_name": "", "given_names": ""}
+    for column in columns:
+        name = column._meta.name
+        values[name] = await open_identity_field(keyring, account_id, name, row[name])
     return PersonIdentity(**values)
 
 

@@ -83,7 +83,7 @@ async def _medicine(
 
 async def _has_mobile(reach: Reach) -> bool:
     """Whether text messages may be offered: the reminders go to the patient, never to a carer."""
-    identity = await read_identity(reach.keyring, reach.subject)
+    identity = await read_identity(reach.keyring, reach.subject, ("mobile",))
     return bool(identity and identity.mobile)
 
 

@@ -257,7 +257,7 @@ class Due:
 
 
 async def _due(request: Request[Any, Any, Any], profile: Profile, found: Iterable[services.Entry]) -> Due:
-    identity = await read_identity(profile.reach.keyring, profile.subject)
+    identity = await read_identity(profile.reach.keyring, profile.subject, ("date_of_birth",))
     try:
         born = date.fromisoformat(identity.date_of_birth) if identity and identity.date_of_birth else None
     except ValueError:

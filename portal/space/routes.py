@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts import sign_in_services
-from portal.accounts.services import read_identity
+from portal.accounts.services import NAME_FIELDS, read_identity
 from portal.core import throttle
 from portal.core.access import Access, Action, Area, Role
 from portal.core.i18n import gettext as _
@@ -27,7 +27,7 @@ async def show_space(request: Request[Any, Any, Any], access: Access) -> Templat
     name = ""
     if Area.ACCOUNT.value in shown:
         reach = await access.require(Area.ACCOUNT, Action.READ)
-        identity = await read_identity(reach.keyring, reach.subject)
+        identity = await read_identity(reach.keyring, reach.subject, NAME_FIELDS)
         name = f"{identity.given_names} {identity.family_name}" if identity else ""
     may_close = await access.allows(Area.ACCOUNT, Action.WRITE)
     return page(request, "space/space.html", name=name, shown=shown, may_close=may_close)

@@ -437,16 +437,6 @@ def circle(members: int) -> Build:
     return build
 
 
-# Every list names each person with one query of their identity and one of its key
-# (``portal.accounts.people.names_of`` calls ``read_identity`` per person): two statements
-# more per person named.
-NAMES_EACH = pytest.mark.xfail(
-    strict=True,
-    reason="N+1: names_of (portal/accounts/people.py:67) reads each person's identity "
-    "and its key one person at a time",
-)
-
-
 @pytest.mark.parametrize(
     ("few", "many"),
     [
@@ -455,10 +445,10 @@ NAMES_EACH = pytest.mark.xfail(
         pytest.param(inbox(2, 1), inbox(20, 1), id="inbox 2 vs 20 conversations"),
         pytest.param(conversation(2), conversation(20), id="conversation 2 vs 20 messages"),
         pytest.param(agenda_month(1), agenda_month(10), id="agenda month 1 vs 10 appointments"),
-        pytest.param(library(20, 1), library(20, 10), id="library by 1 vs 10 people", marks=NAMES_EACH),
-        pytest.param(activity(20, 1), activity(20, 10), id="activity of 1 vs 10 people", marks=NAMES_EACH),
-        pytest.param(inbox(10, 1), inbox(10, 10), id="inbox with 1 vs 10 people", marks=NAMES_EACH),
-        pytest.param(circle(1), circle(10), id="circle of 1 vs 10 people", marks=NAMES_EACH),
+        pytest.param(library(20, 1), library(20, 10), id="library by 1 vs 10 people"),
+        pytest.param(activity(20, 1), activity(20, 10), id="activity of 1 vs 10 people"),
+        pytest.param(inbox(10, 1), inbox(10, 10), id="inbox with 1 vs 10 people"),
+        pytest.param(circle(1), circle(10), id="circle of 1 vs 10 people"),
     ],
 )
 def test_a_list_sends_as_many_statements_for_many_items_as_for_a_few(app, pros, few, many):
