@@ -449,7 +449,7 @@ def _exposed(settings: Settings) -> str | None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from portal import serve
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
@@ -473,22 +473,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log.warning("FORWARDED_ALLOW_IPS is ignored: the proxies believed are PORTAL_TRUSTED_PROXIES")
     if proxies:
         log.info("X-Forwarded-For and X-Forwarded-Proto believed from %s only", ", ".join(proxies))
-    uvicorn.run(
-        "portal.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # Only declared proxies may say who sent a request: anyone else could give any address
-        # (and dodge the per-address sign-in limits). Given here, uvicorn reads no
-        # FORWARDED_ALLOW_IPS; with none, it reads no forwarded header at all.
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies,
-        server_header=False,
-        log_level=settings.log_level.lower(),
-        access_log=settings.debug,
+    return serve.run(
+        serve.ServeOptions(
+            host=host,
+            port=port,
+            workers=workers,
+            trusted_proxies=tuple(proxies),
+            log_level=settings.log_level,
+            access_log=settings.debug,
+        )
     )
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
