@@ -389,3 +389,109 @@ def test_a_session_ended_through_one_worker_is_refused_by_the_other_at_once(
         _sign_out_through_one_then_refused_through_other(
             cookies, door_to_worker(server, workers[0], workers), door_to_worker(server, workers[1], workers)
         )
+
+
+# ---------------------------------------------------------------------------
+# The audit trail under two workers
+
+AUDITED = ("/space/profile", "/space/agenda/month", "/space/notes")
+READS_EACH = 24  # audited pages asked through each worker, 8 at a time
+
+
+def _audit(backend: Backend, *command: str) -> tuple[int, str]:
+    done = subprocess.run(
+        [*portal_command(), "audit", *command], cwd=ROOT, env=backend.env, capture_output=True, text=True
+    )
+    return done.returncode, done.stdout
+
+
+def _events(backend: Backend) -> int:
+    status, out = _audit(backend, "verify")
+    assert status == 0, out
+    return int(out.split("intact: ", 1)[1].split(" event", 1)[0])
+
+
+def _as_database_owner(backend: Backend, sql: str, *args: object) -> list[dict[str, object]]:
+    """Run ``sql`` (``?`` placeholders) past the append-only triggers, as someone with the
+    database's files or its owner's password could; the rows it returns."""
+    url = backend.env.get("PORTAL_DATABASE_URL")
+    if url is None:
+        import sqlite3
+
+        with sqlite3.connect(backend.data_dir / "portal.sqlite") as conn:
+            conn.row_factory = sqlite3.Row
+            conn.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+            conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+            return [dict(row) for row in conn.execute(sql, args).fetchall()]
+    for number in range(1, len(args) + 1):
+        sql = sql.replace("?", f"${number}", 1)
+
+    async def run() -> list[dict[str, object]]:
+        conn = await asyncpg.connect(url)
+        try:
+            async with conn.transaction():
+                await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
+                rows = await conn.fetch(sql, *args)
+                await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER USER")
+            return [dict(row) for row in rows]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def test_the_audit_trail_stays_whole_when_two_workers_append_at_once(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Audited pages read at the same time through both workers: every event is chained (and
+    no page ran twice); then a changed event and a removed one each break the trail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = _events(backend)
+    with serving(backend, 2, tmp_path / "serve.log") as server:
+        workers = sorted(listeners(server))
+        cookies = _signed_in_cookies(server, backend)
+        doors = [door_to_worker(server, worker, workers) for worker in workers]
+        asked = [(doors[n % 2], AUDITED[n % len(AUDITED)]) for n in range(2 * READS_EACH)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda job: through(job[0], get(job[1], cookies))[0], asked))
+        assert statuses == [200] * len(asked)
+        log = server.log_path.read_text(errors="replace")
+    assert "ran again as a writer" not in log
+    after = _events(backend)
+    assert after - before >= len(asked)  # at least one read event per page, none lost
+
+    status, out = _audit(backend, "seal")
+    assert status == 0, out
+    assert "1 seal." in _audit(backend, "verify")[1]
+
+    # Changed, then changed back: the event's own hash no longer matches, then does again.
+    flip = "UPDATE audit_event SET outcome = CASE outcome WHEN 'allowed' THEN 'denied' ELSE 'allowed' END"
+    # The first new event of the newest event's chain (Jeanne's reads): others follow it.
+    ((middle,),) = [
+        tuple(row.values())
+        for row in _as_database_owner(
+            backend,
+            "SELECT min(id) FROM audit_event WHERE id > ? AND chain ="
+            " (SELECT chain FROM audit_event ORDER BY id DESC LIMIT 1)",
+            before,
+        )
+    ]
+    _as_database_owner(backend, f"{flip} WHERE id = ?", middle)
+    status, out = _audit(backend, "verify")
+    assert status == 1 and f"broken at event #{middle}:" in out and "was changed" in out, out
+    _as_database_owner(backend, f"{flip} WHERE id = ?", middle)
+    assert _audit(backend, "verify")[0] == 0
+
+    # Removed, then put back: the next event of its chain follows a missing one.
+    (row,) = _as_database_owner(backend, "SELECT * FROM audit_event WHERE id = ?", middle)
+    _as_database_owner(backend, "DELETE FROM audit_event WHERE id = ?", middle)
+    status, out = _audit(backend, "verify")
+    assert status == 1 and "the event it follows is missing" in out, out
+    columns = ", ".join(row)
+    _as_database_owner(
+        backend,
+        f"INSERT INTO audit_event ({columns}) VALUES ({', '.join('?' * len(row))})",
+        *row.values(),
+    )
+    assert _audit(backend, "verify")[0] == 0
