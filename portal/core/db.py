@@ -23,6 +23,7 @@ waits (up to the engine's timeout) for the one writer before it.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -190,6 +191,8 @@ class _StartsLazyTransactions:
         return await super().run_ddl(*args, **kwargs)  # type: ignore[misc]
 
 
+_READ_ONLY = "_portal_read_only"  # set on a kept connection that found its file read-only
+
 SQLITE_KEEP = 16
 """Idle SQLite connections an engine keeps for later (each is a thread and an open file)."""
 
@@ -216,6 +219,9 @@ class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
         await connection
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
+        if not os.access(self.path, os.W_OK):
+            # SQLite opens a file it may not write read-only, and it stays so: not kept.
+            setattr(connection, _READ_ONLY, True)
         self.connections_opened += 1
         return connection
 
@@ -223,7 +229,11 @@ class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
         """Keep ``connection`` for a later query, or close it: when it is still inside a
         transaction (something went wrong half-way) or enough are kept already."""
         with self._idle_lock:
-            keep = not connection.in_transaction and len(self._idle) < SQLITE_KEEP
+            keep = (
+                not connection.in_transaction
+                and not getattr(connection, _READ_ONLY, False)
+                and len(self._idle) < SQLITE_KEEP
+            )
             if keep:
                 self._idle.append(connection)
         if not keep:
@@ -245,7 +255,16 @@ class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
     ) -> Any:
         # One trip to the connection's thread (execute and fetch together); foreign keys
         # were switched on when the connection was opened.
-        return await connection.execute_fetchall(query, args or [])
+        try:
+            return await connection.execute_fetchall(query, args or [])
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc):
+                # SQLite opened the file read-only (its mode then) and stays so: neither this
+                # connection nor those kept (opened as it was) are used again, so the next
+                # opens the file as it is by then (an operator may have fixed its mode).
+                setattr(connection, _READ_ONLY, True)
+                await self.close_kept()
+            raise
 
     async def _run_in_new_connection(
         self,
@@ -258,7 +277,7 @@ class PortalSQLiteEngine(_StartsLazyTransactions, SQLiteEngine):
         # isolation_level=None), so the statement is committed when it returns.
         connection = await self.get_connection()
         try:
-            return await connection.execute_fetchall(query, args or [])
+            return await self._run_in_existing_connection(connection, query, args)
         finally:
             await self.put_back(connection)
 
