@@ -25,7 +25,7 @@ from portal.accounts.services import PersonIdentity, read_identity
 from portal.core import audit, throttle
 from portal.core.access import Access, Role
 from portal.core.i18n import gettext as _
-from portal.core.keys import Keyring
+from portal.core.keys import keyring_of
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
 from portal.core.web import page, renew_csrf_token
 from portal.kiosk.services import record_session_start as record_kiosk_session
@@ -68,7 +68,7 @@ async def _activation_of(request: Request[Any, Any, Any]) -> ActivationState | N
 
 
 async def _person(request: Request[Any, Any, Any], account_id: uuid.UUID) -> PersonIdentity:
-    person = await read_identity(Keyring(_master_key(request)), account_id)
+    person = await read_identity(keyring_of(request), account_id)
     if person is None:  # an invited account always has its identity
         raise LookupError("no identity for an invited account")
     return person
@@ -101,7 +101,7 @@ async def _check_code_form(
         errors[f"{DATE_FIELD}-day"] = exc.message
     if errors:
         return None, errors, 400
-    keyring = Keyring(_master_key(request))
+    keyring = keyring_of(request)
     try:
         address_key = await keyring.index("throttle", f"activation:{throttle.address_of(request)}")
         attempt = await throttle.attempt([address_key])

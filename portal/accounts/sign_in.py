@@ -30,7 +30,7 @@ from portal.core import audit, throttle
 from portal.core.db import apart, release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
-from portal.core.keys import Keyring, key_owner
+from portal.core.keys import Keyring, key_owner, keyring_of
 from portal.core.sessions import cookie_name, end_session, session_cookie, start_session
 from portal.core.web import page, renew_csrf_token, safe_next
 from portal.kiosk.services import record_session_start as record_kiosk_session
@@ -44,7 +44,7 @@ ANONYMOUS = "anonymous"
 
 
 def _keyring(request: Request[Any, Any, Any]) -> Keyring:
-    return Keyring(request.app.state.master_key)
+    return keyring_of(request)
 
 
 def _with_next(path: str, next_path: str, **params: str) -> str:

@@ -22,9 +22,10 @@ async def acting_banner(request: Any) -> None:
         return
     from portal.accounts.people import names_of
     from portal.core.access import delegation
-    from portal.core.keys import Keyring
+    from portal.core.keys import keyring_of
 
-    people = await names_of(Keyring(request.app.state.master_key), [user.acting_for])
+    # The request's keyring: the relative's key, unwrapped here, serves the page too.
+    people = await names_of(keyring_of(request), [user.acting_for])
     person = people.get(user.acting_for)
     granted = await delegation(user.account_id, user.acting_for)
     request.scope.setdefault("state", {})["portal_acting"] = {

@@ -22,7 +22,7 @@ from litestar.response import Response
 from portal.catalogue import services
 from portal.core import access
 from portal.core.access import Action, Actor, Area
-from portal.core.keys import Keyring
+from portal.core.keys import keyring_of
 from portal.documents import services as documents
 from portal.documents.services import DocumentInfo
 
@@ -61,7 +61,7 @@ async def _consent(request: Request[Any, Any, Any]) -> services.Consent | None:
     scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return await services.consent_for_token(Keyring(request.app.state.master_key), token.strip())
+    return await services.consent_for_token(keyring_of(request), token.strip())
 
 
 async def _granted_categories(consent: services.Consent) -> set[str]:
@@ -137,7 +137,7 @@ async def search_documents(request: Request[Any, Any, Any]) -> Response[bytes]:
         await services.record_call(consent, "api.documents", outcome="denied")
         return _outcome(403, "forbidden", "This access key may not read this.")
     wanted = {asked} if asked else granted
-    keyring = Keyring(request.app.state.master_key)
+    keyring = keyring_of(request)
     found = [d for d in await documents.all_in_categories(keyring, consent.patient, wanted)]
     base_url = request.app.state.settings.base_url
     bundle = Bundle.model_validate(
@@ -165,7 +165,7 @@ async def read_document(request: Request[Any, Any, Any], document_id: FromPath[s
     consent = await _consent(request)
     if consent is None:
         return await _refused_without_key()
-    keyring = Keyring(request.app.state.master_key)
+    keyring = keyring_of(request)
     info = None
     try:
         info = await documents.get_document(keyring, consent.patient, uuid.UUID(document_id))

@@ -49,7 +49,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 
 from portal.core import audit
-from portal.core.keys import Keyring, key_owner
+from portal.core.keys import Keyring, key_owner, keyring_of
 
 if TYPE_CHECKING:
     from portal.core.sessions import SignedIn
@@ -431,5 +431,6 @@ Access: TypeAlias = NamedDependency[Door]
 
 
 def provide_access(request: Request[Any, Any, Any]) -> Door:
-    """The ``access`` dependency (``portal.app``): one door and one keyring per request."""
-    return Door(request, Keyring(request.app.state.master_key))
+    """The ``access`` dependency (``portal.app``): one door per request, with the request's
+    one keyring (``keyring_of``: the acting banner and the handler use the same)."""
+    return Door(request, keyring_of(request))

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -57,6 +58,18 @@ def translations(locale: str) -> NullTranslations:
 
 def current_locale() -> str:
     return _current.get()
+
+
+@cache
+def _parsed(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    """Babel's ``Locale`` for ``locale`` (by default the current one), parsed once per
+    worker. Give it to Babel's formatters as ``locale=``: given a name, Babel parses it
+    and loads its data again on every call (a page of 100 messages did it 300 times)."""
+    return _parsed(locale or current_locale())
 
 
 def set_locale(locale: str) -> contextvars.Token[str]:
@@ -102,14 +115,15 @@ def format_day(value: date | datetime, timezone: str) -> str:
     """ "3 March 2026" in the current language: a date as it is, a moment on the day it
     was where people live."""
     day = _local(value, timezone) if isinstance(value, datetime) else value
-    return format_date(day, format="long", locale=current_locale())
+    return format_date(day, format="long", locale=babel_locale())
 
 
 def format_moment(value: datetime, timezone: str) -> str:
     """ "3 March 2026 at 10:42" in the current language and the portal's time zone."""
     local = _local(value, timezone)
+    locale = babel_locale()
     return gettext(
         "%(date)s at %(time)s",
-        date=format_date(local, format="long", locale=current_locale()),
-        time=format_time(local, format="HH:mm", locale=current_locale()),
+        date=format_date(local, format="long", locale=locale),
+        time=format_time(local, format="HH:mm", locale=locale),
     )

@@ -9,6 +9,7 @@ run in the caller's transaction, so a key made for a new row lands with it.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from portal.core.crypto import (
     KEY_BYTES,
@@ -124,6 +125,23 @@ class Keyring:
         """The blind index of ``value`` for look-ups of one kind (``purpose``)."""
         _key_id, key = await self.key_for(INDEX_KEY_OWNER)
         return blind_index(key, purpose, value)
+
+
+# Where a request keeps its keyring (``keyring_of``): in the request's own state, so it
+# lives and dies with the request (and a request run again as a writer starts afresh).
+REQUEST_KEYRING = "portal_keyring"
+
+
+def keyring_of(request: Any) -> Keyring:
+    """The request's one keyring, made at its first use: the door, the acting banner and
+    the handler share it, so a page fetches and unwraps each data key once. It is never
+    kept beyond the request; a command or a task makes its own ``Keyring``."""
+    state = request.scope.setdefault("state", {})
+    keyring = state.get(REQUEST_KEYRING)
+    if not isinstance(keyring, Keyring):
+        keyring = Keyring(request.app.state.master_key)
+        state[REQUEST_KEYRING] = keyring
+    return keyring
 
 
 async def destroy_keys_of(owner: str) -> int:

@@ -19,7 +19,7 @@ from portal.core import throttle
 from portal.core.access import Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
-from portal.core.keys import Keyring
+from portal.core.keys import keyring_of
 from portal.core.sessions import (
     CLEAR_SITE_DATA,
     SignedIn,
@@ -94,7 +94,7 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
             request, {"code": _("Type the code of this computer: 12 letters and digits.")}, typed
         )
     # No one is signed in here: the terminal's code is the check, the keyring only indexes it.
-    keyring = Keyring(request.app.state.master_key)
+    keyring = keyring_of(request)
     address = request.client.host if request.client else "unknown"
     lock_key = await keyring.index("throttle", f"kiosk-enrol:{address}")
     try:

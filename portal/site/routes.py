@@ -55,14 +55,15 @@ def _page_number(raw: str | None) -> int:
 @get("/help", name="help", opt=PUBLIC)
 async def show_help(request: Request[Any, Any, Any]) -> Template:
     """Help and contact; the help points list is a fragment htmx refreshes in place."""
-    departments = await services.list_departments()
+    held = await services.help_points()  # read once per worker (services.HELP_POINTS_SECONDS)
+    departments = services.list_departments(held)
     department = request.query_params.get("department") or None
     errors: dict[str, str] = {}
     if department and department not in dict(departments):
         errors["department"] = _("Choose a department from the list.")
         department = None
-    result = await services.list_help_points(
-        department, _page_number(request.query_params.get("page")), current_locale()
+    result = services.list_help_points(
+        held, department, _page_number(request.query_params.get("page")), current_locale()
     )
     return page(
         request,

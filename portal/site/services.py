@@ -1,7 +1,16 @@
-"""Services of the public site: help points near a person, and their demo data."""
+"""Services of the public site: help points near a person, and their demo data.
+
+Help points are public and change only when an operator loads them (``portal demo``, a
+command run in its own process). Each worker keeps all of them in memory, read once for
+``HELP_POINTS_SECONDS``: ``/help`` then reads nothing from the database. The process that
+changes them forgets its copy at once (``seed_demo_help_points``); the workers of a
+running server see the change within ``HELP_POINTS_SECONDS``.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,25 +57,72 @@ class HelpPointPage:
     pages: int
 
 
-async def list_departments() -> list[tuple[str, str]]:
+# How long a worker shows the help points it read before reading them again: how long a
+# change an operator made elsewhere may take to show in a running server.
+HELP_POINTS_SECONDS = 60.0
+
+_COLUMNS = ("name", "kind", "address", "postcode", "town", "department", "phone", "hours_fr", "hours_en")
+
+
+@dataclass(frozen=True)
+class HelpPoints:
+    """Every help point, as read at ``read_at`` (``time.monotonic``) through ``engine``."""
+
+    engine: object
+    read_at: float
+    everywhere: tuple[dict[str, str], ...]  # in the order the pages show them
+    by_department: dict[str, tuple[dict[str, str], ...]]
+
+
+_held: HelpPoints | None = None
+
+
+def forget_help_points() -> None:
+    """Drop this process's copy of the help points: the next page reads them again."""
+    global _held
+    _held = None
+
+
+async def help_points() -> HelpPoints:
+    """Every help point, read from the database at most once per ``HELP_POINTS_SECONDS``
+    (and again for another engine: a test's new app, a command's own)."""
+    global _held
+    engine = HelpPoint._meta.db
+    held = _held
+    if held is not None and held.engine is engine and time.monotonic() - held.read_at < HELP_POINTS_SECONDS:
+        return held
+    read_at = time.monotonic()
+    rows = await HelpPoint.select(*(getattr(HelpPoint, name) for name in _COLUMNS)).order_by(
+        HelpPoint.department, HelpPoint.sort_order, HelpPoint.name
+    )
+    everywhere = tuple({name: str(row[name]) for name in _COLUMNS} for row in rows)
+    by_department: dict[str, list[dict[str, str]]] = {}
+    for point in everywhere:
+        by_department.setdefault(point["department"], []).append(point)
+    held = HelpPoints(
+        engine=engine,
+        read_at=read_at,
+        everywhere=everywhere,
+        by_department={code: tuple(points) for code, points in by_department.items()},
+    )
+    _held = held
+    return held
+
+
+def list_departments(held: HelpPoints) -> list[tuple[str, str]]:
     """Departments that have at least one help point, as (code, name), by name."""
-    rows = await HelpPoint.select(HelpPoint.department).distinct()
-    codes = {row["department"] for row in rows}
+    codes = held.by_department
     return sorted(((code, DEPARTMENTS.get(code, code)) for code in codes), key=lambda item: item[1])
 
 
-async def list_help_points(department: str | None, page: int, locale: str) -> HelpPointPage:
+def list_help_points(held: HelpPoints, department: str | None, page: int, locale: str) -> HelpPointPage:
     """One page of help points, in ``department`` or everywhere, in a stable order."""
-    where: Any = HelpPoint.department == department if department else None
-    count_query = HelpPoint.count()
-    query = HelpPoint.select().order_by(HelpPoint.department, HelpPoint.sort_order, HelpPoint.name)
-    if where is not None:
-        count_query = count_query.where(where)
-        query = query.where(where)
-    total = await count_query
+    found: Sequence[dict[str, str]] = (
+        held.by_department.get(department, ()) if department else held.everywhere
+    )
+    total = len(found)
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    rows = await query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     points = [
         HelpPointView(
             name=row["name"],
@@ -77,7 +133,7 @@ async def list_help_points(department: str | None, page: int, locale: str) -> He
             phone=row["phone"],
             hours=row["hours_en"] if locale == "en" else row["hours_fr"],
         )
-        for row in rows
+        for row in found[(page - 1) * PER_PAGE : page * PER_PAGE]
     ]
     return HelpPointPage(points=points, total=total, page=page, pages=pages)
 
@@ -231,7 +287,9 @@ DEMO_HELP_POINTS: list[dict[str, Any]] = [
 
 
 async def seed_demo_help_points() -> int:
-    """Insert or update the demo help points by slug; running it twice changes nothing."""
+    """Insert or update the demo help points by slug; running it twice changes nothing.
+    This process forgets its copy of them (other processes read them again within
+    ``HELP_POINTS_SECONDS``)."""
     changed = 0
     for order, point in enumerate(DEMO_HELP_POINTS):
         values = {**point, "sort_order": order}
@@ -244,4 +302,5 @@ async def seed_demo_help_points() -> int:
                 HelpPoint.slug == point["slug"]
             )
             changed += 1
+    forget_help_points()
     return changed
