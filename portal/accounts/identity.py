@@ -13,7 +13,7 @@ from datetime import date
 
 from babel.dates import get_month_names
 
-from portal.core.i18n import current_locale
+from portal.core.i18n import babel_locale
 from portal.core.i18n import gettext as _
 
 
@@ -264,7 +264,7 @@ def parse_day(
                     year=year_number,
                 )
             )
-        month_name = get_month_names("wide", locale=current_locale())[month_number]
+        month_name = get_month_names("wide", locale=babel_locale())[month_number]
         raise IdentityError(
             _(
                 "%(day)d %(month)s does not exist. Check the day and the month.",

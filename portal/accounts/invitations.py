@@ -174,7 +174,7 @@ def activation_email(code: str, expires_on: date, activation_url: str) -> tuple[
     """Subject and body of the email that gives a code: no health data, in the current locale."""
     from babel.dates import format_date
 
-    from portal.core.i18n import current_locale
+    from portal.core.i18n import babel_locale
 
     subject = _("Your health space is ready")
     body = "\n\n".join(
@@ -189,7 +189,7 @@ def activation_email(code: str, expires_on: date, activation_url: str) -> tuple[
             _(
                 "This code works until %(date)s. If you do not want a space, "
                 "you can say no on the same page.",
-                date=format_date(expires_on, format="long", locale=current_locale()),
+                date=format_date(expires_on, format="long", locale=babel_locale()),
             ),
             _("Need help? Call us on 0 800 00 00 00 (free)."),
         ]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_day_names
 
-from portal.core.i18n import current_locale
+from portal.core.i18n import babel_locale
 from portal.core.i18n import gettext as _
 
 DAY = 24 * 60
@@ -138,12 +138,12 @@ def next_occurrence(
 def day_in_words(value: datetime | date, zone: str, *, year: bool = True) -> str:
     """ "Thursday 3 December 2026" in the current language."""
     day = local(value, zone) if isinstance(value, datetime) else value
-    return format_date(day, format="EEEE d MMMM y" if year else "EEEE d MMMM", locale=current_locale())
+    return format_date(day, format="EEEE d MMMM y" if year else "EEEE d MMMM", locale=babel_locale())
 
 
 def time_in_words(value: datetime, zone: str) -> str:
     """ "10:30" in the current language."""
-    return format_time(local(value, zone), format="HH:mm", locale=current_locale())
+    return format_time(local(value, zone), format="HH:mm", locale=babel_locale())
 
 
 def moment_in_words(value: datetime, zone: str, *, year: bool = True) -> str:
@@ -157,14 +157,14 @@ def moment_in_words(value: datetime, zone: str, *, year: bool = True) -> str:
 
 def month_in_words(month: date) -> str:
     """ "December 2026" in the current language."""
-    return format_date(month, format="LLLL y", locale=current_locale())
+    return format_date(month, format="LLLL y", locale=babel_locale())
 
 
 def weekday_names() -> list[tuple[str, str]]:
     """Monday to Sunday, in the current language (weeks start on Monday): the whole name,
     and the short one a narrow table shows ("Monday", "Mon")."""
-    wide = get_day_names("wide", locale=current_locale())
-    short = get_day_names("abbreviated", locale=current_locale())
+    wide = get_day_names("wide", locale=babel_locale())
+    short = get_day_names("abbreviated", locale=babel_locale())
     return [(wide[index], short[index]) for index in range(7)]
 
 

@@ -36,7 +36,9 @@ in a circle, who made a space) is registered by ``portal.app`` through ``registe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -244,9 +246,34 @@ def _source(name: str) -> Any:
     return found
 
 
+# The delegations read during one request (``delegations_kept``): the session, the acting
+# banner, the unread count and the door's decision for each area ask about the same one.
+_KEPT_DELEGATIONS: ContextVar[dict[tuple[UUID, UUID], Delegation | None] | None] = ContextVar(
+    "portal_kept_delegations", default=None
+)
+
+
+@contextmanager
+def delegations_kept() -> Iterator[None]:
+    """Within the block (one request, ``SessionMiddleware``), each delegation is read once,
+    whoever asks. One that ends during the request still counts until the request ends;
+    the next request reads it again, so it allows nothing from then on."""
+    token = _KEPT_DELEGATIONS.set({})
+    try:
+        yield
+    finally:
+        _KEPT_DELEGATIONS.reset(token)
+
+
 async def delegation(carer: UUID, patient: UUID, now: datetime | None = None) -> Delegation | None:
-    """The live delegation from ``patient`` to ``carer`` today, or None (one indexed query)."""
+    """The live delegation from ``patient`` to ``carer`` today, or None (one indexed query,
+    once per request)."""
+    kept = _KEPT_DELEGATIONS.get() if now is None else None
+    if kept is not None and (carer, patient) in kept:
+        return kept[(carer, patient)]
     found: Delegation | None = await _source("delegation")(carer, patient, now or datetime.now(UTC))
+    if kept is not None:
+        kept[(carer, patient)] = found
     return found
 
 

@@ -26,7 +26,7 @@ from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from portal.core.i18n import current_locale, use_locale
+from portal.core.i18n import babel_locale, current_locale, use_locale
 from portal.core.i18n import gettext as _
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -235,7 +235,7 @@ def _render(
     letter.paragraph(_("1. Go to %(address)s", address=activation_url), after=2)
     letter.paragraph(_("2. Type this code and your date of birth:"), after=3)
     letter.code(group_code(code))
-    expiry = format_date(expires_on, format="long", locale=locale)
+    expiry = format_date(expires_on, format="long", locale=babel_locale(locale))
     letter.paragraph(_("This code works until %(date)s.", date=expiry), bold=True)
     letter.paragraph(
         _(

@@ -459,6 +459,10 @@ class SessionMiddleware:
         if not token:
             await self.app(scope, receive, send)
             return
+        with access.delegations_kept():
+            await self._signed_in(scope, receive, send, token)
+
+    async def _signed_in(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
         # A part of a page refreshing itself (``x-portal-refresh``) does not keep the session alive.
         refresh = (b"x-portal-refresh", b"1") in scope["headers"] or scope["path"] in NOT_ACTIVITY_PATHS
         info = await touch_or_expire(self.store, token, datetime.now(UTC), touch=not refresh)

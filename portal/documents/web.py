@@ -21,7 +21,7 @@ from litestar.response import Redirect, Response
 from portal.accounts import identity
 from portal.core.access import Reach
 from portal.core.crypto import derive_key
-from portal.core.i18n import current_locale
+from portal.core.i18n import babel_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.sessions import signed_in
@@ -48,7 +48,7 @@ def author_role_of(reach: Reach) -> str:
 
 
 def size_in_words(size: int) -> str:
-    locale = current_locale()
+    locale = babel_locale()
     if size < 1024 * 1024:
         return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024)), locale=locale))
     return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1), locale=locale))

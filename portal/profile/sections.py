@@ -24,7 +24,7 @@ from litestar.datastructures import FormMultiDict
 
 from portal.accounts.identity import IdentityError, normalise_email, parse_day, parse_past_date
 from portal.core.access import PROFILE_SECTION_KEYS
-from portal.core.i18n import current_locale
+from portal.core.i18n import babel_locale, current_locale
 from portal.core.i18n import gettext as _
 from portal.profile.vaccines import vaccine_names
 
@@ -849,7 +849,7 @@ def day_text(iso: object) -> str:
     if not iso:
         return ""
     try:
-        return format_date(date.fromisoformat(str(iso)), format="long", locale=current_locale())
+        return format_date(date.fromisoformat(str(iso)), format="long", locale=babel_locale())
     except ValueError:
         return str(iso)
 
@@ -859,7 +859,7 @@ def number_words(value: object) -> str:
     number = parse_number(str(value or ""))
     if number is None:
         return str(value or "")
-    return format_decimal(number, locale=current_locale())
+    return format_decimal(number, locale=babel_locale())
 
 
 def measurement_text(kind: str, data: Mapping[str, Any]) -> str:

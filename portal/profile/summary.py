@@ -31,7 +31,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
 from portal.accounts.services import read_identity
-from portal.core.i18n import current_locale, use_locale
+from portal.core.i18n import babel_locale, current_locale, use_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.letters import (
@@ -121,7 +121,7 @@ def donation_names() -> dict[str, str]:
 
 
 def long_date(value: date) -> str:
-    return format_date(value, format="long", locale=current_locale())
+    return format_date(value, format="long", locale=babel_locale())
 
 
 def _iso_date(value: object) -> date | None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from babel.core import Locale
 
-from portal.core import keys
+from portal.core import access, keys
 from portal.notes.services import add_note
 from tests.integration.core.test_query_budget import (
     KEYRING,
@@ -95,6 +95,30 @@ def test_a_carers_page_unwraps_her_relatives_key_once(app):
     assert unwrapped and all(n == 1 for n in unwrapped.values()), unwrapped
     key_reads = [sql for sql in sent if "data_key" in sql]
     assert len(key_reads) == len(unwrapped), "\n".join(key_reads)
+
+
+def test_a_carers_page_reads_the_delegation_once(app):
+    """The session (is the delegation still alive?), the banner, the unread count and the
+    door's answer for every card of her relative's space ask about the same delegation."""
+    patient = make_person(app, given_names="Jeanne", family_name="Dupont")
+    carer = make_person(app, given_names="Marie", family_name="Dupont")
+    delegate(app, patient, carer, "notes:read,documents:read,messages:read,agenda:write")
+    act_for(app, carer, patient)
+    calls: list[tuple[object, object]] = []
+    real = access._SOURCES.delegation
+    assert real is not None
+
+    async def counted(carer_id: Any, patient_id: Any, now: Any) -> Any:
+        calls.append((carer_id, patient_id))
+        return await real(carer_id, patient_id, now)
+
+    for path in ("/space", "/space/notes", "/space/messages"):
+        assert app.get(path).status_code == 200
+        calls.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(access._SOURCES, "delegation", counted)
+            assert app.get(path).status_code == 200
+        assert calls == [(carer, patient)], (path, calls)
 
 
 # --------------------------------------------------------------------------- Babel's locale

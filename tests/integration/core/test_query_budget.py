@@ -48,19 +48,19 @@ from tests.people import make_person, portal_client, run, sign_in_as
 # ``bench.run.PAGES``, then the pages of ``bench.documents`` and ``bench.messages``.
 BUDGETS: dict[str, int] = {
     "home": 0,
-    "help": 3,
-    "help dept 23": 3,
+    "help": 0,
+    "help dept 23": 0,
     "my space": 4,
-    "my activity": 10,
-    "my circle": 8,
+    "my activity": 8,
+    "my circle": 6,
     "my profile": 11,
     "measurements": 10,
     "agenda month": 8,
-    "my notes": 14,
+    "my notes": 12,
     "catalogue search (htmx)": 2,
     "library": 8,
     "inbox": 8,
-    "conversation": 19,
+    "conversation": 17,
 }
 
 ZONE = "Europe/Paris"
