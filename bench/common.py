@@ -114,19 +114,35 @@ def start_portal(
     )
     if demo.returncode != 0:
         raise RuntimeError(f"portal demo failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")
+    server = launch_portal(env, data_dir, workdir / "portal.log")
+    OUTBOXES[server.base_url] = data_dir / "outbox"
+    return server
+
+
+def launch_portal(
+    env: Mapping[str, str], data_dir: Path, log_path: Path, workers: int = 1, name: str = "portal"
+) -> Server:
+    """``portal serve --workers N`` on a free port of 127.0.0.1, its output in ``log_path``
+    (started, not yet ready: ``wait_until_ready``)."""
     port = free_port()
-    log_path = workdir / "portal.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*portal_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            [
+                *portal_command(),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             cwd=ROOT,
-            env=env,
+            env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    base_url = f"http://127.0.0.1:{port}"
-    OUTBOXES[base_url] = data_dir / "outbox"
-    return Server("portal", base_url, "/healthz", process, log_path, data_dir)
+    return Server(name, f"http://127.0.0.1:{port}", "/healthz", process, log_path, data_dir)
 
 
 def wait_until_ready(server: Server, timeout: float = 60.0) -> None:

@@ -49,8 +49,8 @@ from bench.common import (
     Server,
     clean_env,
     fmt,
-    free_port,
     git_commit,
+    launch_portal,
     loadavg,
     portal_command,
     process_cpu,
@@ -161,34 +161,14 @@ def redis_answers(url: str) -> bool:
 
 @contextmanager
 def serving(env: dict[str, str], data_dir: Path, workers: int, log_path: Path) -> Iterator[Portal]:
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *portal_command(),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(
-        f"{workers} worker(s)", f"http://127.0.0.1:{port}", "/healthz", process, log_path, data_dir
-    )
+    server = launch_portal(env, data_dir, log_path, workers, name=f"{workers} worker(s)")
     try:
         wait_until_ready(server)
         portal = Portal(workers, server)
         deadline = time.monotonic() + 60
         # Every worker started (one answering /healthz is not all of them).
         while log_path.read_text(errors="replace").count("Application startup complete") < workers:
-            if process.poll() is not None or time.monotonic() > deadline:
+            if server.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"not every worker of {server.name} started:\n{server.log_tail()}")
             time.sleep(0.1)
         yield portal

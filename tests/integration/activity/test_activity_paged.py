@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from portal.activity.services import PAGE_SIZE, activity_of
+from portal.activity.services import PAGE_SIZE
 from portal.core import audit
 from portal.core.keys import key_owner
 from tests.integration.core.test_indexes import (  # noqa: F401 (the fixture)
     KEYRING,
+    assert_walks,
     described,
     first_statement,
     nodes,
@@ -73,23 +74,4 @@ def test_a_page_of_the_activity_reads_only_its_events_and_what_it_says(app):
     assert not {"hash", "prev_hash", "subject"} & set(rows[0]), sorted(rows[0])
 
 
-@pytest.mark.parametrize("older", [False, True], ids=["newest", "older"])
-async def test_the_activity_page_is_walked_on_its_index(throwaway, monkeypatch, older):  # noqa: F811
-    mark = 10_000 if older else None
-    query = await first_statement(
-        throwaway.engine,
-        monkeypatch,
-        lambda: activity_of(KEYRING, person(7), before=mark, timezone="Europe/Paris"),
-    )
-    assert 'FROM "audit_event"' in query.sql and "LIMIT" in query.sql
-    plan = await throwaway.explain(query.sql, query.values)
-    if throwaway.kind == "postgres":
-        assert any(
-            n["Node Type"] in ("Index Scan", "Index Only Scan")
-            and n.get("Index Name") == "audit_event_subject_id"
-            for n in nodes(plan)
-        ), described(plan)
-        assert not sorts_or_reads_whole(plan), described(plan)
-    else:
-        assert any("USING INDEX audit_event_subject_id" in line for line in plan), plan
-        assert not [line for line in plan if "TEMP B-TREE" in line or line.startswith("SCAN")], plan
+# The activity's query plan, on its (subject, id) index: tests/integration/core/test_indexes.py.

@@ -34,7 +34,7 @@ from bench.common import (
     ROOT,
     Server,
     clean_env,
-    free_port,
+    launch_portal,
     portal_command,
     sign_in_steps,
     stop,
@@ -111,25 +111,8 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 @contextmanager
 def serving(backend: Backend, workers: int, log_path: Path) -> Iterator[Server]:
     """``portal serve --workers N`` on a free port, every worker listening, until the block ends."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *portal_command(),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env=backend.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server("portal", f"http://127.0.0.1:{port}", "/healthz", process, log_path, backend.data_dir)
+    server = launch_portal(backend.env, backend.data_dir, log_path, workers)
+    process = server.process
     try:
         wait_until_ready(server, timeout=WAIT)
         if workers > 1:
