@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiosqlite
 import asyncpg
 import pytest
 from litestar import Request, Response, get, post
@@ -29,37 +28,13 @@ from portal.core.audit import GENESIS, AuditError, hash_of, record, verify
 from portal.core.tables import AuditEvent, AuditSeal
 from portal.settings import Settings
 from tests.conftest import csrf
+from tests.tamper import as_database_owner
 
 EVENT = {"actor": "pro:7c1e", "area": "documents", "action": "read", "outcome": "allowed"}
 
 
 async def _as_database_owner(settings: Settings, sql: str, *args: Any) -> None:
-    """Run ``sql`` (``?`` placeholders) past the append-only triggers, and commit."""
-    if settings.sqlite_path is not None:
-        # The file is this test's own: the triggers may stay dropped.
-        async with aiosqlite.connect(settings.sqlite_path) as conn:
-            for trigger in (
-                "audit_event_no_update",
-                "audit_event_no_delete",
-                "audit_seal_no_update",
-                "audit_seal_no_delete",
-            ):
-                await conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-            await conn.execute(sql, args)
-            await conn.commit()
-        return
-    for number in range(1, len(args) + 1):
-        sql = sql.replace("?", f"${number}", 1)
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        async with conn.transaction():  # the triggers are off for this transaction only
-            for table in ("audit_event", "audit_seal"):
-                await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            await conn.execute(sql, *args)
-            for table in ("audit_event", "audit_seal"):
-                await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    finally:
-        await conn.close()
+    await as_database_owner(settings.sqlite_path, settings.database_url, sql, *args)
 
 
 @pytest.fixture

@@ -19,18 +19,18 @@ from babel.core import Locale
 
 from portal.core import access, keys
 from portal.notes.services import add_note
-from tests.integration.core.test_query_budget import (
+from tests.integration.core.test_query_budget import counting
+from tests.people import act_for, delegate, make_person, portal_client, sign_in_as
+from tests.space import (
     KEYRING,
     ZONE,
-    _in_transaction,
     add_conversations,
     add_documents,
     add_replies,
     add_views,
-    counting,
+    in_transaction,
     professional,
 )
-from tests.people import act_for, delegate, make_person, portal_client, sign_in_as
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_a_carers_page_unwraps_her_relatives_key_once(app):
     patient = make_person(app, given_names="Jeanne", family_name="Dupont")
     carer = make_person(app, given_names="Marie", family_name="Dupont")
     delegate(app, patient, carer, "notes:read")
-    _in_transaction(app, lambda: add_note(KEYRING, patient, patient, "Numéro du taxi", "05 55 00 00 00"))
+    in_transaction(app, lambda: add_note(KEYRING, patient, patient, "Numéro du taxi", "05 55 00 00 00"))
     act_for(app, carer, patient)
     assert app.get("/space/notes").status_code == 200
     with keys_used() as used, counting(app) as sent:

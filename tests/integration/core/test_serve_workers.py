@@ -42,6 +42,7 @@ from bench.common import (
 )
 from portal.accounts.demo import DEMO_PASSWORD
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES, _postgres, _postgres_reachable
+from tests.tamper import as_database_owner
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -395,32 +396,9 @@ def _events(backend: Backend) -> int:
 
 
 def _as_database_owner(backend: Backend, sql: str, *args: object) -> list[dict[str, object]]:
-    """Run ``sql`` (``?`` placeholders) past the append-only triggers, as someone with the
-    database's files or its owner's password could; the rows it returns."""
     url = backend.env.get("PORTAL_DATABASE_URL")
-    if url is None:
-        import sqlite3
-
-        with sqlite3.connect(backend.data_dir / "portal.sqlite") as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-            conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-            return [dict(row) for row in conn.execute(sql, args).fetchall()]
-    for number in range(1, len(args) + 1):
-        sql = sql.replace("?", f"${number}", 1)
-
-    async def run() -> list[dict[str, object]]:
-        conn = await asyncpg.connect(url)
-        try:
-            async with conn.transaction():
-                await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
-                rows = await conn.fetch(sql, *args)
-                await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER USER")
-            return [dict(row) for row in rows]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+    sqlite_path = backend.data_dir / "portal.sqlite" if url is None else None
+    return asyncio.run(as_database_owner(sqlite_path, url or "", sql, *args))
 
 
 def test_the_audit_trail_stays_whole_when_two_workers_append_at_once(

@@ -19,9 +19,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from portal.circle.services import add_to_circle, set_blocked
+from portal.circle.services import set_blocked
 from portal.core.access import Role
-from portal.messages.services import THREAD_PAGE, membership, messages_page, reply, start
+from portal.messages.services import THREAD_PAGE, membership, messages_page, reply
 from tests.integration.core.test_indexes import (  # noqa: F401 (the fixture)
     KEYRING,
     assert_walks,
@@ -34,6 +34,7 @@ from tests.integration.core.test_indexes import (  # noqa: F401 (the fixture)
 )
 from tests.integration.documents.test_lists_paged import watching
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.space import add_conversations, join
 
 ROW = 'class="row conversation-row'
 MESSAGE = '<li class="message'
@@ -45,30 +46,9 @@ def app(make_client: Any) -> Any:
 
 
 def conversations(client: Any, patient: uuid.UUID, pro: uuid.UUID, count: int) -> list[uuid.UUID]:
-    """``count`` conversations started by ``pro``, a day apart, the oldest first."""
-
-    async def work() -> list[uuid.UUID]:
-        made = []
-        async with client.app.state.engine.transaction():
-            await add_to_circle(patient=patient, professional=pro, joined_by="invited")
-            start_at = datetime.now(UTC) - timedelta(days=count)
-            for number in range(count):
-                made.append(
-                    await start(
-                        KEYRING,
-                        patient=patient,
-                        author=pro,
-                        professionals=[pro],
-                        subject=f"Sujet {number:02d}",
-                        body="Bonjour.",
-                        attachments=[],
-                        now=start_at + timedelta(days=number),
-                    )
-                )
-        return made
-
-    result: list[uuid.UUID] = run(client, work)
-    return result
+    """``count`` conversations started by ``pro`` (in the circle), a day apart, the oldest first."""
+    join(client, patient, [pro])
+    return add_conversations(client, patient, [pro], count)
 
 
 def subjects(text: str) -> list[str]:
@@ -93,12 +73,12 @@ def test_a_page_of_the_inbox_reads_and_opens_only_its_conversations(app):
     app.get("/space/messages")
     with watching(app) as seen:
         first = app.get("/space/messages")
-    assert subjects(first.text) == [f"Sujet {n:02d}" for n in range(24, 4, -1)]  # newest first
+    assert subjects(first.text) == [f"Vos résultats {n}" for n in range(24, 4, -1)]  # newest first
     assert "Page 1 of 2" in first.text and 'href="/space/messages?page=2"' in first.text
     assert seen.rows_of(INBOX_STATEMENT) == [20] and seen.opened.count("conversation") == 20
     with watching(app) as seen:
         second = app.get("/space/messages?page=2")
-    assert subjects(second.text) == [f"Sujet {n:02d}" for n in range(4, -1, -1)]
+    assert subjects(second.text) == [f"Vos résultats {n}" for n in range(4, -1, -1)]
     assert seen.rows_of(INBOX_STATEMENT) == [5] and seen.opened.count("conversation") == 5
     # The refresh asks for the same page; a page past the end is the last one.
     assert 'hx-get="/space/messages?page=2"' in second.text
