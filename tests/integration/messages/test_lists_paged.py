@@ -114,7 +114,7 @@ def test_a_conversation_shows_its_newest_page_and_older_ones_by_plain_links(app)
                     KEYRING, place, pro, f"Message {number:02d}", [], now=now + timedelta(seconds=number)
                 )
 
-    run(app, write)  # 45 messages: "Bonjour." then "Message 01" to "Message 44"
+    run(app, write)  # 45 messages: "Bonjour, tout est normal." then "Message 01" to "Message 44"
     sign_in_as(app, patient)
     path = f"/space/messages/{conversation}"
     app.get(path)  # the read mark is set once
@@ -126,7 +126,7 @@ def test_a_conversation_shows_its_newest_page_and_older_ones_by_plain_links(app)
     assert 'data-refresh-every="5"' in newest.text  # the newest page refreshes itself
     with watching(app) as seen:
         oldest = app.get(f"{path}?page=1")
-    assert bodies(oldest.text) == ["Bonjour.", *(f"Message {n:02d}" for n in range(1, 5))]
+    assert bodies(oldest.text) == ["Bonjour, tout est normal.", *(f"Message {n:02d}" for n in range(1, 5))]
     assert seen.rows_of(THREAD_STATEMENT) == [5] and seen.opened.count("message") == 5
     assert "Page 1 of 3" in oldest.text and 'data-refresh-every="5"' not in oldest.text
     # The refresh of the open page is the newest page, as before.
