@@ -5,25 +5,25 @@ TRANSLATIONS := portal/translations
 EXTRACT := $(PYBABEL) extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 	--project=portal --copyright-holder="The portal authors" -o $(TRANSLATIONS)/messages.pot .
 
-.PHONY: help setup run demo test test-sqlite test-postgres e2e lint typecheck translations compile bench ci
+.PHONY: help setup run demo test e2e lint typecheck translations compile bench ci
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
-setup: ## create .venv and install the portal with its test tools
-	python3 -m venv .venv
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+setup: ## create .venv and install the portal with its test tools and Chromium (the README's second command, without the tests)
+	sh .ci/setup --test
 
-run: ## migrate, load the demo data and serve on http://127.0.0.1:8000
-	.venv/bin/portal demo
-	.venv/bin/portal serve
+run: ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000 (the README's first command)
+	sh .ci/setup && .venv/bin/portal demo && .venv/bin/portal serve
 
 demo: ## load (or refresh) the demo data
 	.venv/bin/portal demo
 
-test: ## the whole suite: unit, integration and browser tests (SQLite, and PostgreSQL when reachable)
-	./scripts/test
+test: ## the whole suite: unit, integration and browser tests (SQLite, and PostgreSQL when reachable): the README's second command
+	sh .ci/setup --test && .venv/bin/python -m pytest
+
+e2e: ## the browser journeys only (Chromium, JavaScript on and off)
+	$(PY) -m pytest e2e
 
 lint: ## ruff (lint and format check)
 	$(PY) -m ruff check portal tests e2e bench

@@ -76,6 +76,23 @@ def test_ci_runs_the_readme_commands_verbatim():
     assert test in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_make_runs_the_readme_commands_and_every_target_it_names_exists():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    start, test = re.findall(r"```sh\n(.+?)\n```", readme)[:2]
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    recipes = {
+        name: [line.strip() for line in body.splitlines() if line.startswith("\t")]
+        for name, body in re.findall(r"^([a-z0-9-]+):.*\n((?:\t.*\n?)*)", makefile, flags=re.MULTILINE)
+    }
+    assert recipes["test"] == [test] and recipes["run"] == [start]
+    phony = re.search(r"^\.PHONY: (.+)$", makefile, flags=re.MULTILINE)
+    assert phony and set(phony.group(1).split()) <= set(recipes), "a phony target without a recipe"
+    for lines in recipes.values():  # a script a recipe runs is in the project
+        for script in re.findall(r"(?:^|\s)((?:\./|sh |bash )\S+)", " ".join(lines)):
+            path = script.split()[-1].removeprefix("./")
+            assert (PROJECT_ROOT / path).exists(), f"the Makefile runs {path}, which is not there"
+
+
 def test_no_proxy_is_trusted_unless_declared():
     assert Settings.from_env({}).trusted_proxies == ()
     assert Settings.from_env({"PORTAL_TRUSTED_PROXIES": ""}).trusted_proxies == ()
