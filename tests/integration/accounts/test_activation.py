@@ -19,8 +19,8 @@ from portal.accounts.services import PersonIdentity, read_identity
 from portal.accounts.tables import Account, Invitation
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
-from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.trail import audit_events
 
 BIRTH = date(1941, 3, 27)
 WRONG = "The code or the date of birth is not right. Check them and try again."
@@ -90,14 +90,7 @@ def _identity(client: Any, account_id: UUID) -> PersonIdentity | None:
 
 
 def _events(client: Any, **where: str | None) -> list[dict[str, Any]]:
-    async def work() -> Any:
-        query = AuditEvent.select().order_by(AuditEvent.id)
-        for name, value in where.items():
-            column = getattr(AuditEvent, name)
-            query = query.where(column.is_null() if value is None else column == value)
-        return await query
-
-    return list(_run(client, work))
+    return audit_events(client, **where)
 
 
 def _post(client: Any, path: str, **data: str) -> Any:

@@ -22,8 +22,9 @@ from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token
-from portal.core.tables import AttemptCounter, AuditEvent, Session
+from portal.core.tables import AttemptCounter, Session
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.trail import audit_events, newest_event_id
 
 PASSWORD = "correct horse battery"
 NOT_RIGHT = "The identifier or the password is not right."
@@ -90,19 +91,11 @@ def _session_token(client: Any) -> str | None:
 
 
 def _audit_events(client: Any, since: int) -> list[dict[str, Any]]:
-    async def go() -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await AuditEvent.select().where(AuditEvent.id > since)
-        return rows
-
-    return _run(client, go)
+    return audit_events(client, since=since)
 
 
 def _last_audit_id(client: Any) -> int:
-    async def go() -> int:
-        row = await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first()
-        return int(row["id"]) if row else 0
-
-    return _run(client, go)
+    return newest_event_id(client)
 
 
 def _backdate_codes(client: Any, account_id: UUID, **changes: timedelta) -> None:

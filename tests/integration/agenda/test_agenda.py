@@ -23,10 +23,10 @@ from portal.agenda.tables import Appointment, AppointmentReminder, MedicineRemin
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
-from portal.core.tables import AuditEvent
 from portal.tasks import run_due_tasks
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Cardiologue, résultats de l'échographie"
@@ -134,15 +134,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _events(app: Any, patient: uuid.UUID) -> list[tuple[str, str, str, str | None]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome, AuditEvent.object_id)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "agenda"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"], r["object_id"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", "object_id", subject=patient, area="agenda")
 
 
 def _outbox_to(app: Any, address: str) -> list[Any]:

@@ -24,11 +24,11 @@ from portal.accounts.tables import Account
 from portal.carers.services import INVITATION_MAIL, MAX_PENDING_INVITATIONS
 from portal.carers.tables import Delegation, InvitationMail
 from portal.core.access import Role
-from portal.core.keys import Keyring, key_owner
+from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
-from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import delegate, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 NEXT_YEAR = datetime.now(UTC).year + 1
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -131,15 +131,7 @@ def _mails_to(app: Any, email: str) -> list[Any]:
 
 
 def _events(app: Any, patient: uuid.UUID) -> list[tuple[str, str]]:
-    async def go() -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = (
-            await AuditEvent.select(AuditEvent.action, AuditEvent.outcome)
-            .where(AuditEvent.subject == key_owner(patient))
-            .order_by(AuditEvent.id)
-        )
-        return rows
-
-    return [(r["action"], r["outcome"]) for r in run(app, go)]
+    return audit_events(app, "action", "outcome", subject=patient)
 
 
 def _cancel(app: Any, delegation: uuid.UUID) -> None:

@@ -23,6 +23,7 @@ from portal.core.notify import read_outbox
 from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PDF = b"%PDF-1.4\n" + b"w" * 1024
 PHARMACY = "ma-pharmacie-du-quartier"  # needs prescriptions; allergies if one wishes
@@ -77,15 +78,7 @@ def _api(app: Any, path: str, token: str | None) -> Any:
 
 
 def _events(app: Any, patient: uuid.UUID) -> list[tuple[str, str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "catalogue"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", subject=patient, area="catalogue")
 
 
 def test_searching_works_alike_with_a_plain_form_and_with_htmx_and_keeps_the_words_out_of_the_address(

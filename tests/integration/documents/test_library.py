@@ -17,6 +17,7 @@ from portal.documents import services
 from portal.documents.tables import Document, DocumentChunk
 from tests.conftest import csrf
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 3000
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
@@ -67,15 +68,7 @@ def _titles(text: str) -> list[str]:
 
 
 def _events(app: Any, patient: uuid.UUID) -> list[tuple[str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "documents"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["action"], r["outcome"]) for r in rows]
+    return audit_events(app, "action", "outcome", subject=patient, area="documents")
 
 
 def test_a_patient_adds_a_pdf_and_finds_it_in_the_library(app, patient):

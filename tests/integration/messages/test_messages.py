@@ -18,11 +18,11 @@ from portal.circle.services import add_to_circle, set_blocked
 from portal.core.access import Role
 from portal.core.keys import key_owner
 from portal.core.notify import read_outbox
-from portal.core.tables import AuditEvent
 from portal.documents.tables import Document
 from portal.messages.tables import Conversation, Message, MessageDraft
 from tests.conftest import csrf
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PDF = b"%PDF-1.4\n" + b"z" * 2048
 SUBJECT = "Résultats de la prise de sang"
@@ -79,15 +79,7 @@ def _notices_to(app: Any, fragment: str) -> list[Any]:
 
 
 def _events(app: Any, subject: uuid.UUID, area: str = "messages") -> list[tuple[str, str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(subject)) & (AuditEvent.area == area))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", subject=subject, area=area)
 
 
 def _unread_in_header(text: str) -> str | None:

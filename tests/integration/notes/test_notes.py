@@ -16,11 +16,11 @@ from portal.circle.services import add_to_circle, remove_from_circle, set_blocke
 from portal.core.access import Role
 from portal.core.keys import key_owner
 from portal.core.notify import read_outbox
-from portal.core.tables import AuditEvent
 from portal.notes.services import new_note_id
 from portal.notes.tables import Note
 from tests.conftest import csrf
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 TITLE = "Questions pour le Dr Martin"
 BODY = "Faut-il continuer la metformine ?\nEt mes douleurs au genou droit depuis mars."
@@ -90,15 +90,7 @@ def _note_links(text: str, base: str = "/space/notes") -> list[str]:
 
 
 def _events(app: Any, subject: uuid.UUID) -> list[tuple[str, str, str, str | None]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome, AuditEvent.object_id)
-            .where((AuditEvent.subject == key_owner(subject)) & (AuditEvent.area == "notes"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"], r["object_id"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", "object_id", subject=subject, area="notes")
 
 
 def _field_value(text: str, name: str) -> str:

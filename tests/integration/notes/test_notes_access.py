@@ -16,10 +16,10 @@ import pytest
 from portal.circle.services import add_to_circle
 from portal.core.access import Role
 from portal.core.keys import key_owner
-from portal.core.tables import AuditEvent
 from portal.notes.tables import Note
 from tests.conftest import csrf
 from tests.people import SecondBrowser, act_for, delegate, make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 HTMX = {"HX-Request": "true"}
 TITLE = "Questions pour le Dr Martin"
@@ -95,15 +95,7 @@ def _words(page: str) -> str:
 
 
 def _events(app: Any, patient: uuid.UUID, area: str = "notes") -> list[tuple[str, str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == area))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", subject=patient, area=area)
 
 
 def _as_patient(app: Any, patient: uuid.UUID) -> None:

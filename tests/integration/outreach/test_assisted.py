@@ -16,12 +16,12 @@ from portal.accounts.tables import Account
 from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import key_owner
 from portal.core.sessions import cookie_name
-from portal.core.tables import AuditEvent
 from portal.outreach.assisted import ASSISTED_COOKIE, PLACE_COOKIE
 from portal.outreach.tables import AssistedActivation
 from tests.conftest import csrf
 from tests.integration.outreach.helpers import BIRTH, field_value, form_action, hidden, invite
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PASSWORD = "violet harbour teapot lantern"
 
@@ -76,13 +76,7 @@ def _letter_code(pdf: bytes) -> str:
 
 
 def _events(app: Any, actor: UUID, action: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = run(
-        app,
-        lambda: AuditEvent.select().where(
-            (AuditEvent.actor == key_owner(actor)) & (AuditEvent.action == action)
-        ),
-    )
-    return rows
+    return audit_events(app, actor=actor, action=action)
 
 
 def _assisted(app: Any, account: UUID) -> dict[str, Any] | None:

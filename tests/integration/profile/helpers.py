@@ -14,10 +14,10 @@ from portal.accounts.tables import Account
 from portal.circle.services import add_to_circle, set_blocked
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
-from portal.core.tables import AuditEvent
 from portal.profile.tables import ProfileEntry
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import run, sign_in_as, unique_rpps
+from tests.trail import audit_events
 
 HTMX = {"HX-Request": "true"}
 
@@ -107,15 +107,7 @@ def added_id(response: Any) -> uuid.UUID:
 def events(app: Any, patient: uuid.UUID) -> list[tuple[str, str, str | None, str]]:
     """The profile's audit events of ``patient``'s record, oldest first: (actor, action,
     object, outcome)."""
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_id, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "profile"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["object_id"], r["outcome"]) for r in rows]
+    return audit_events(app, "actor", "action", "object_id", "outcome", subject=patient, area="profile")
 
 
 def entry_count(app: Any, patient: uuid.UUID) -> int:

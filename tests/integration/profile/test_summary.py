@@ -19,7 +19,6 @@ from portal.circle.services import add_to_circle, set_blocked
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name, start_session
-from portal.core.tables import AuditEvent
 from portal.documents import services as documents
 from portal.documents import storage
 from portal.documents.web import DOWNLOAD_POLICY, FILE_POLICY
@@ -27,6 +26,7 @@ from portal.profile.services import add_entry, get_entry
 from portal.profile.summary import file_directives
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 TREATMENT = {
     "name": "Metformine 500 mg",
@@ -133,15 +133,7 @@ def _as(app: Any, account: uuid.UUID, role: Role = Role.PATIENT) -> None:
 
 
 def _events(app: Any, subject: uuid.UUID, area: str = "profile") -> list[tuple[str, str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(subject)) & (AuditEvent.area == area))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"]) for r in rows]
+    return audit_events(app, "actor", "action", "outcome", subject=subject, area=area)
 
 
 def _pdf_text(content: bytes) -> str:
