@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from playwright.sync_api import Page, expect
 from e2e.conftest import PROJECT_ROOT, LiveServer
 from e2e.harness import press, visit
 from portal.core.notify import read_outbox
+from tests.personas import new_email
 
 PASSWORD = "correct horse battery"
 SIGN_IN_LINK = "header a.nav-link[href='/sign-in']"
@@ -32,27 +32,20 @@ CODE_BUTTON = "main form[action='/sign-in/code'] button:not([name])"
 # folder (or of PORTAL_MASTER_KEY when the environment gives one).
 _MAKE_ACCOUNT = """
 import asyncio, sys
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import PersonIdentity, create_account
-from portal.accounts.tables import Account
 from portal.core import crypto, db
-from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.settings import Settings
+from tests.personas import new_person
 
 async def main(email, password, channel):
     settings = Settings.from_env()
     engine = db.engine_for(settings)
     db.bind_engine(engine)
     keyring = Keyring(crypto.load_or_create_master_key(settings.data_dir, settings.master_key))
-    person = PersonIdentity(family_name="Martin", given_names="Marie", email=email)
     async with engine.transaction():
-        account_id = await create_account(keyring, Role.PATIENT, person)
-        await Account.update({
-            Account.password_hash: await hash_password(password),
-            Account.status: "active",
-            Account.code_channel: channel,
-        }).where(Account.id == account_id)
+        account_id = await new_person(
+            keyring, given_names="Marie", family_name="Martin", email=email, password=password, channel=channel
+        )
     print(account_id)
 
 asyncio.run(main(*sys.argv[1:]))
@@ -133,7 +126,7 @@ def _run_in_server_environment(server: LiveServer, database_url: str | None, *ar
 
 def make_patient(server: LiveServer, database_url: str | None, password: str = PASSWORD) -> Patient:
     """An active patient account in the live server's database, its codes sent by email."""
-    email = f"marie.{secrets.token_hex(4)}@example.org"
+    email = new_email()
     output = _run_in_server_environment(server, database_url, _MAKE_ACCOUNT, email, password, "email")
     return Patient(email=email, account_id=output.strip().splitlines()[-1], password=password)
 

@@ -10,13 +10,11 @@ from uuid import UUID
 
 import httpx
 
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import PersonIdentity, create_account
-from portal.accounts.tables import Account
 from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.sessions import cookie_name, start_session
 from tests.conftest import TEST_MASTER_KEY
+from tests.personas import new_person
 
 PASSWORD = "correct horse battery"
 
@@ -53,27 +51,20 @@ def make_person(
     place_of_practice: str | None = None,
     password: str | None = None,
 ) -> UUID:
-    """An active account (with ``password`` when given)."""
+    """An active account (with ``password`` when given): ``tests.personas.new_person``."""
 
     async def go() -> UUID:
         async with client.app.state.engine.transaction():
-            account_id = await create_account(
+            return await new_person(
                 Keyring(TEST_MASTER_KEY),
                 role,
-                PersonIdentity(
-                    family_name=family_name,
-                    given_names=given_names,
-                    email=f"{given_names.lower()}.{secrets.token_hex(4)}@example.org",
-                    profession=profession,
-                    rpps=rpps,
-                    place_of_practice=place_of_practice,
-                ),
+                given_names=given_names,
+                family_name=family_name,
+                profession=profession,
+                rpps=rpps,
+                place_of_practice=place_of_practice,
+                password=password,
             )
-            values: dict[Any, Any] = {Account.status: "active", Account.code_channel: "email"}
-            if password:
-                values[Account.password_hash] = await hash_password(password)
-            await Account.update(values).where(Account.id == account_id)
-        return account_id
 
     result: UUID = run(client, go)
     return result

@@ -29,15 +29,12 @@ import pytest
 
 from portal.accounts import passwords
 from portal.accounts.identity import nir_key
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import PersonIdentity, create_account
 from portal.accounts.sign_in_services import PENDING_COOKIE
-from portal.accounts.tables import Account
-from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.tables import AttemptCounter
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.personas import new_email, new_person
 
 PASSWORD = "correct horse battery"
 WRONG_PASSWORD = "not my password at all"
@@ -65,7 +62,7 @@ def _new_nir() -> str:
 
 
 def _new_email() -> str:
-    return f"marie.{secrets.token_hex(4)}@example.org"
+    return new_email()
 
 
 def _make_account(client: Any) -> tuple[UUID, str, str]:
@@ -74,19 +71,14 @@ def _make_account(client: Any) -> tuple[UUID, str, str]:
 
     async def go() -> UUID:
         async with client.app.state.engine.transaction():
-            account_id = await create_account(
+            return await new_person(
                 Keyring(TEST_MASTER_KEY),
-                Role.PATIENT,
-                PersonIdentity(family_name="Martin", given_names="Marie", email=email, nir=nir),
+                given_names="Marie",
+                family_name="Martin",
+                email=email,
+                nir=nir,
+                password=PASSWORD,
             )
-            await Account.update(
-                {
-                    Account.password_hash: await hash_password(PASSWORD),
-                    Account.status: "active",
-                    Account.code_channel: "email",
-                }
-            ).where(Account.id == account_id)
-        return account_id
 
     return _run(client, go), email, nir
 

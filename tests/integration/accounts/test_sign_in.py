@@ -13,17 +13,15 @@ import anyio
 import pytest
 
 from portal.accounts import sign_in_services
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import PersonIdentity, create_account
 from portal.accounts.sign_in_services import PENDING_COOKIE
 from portal.accounts.tables import Account, OneTimeCode
 from portal.core import throttle
-from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token
 from portal.core.tables import AttemptCounter, Session
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.personas import new_email, new_person
 from tests.trail import audit_events, newest_event_id
 
 PASSWORD = "correct horse battery"
@@ -44,23 +42,19 @@ def _run(client: Any, fn: Any) -> Any:
 
 
 def _make_account(client: Any, channel: str = "email", mobile: str | None = None) -> tuple[UUID, str]:
-    email = f"marie.{secrets.token_hex(4)}@example.org"
+    email = new_email()
 
     async def go() -> UUID:
         async with client.app.state.engine.transaction():
-            account_id = await create_account(
+            return await new_person(
                 Keyring(TEST_MASTER_KEY),
-                Role.PATIENT,
-                PersonIdentity(family_name="Martin", given_names="Marie", email=email, mobile=mobile),
+                given_names="Marie",
+                family_name="Martin",
+                email=email,
+                mobile=mobile,
+                password=PASSWORD,
+                channel=channel,
             )
-            await Account.update(
-                {
-                    Account.password_hash: await hash_password(PASSWORD),
-                    Account.status: "active",
-                    Account.code_channel: channel,
-                }
-            ).where(Account.id == account_id)
-        return account_id
 
     return _run(client, go), email
 
