@@ -115,10 +115,6 @@ class Ask:
     def area(self) -> Area:
         return kind_area(self.kind)
 
-    @property
-    def documents_category(self) -> str | None:
-        return self.kind.removeprefix("documents:") if self.kind.startswith("documents:") else None
-
 
 @dataclass(frozen=True)
 class Entry:

@@ -49,9 +49,15 @@ if TYPE_CHECKING:
 COOKIE_NAME = "session"
 SECURE_COOKIE_NAME = "__Host-session"
 TOUCH_EVERY = timedelta(minutes=1)
-# Pages that only ask whether the person is still there (a kiosk's "Are you still there?",
-# opened by the page itself without JavaScript): they do not keep the session alive.
-NOT_ACTIVITY_PATHS = frozenset({"/kiosk/still-there"})
+# A kiosk's "Are you still there?" (``portal.kiosk``), opened by the page itself without
+# JavaScript: asking does not keep the session alive. Named here, since core imports no feature.
+STILL_THERE_PATH = "/kiosk/still-there"
+NOT_ACTIVITY_PATHS = frozenset({STILL_THERE_PATH})
+# Sent (value "1") by a part of a page that refreshes itself (the unread count, an open
+# conversation): such a request does not keep the session alive either.
+REFRESH_HEADER = "x-portal-refresh"
+# How long before a session ends its page warns ("Stay signed in"): 2 minutes. A kiosk
+# session's warning comes at another time: ``warn_before_seconds``.
 WARN_BEFORE_SECONDS = 120
 _MAX_TOKEN_LENGTH = 128
 
@@ -362,6 +368,15 @@ async def touch_or_expire(
     )
 
 
+def warn_before_seconds(settings: Settings, *, kiosk: bool) -> int:
+    """How long before a session ends its page warns: ``WARN_BEFORE_SECONDS``; on a kiosk
+    ("Are you still there?", ``PORTAL_KIOSK_IDLE_MINUTES``) a minute, or half the time-out
+    when that is under 2 minutes (never under 20 s)."""
+    if kiosk:
+        return max(20, min(60, settings.kiosk_idle_minutes * 60 // 2))
+    return WARN_BEFORE_SECONDS
+
+
 @dataclass(frozen=True)
 class SignedIn:
     """The person signed in on this request (``scope["user"]``, ``user`` in templates).
@@ -374,6 +389,9 @@ class SignedIn:
     role: Role
     kiosk: bool
     expires_in_seconds: int
+    # How long before the end the page warns (``warn_before_seconds``): the server decides,
+    # the page's script and its words follow.
+    warn_before_seconds: int = WARN_BEFORE_SECONDS
     profession: str | None = None
     acting_for: UUID | None = None
 
@@ -463,8 +481,8 @@ class SessionMiddleware:
             await self._signed_in(scope, receive, send, token)
 
     async def _signed_in(self, scope: Scope, receive: Receive, send: Send, token: str) -> None:
-        # A part of a page refreshing itself (``x-portal-refresh``) does not keep the session alive.
-        refresh = (b"x-portal-refresh", b"1") in scope["headers"] or scope["path"] in NOT_ACTIVITY_PATHS
+        # A part of a page refreshing itself (``REFRESH_HEADER``) does not keep the session alive.
+        refresh = (REFRESH_HEADER.encode(), b"1") in scope["headers"] or scope["path"] in NOT_ACTIVITY_PATHS
         info = await touch_or_expire(self.store, token, datetime.now(UTC), touch=not refresh)
         role = _role(info.role) if info else None
         if info is not None and role is not None:
@@ -473,6 +491,7 @@ class SessionMiddleware:
                 role=role,
                 kiosk=info.kiosk,
                 expires_in_seconds=info.expires_in_seconds,
+                warn_before_seconds=warn_before_seconds(self.settings, kiosk=info.kiosk),
             )
             if role is Role.PROFESSIONAL:
                 # What a professional may use depends on their profession (``portal.core.access``).

@@ -16,7 +16,7 @@ from litestar.datastructures import Cookie, MutableScopeHeaders
 
 from portal.accounts.sign_in_services import PENDING_COOKIE, PENDING_PATH
 from portal.core.i18n import LOCALE_COOKIE
-from portal.core.sessions import SignedIn, cleared_session_cookie
+from portal.core.sessions import SignedIn, cleared_session_cookie, warn_before_seconds
 from portal.core.web import STATIC_PREFIX, TEXT_COOKIE, THEME_COOKIE
 from portal.kiosk.services import Kiosk, terminal_of
 
@@ -32,7 +32,6 @@ COOKIE_MAX_AGE = 400 * 24 * 3600
 STATE_KEY = "portal_kiosk"
 HOME = "/kiosk"
 TIMEOUT_PATH = "/kiosk/timeout"
-STILL_THERE_PATH = "/kiosk/still-there"
 EXPIRES_HEADER = "x-session-expires-in"
 # Without "cookies": see KioskMiddleware.
 KIOSK_CLEAR_SITE_DATA = '"cache", "storage"'
@@ -62,9 +61,11 @@ class Timing:
 
 
 def timing(settings: Settings) -> Timing:
-    """A minute's warning, or half the time-out when it is under 2 minutes (never under 20 s)."""
-    idle = settings.kiosk_idle_minutes * 60
-    return Timing(idle_minutes=settings.kiosk_idle_minutes, warn_seconds=max(20, min(60, idle // 2)))
+    """The kiosk's time-out and its warning (``portal.core.sessions.warn_before_seconds``: a
+    minute, or half the time-out when it is under 2 minutes, never under 20 s)."""
+    return Timing(
+        idle_minutes=settings.kiosk_idle_minutes, warn_seconds=warn_before_seconds(settings, kiosk=True)
+    )
 
 
 def cookie_name(settings: Settings) -> str:

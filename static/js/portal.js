@@ -16,14 +16,16 @@
     }
   });
 
-  // Two minutes before the session ends, show the "stay signed in" button and move focus to it.
+  // A little before the session ends (data-session-warn seconds: the server decides), show
+  // the "stay signed in" button and move focus to it.
   document.addEventListener("DOMContentLoaded", function () {
     var warning = document.querySelector("[data-session-expires-in]");
     if (!warning) {
       return;
     }
     var seconds = parseInt(warning.getAttribute("data-session-expires-in"), 10);
-    if (isNaN(seconds)) {
+    var warn = parseInt(warning.getAttribute("data-session-warn"), 10);
+    if (isNaN(seconds) || isNaN(warn)) {
       return;
     }
     window.setTimeout(function () {
@@ -32,7 +34,7 @@
       if (text) {
         text.focus();
       }
-    }, Math.max(0, seconds - 120) * 1000);
+    }, Math.max(0, seconds - warn) * 1000);
   });
 
   // On a shared kiosk terminal (portal.kiosk): "Are you still there?" opens a little before
