@@ -55,6 +55,7 @@ asyncio.run(main(*sys.argv[1:]))
 # and out, as the server would have when they used their space.
 _RECORD_EVENTS = """
 import asyncio, sys
+import portal.accounts.actions  # declares sign_in and sign_out, which audit.record checks
 from portal.core import audit, db
 from portal.core.keys import key_owner
 from portal.settings import Settings

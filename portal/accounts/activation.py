@@ -16,6 +16,7 @@ from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Response, Template
 
+from portal.accounts import actions
 from portal.accounts import activation_services as services
 from portal.accounts.activation_services import STATE_COOKIE, ActivationState
 from portal.accounts.identity import IdentityError, parse_date_of_birth
@@ -24,6 +25,7 @@ from portal.accounts.passwords import check_new_password
 from portal.accounts.services import PersonIdentity, read_identity
 from portal.core import audit, throttle
 from portal.core.access import Access, Role
+from portal.core.actions import AuditAction
 from portal.core.i18n import gettext as _
 from portal.core.keys import keyring_of
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
@@ -79,7 +81,7 @@ def _date_values(form: Any) -> dict[str, str]:
 
 
 async def _check_code_form(
-    request: Request[Any, Any, Any], form: Any, action: str
+    request: Request[Any, Any, Any], form: Any, action: AuditAction
 ) -> tuple[uuid.UUID | None, dict[str, str], int]:
     """The account the typed code and date of birth open, or the errors to show at the
     fields and the status to answer with (400; 429 while this address is locked out).
@@ -106,13 +108,13 @@ async def _check_code_form(
         address_key = await keyring.index("throttle", f"activation:{throttle.address_of(request)}")
         attempt = await throttle.attempt([address_key])
     except throttle.Locked as locked:
-        await audit.record(actor="anonymous", area="account", action=action, outcome="denied")
+        await audit.record(actor="anonymous", action=action, outcome="denied")
         errors["code"] = throttle.too_many_tries(locked.lock)
         return None, errors, 429
     account_id = await check_activation_code(keyring, code, born)
     if account_id is None:
         await attempt.failed()
-        await audit.record(actor="anonymous", area="account", action=action, outcome="denied")
+        await audit.record(actor="anonymous", action=action, outcome="denied")
         errors["code"] = _("The code or the date of birth is not right. Check them and try again.")
         return None, errors, 400
     await attempt.succeeded()
@@ -145,7 +147,7 @@ async def show_activation_code(request: Request[Any, Any, Any]) -> Template:
 async def check_code(request: Request[Any, Any, Any]) -> Response[Any]:
     """Step 1: the code and the date of birth open the space for the next steps."""
     form = await request.form()
-    account_id, errors, status = await _check_code_form(request, form, "activate")
+    account_id, errors, status = await _check_code_form(request, form, actions.ACTIVATE)
     if account_id is None:
         return _code_form(request, form, errors, status)
     response = _redirect("/activate/codes")
@@ -345,7 +347,7 @@ async def refuse_space(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     account_id = state.account_id if state else None
     if account_id is None:
-        account_id, errors, status = await _check_code_form(request, form, "refuse")
+        account_id, errors, status = await _check_code_form(request, form, actions.REFUSE)
         if account_id is None:
             return _refuse_form(request, None, form, errors, status)
     await services.refuse_space(account_id)

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
+from portal.accounts import actions
 from portal.accounts.passwords import birth_date_words, hash_password
 from portal.accounts.services import PersonIdentity, erase_account
 from portal.accounts.tables import Account, Invitation
@@ -127,7 +128,7 @@ async def activate_account(account_id: uuid.UUID, channel: str, now: datetime | 
     ).where(Account.id == account_id)
     await _use_invitation(account_id, now)
     owner = key_owner(account_id)
-    await audit.record(actor=owner, area="account", action="activate", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.ACTIVATE, outcome="allowed", subject=owner)
 
 
 async def refuse_space(account_id: uuid.UUID, now: datetime | None = None) -> None:
@@ -138,7 +139,7 @@ async def refuse_space(account_id: uuid.UUID, now: datetime | None = None) -> No
     now = now or datetime.now(UTC)
     await _use_invitation(account_id, now)
     owner = key_owner(account_id)
-    await audit.record(actor=owner, area="account", action="refuse", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.REFUSE, outcome="allowed", subject=owner)
     # A password chosen before saying no is theirs too.
     await Account.update({Account.password_hash: None}).where(Account.id == account_id)
     await erase_account(account_id, status="refused")

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from portal.accounts import actions
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import PersonIdentity, create_account, find_account_id
 from portal.accounts.tables import Account, Invitation
+from portal.circle import actions as circle_actions
 from portal.circle.services import add_to_circle
 from portal.core import audit
 from portal.core.access import Role
@@ -105,7 +107,7 @@ async def _make(keyring: Keyring, person: DemoPerson, password_hash: str, now: d
         return False
     account_id = await create_account(keyring, person.role, person.identity)
     owner = key_owner(account_id)
-    await audit.record(actor="operator", area="account", action="invite", outcome="allowed", subject=owner)
+    await audit.record(actor="operator", action=actions.INVITE, outcome="allowed", subject=owner)
     await Account.update(
         {
             Account.status: "active",
@@ -114,7 +116,7 @@ async def _make(keyring: Keyring, person: DemoPerson, password_hash: str, now: d
             Account.activated_at: now,
         }
     ).where(Account.id == account_id)
-    await audit.record(actor=owner, area="account", action="activate", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.ACTIVATE, outcome="allowed", subject=owner)
     return True
 
 
@@ -133,8 +135,7 @@ async def seed_demo_people(keyring: Keyring, now: datetime | None = None) -> int
     if jeanne and anne and await add_to_circle(patient=jeanne, professional=anne, joined_by="invited"):
         await audit.record(
             actor=key_owner(jeanne),
-            area="circle",
-            action="circle.add",
+            action=circle_actions.ADD,
             outcome="allowed",
             subject=key_owner(jeanne),
             object_id=key_owner(anne),
@@ -142,8 +143,7 @@ async def seed_demo_people(keyring: Keyring, now: datetime | None = None) -> int
     if jeanne and paul and await add_to_circle(patient=jeanne, professional=paul, joined_by="declared"):
         await audit.record(
             actor=key_owner(paul),
-            area="circle",
-            action="circle.declare",
+            action=circle_actions.DECLARE,
             outcome="allowed",
             subject=key_owner(jeanne),
             object_id=key_owner(paul),

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from portal.accounts import actions
 from portal.accounts.services import PersonIdentity, create_account, find_account_id, read_identity
 from portal.accounts.tables import Account, Invitation
 from portal.core import audit
@@ -84,7 +85,7 @@ async def invite_person(
         )
     )
     await audit.record(
-        actor=invited_by, area="account", action="invite", outcome="allowed", subject=key_owner(account_id)
+        actor=invited_by, action=actions.INVITE, outcome="allowed", subject=key_owner(account_id)
     )
     return Invited(account_id=account_id, code=code, expires_at=expires_at)
 
@@ -128,8 +129,7 @@ async def reissue_code(
     ).where(Invitation.id == row["id"])
     await audit.record(
         actor=invited_by,
-        area="account",
-        action="reissue_code",
+        action=actions.REISSUE_CODE,
         outcome="allowed",
         subject=key_owner(account_id),
     )

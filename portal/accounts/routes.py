@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.response import Redirect, Response
 
+from portal.accounts import actions
 from portal.core import audit
 from portal.core.access import Access
 from portal.core.keys import key_owner
@@ -40,7 +41,7 @@ async def sign_out(request: Request[Any, Any, Any], access: Access) -> Response[
     if token:
         await end_session(request.app.state.sessions, token)
     owner = key_owner(user.account_id)
-    await audit.record(actor=owner, area="account", action="sign_out", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.SIGN_OUT, outcome="allowed", subject=owner)
     home = "/"
     if user.kiosk:
         # A kiosk: the end is marked, and the terminal goes back to its welcome screen

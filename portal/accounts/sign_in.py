@@ -22,11 +22,13 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie, State
 from litestar.response import Redirect, Response, Template
 
+from portal.accounts import actions
 from portal.accounts import sign_in_services as services
 from portal.accounts.identity import IdentityError
 from portal.accounts.passwords import check_new_password, hash_password
 from portal.accounts.services import read_identity
 from portal.core import audit, throttle
+from portal.core.actions import AuditAction
 from portal.core.db import apart, release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
@@ -77,10 +79,10 @@ async def _pending(request: Request[Any, Any, Any], purpose: str) -> services.Pe
     return await services.read_step(request.cookies.get(services.PENDING_COOKIE), purpose)
 
 
-async def _audit_failure(action: str, outcome: str, account_id: uuid.UUID | None) -> None:
+async def _audit_failure(action: AuditAction, outcome: str, account_id: uuid.UUID | None) -> None:
     """A refused or failed try; the subject only when the account is known, never what was typed."""
     subject = key_owner(account_id) if account_id else None
-    await audit.record(actor=ANONYMOUS, area="account", action=action, outcome=outcome, subject=subject)
+    await audit.record(actor=ANONYMOUS, action=action, outcome=outcome, subject=subject)
 
 
 def _code_error(result: services.CodeResult) -> str:
@@ -181,14 +183,14 @@ async def _check_password(
     try:
         attempt = await throttle.attempt(keys)
     except throttle.Locked as locked:
-        await _audit_failure("sign_in", "denied", account_id)
+        await _audit_failure(actions.SIGN_IN, "denied", account_id)
         errors = {"identifier": throttle.too_many_tries(locked.lock)}
         return _sign_in_form(request, next_path, errors=errors, identifier=typed, status=429)
     # Checked even for no account (against a dummy hash): the answer takes the same time.
     right = await services.check_password(account, password)
     if account is None or not right:
         await attempt.failed()
-        await _audit_failure("sign_in", "failed", account_id)
+        await _audit_failure(actions.SIGN_IN, "failed", account_id)
         errors = {"identifier": _("The identifier or the password is not right.")}
         return _sign_in_form(request, next_path, errors=errors, identifier=typed)
     await attempt.succeeded()
@@ -270,7 +272,7 @@ async def submit_sign_in_code(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         attempt = await throttle.attempt(keys)
     except throttle.Locked as locked:
-        await _audit_failure("sign_in_code", "denied", pending.account_id)
+        await _audit_failure(actions.SIGN_IN_CODE, "denied", pending.account_id)
         return await _code_form(
             request, pending, next_path, {"code": throttle.too_many_tries(locked.lock)}, status=429
         )
@@ -283,7 +285,7 @@ async def submit_sign_in_code(request: Request[Any, Any, Any]) -> Response[Any]:
             await attempt.failed()
         else:
             await attempt.withdrawn()
-        await _audit_failure("sign_in_code", "failed", pending.account_id)
+        await _audit_failure(actions.SIGN_IN_CODE, "failed", pending.account_id)
         return await _code_form(request, pending, next_path, {"code": _code_error(result)})
     await attempt.succeeded(forget=[account_key])
     return await _start_session(request, pending, next_path)
@@ -306,7 +308,7 @@ async def _start_session(
     if kiosk is not None:
         await record_kiosk_session(kiosk, account.account_id)
     owner = key_owner(account.account_id)
-    await audit.record(actor=owner, area="account", action="sign_in", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.SIGN_IN, outcome="allowed", subject=owner)
     response: Response[Any] = Redirect(path=next_path, status_code=303)
     response.set_cookie(session_cookie(settings, token))
     renew_csrf_token(request, response)
@@ -407,7 +409,7 @@ async def _send_reset_code(state: State, account: services.SignInAccount, pendin
         code = await services.issue_code(keyring, account.account_id, services.RESET)
         owner = key_owner(account.account_id)
         await audit.record(
-            actor=ANONYMOUS, area="account", action="ask_password_reset", outcome="allowed", subject=owner
+            actor=ANONYMOUS, action=actions.ASK_PASSWORD_RESET, outcome="allowed", subject=owner
         )
         # Read here, so that no query runs (nor holds SQLite's write lock) while the code goes out.
         identity = await read_identity(keyring, account.account_id)
@@ -484,7 +486,7 @@ async def _check_reset_code(
             result = services.CodeResult(services.CodeCheck.NONE)
         else:
             await attempt.withdrawn()
-        await _audit_failure("reset_password", "failed", pending.account_id)
+        await _audit_failure(actions.RESET_PASSWORD, "failed", pending.account_id)
         return _reset_form(request, errors={"code": _code_error(result)}, code=typed_code)
     await attempt.succeeded(forget=[own_key])
     # Only now, with the right code: the person's names may be read to check the password.
@@ -507,7 +509,7 @@ async def _save_new_password(
     await services.save_password(account_id, password_hash)
     await request.app.state.sessions.delete_all_of(account_id)
     owner = key_owner(account_id)
-    await audit.record(actor=owner, area="account", action="reset_password", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.RESET_PASSWORD, outcome="allowed", subject=owner)
     response: Response[Any] = Redirect(path="/sign-in?password=saved", status_code=303)
     _clear_pending(request, response)
     return response

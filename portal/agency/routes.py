@@ -19,7 +19,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.response import Template
 
-from portal.agency import counts
+from portal.agency import actions, counts
 from portal.agency.figures import (
     AGE_BANDS,
     METRICS,
@@ -32,6 +32,7 @@ from portal.agency.figures import (
 )
 from portal.core import audit
 from portal.core.access import Access, Role
+from portal.core.actions import AuditAction
 from portal.core.i18n import gettext as _
 from portal.core.keys import key_owner
 from portal.core.sessions import requires_role
@@ -42,13 +43,12 @@ ANALYSTS = [requires_role(Role.ANALYST)]
 
 
 async def _figures(
-    request: Request[Any, Any, Any], access: Access, action: str
+    request: Request[Any, Any, Any], access: Access, action: AuditAction
 ) -> tuple[Figures, dict[str, str]]:
     analyst = access.own(Role.ANALYST)
     filters, errors = read_filters(request.query_params.get("department"), request.query_params.get("band"))
     await audit.record(
         actor=key_owner(analyst.account_id),
-        area="account",
         action=action,
         outcome="allowed",
         object_id=filters.audit_id,
@@ -59,7 +59,7 @@ async def _figures(
 
 @get("/agency", name="agency_figures", guards=ANALYSTS)
 async def show_figures(request: Request[Any, Any, Any], access: Access) -> Template:
-    shown, errors = await _figures(request, access, "figures.view")
+    shown, errors = await _figures(request, access, actions.FIGURES_VIEW)
     bands = band_labels()
     return page(
         request,
@@ -93,7 +93,7 @@ def _csv(shown: Figures) -> str:
 
 @get("/agency/figures.csv", name="agency_figures_csv", guards=ANALYSTS)
 async def export_figures(request: Request[Any, Any, Any], access: Access) -> Response[bytes]:
-    shown, _errors = await _figures(request, access, "figures.export")
+    shown, _errors = await _figures(request, access, actions.FIGURES_EXPORT)
     # With a byte order mark, spreadsheets open it as UTF-8 ("Corrèze", "Hérault").
     return Response(
         content=("\ufeff" + _csv(shown)).encode("utf-8"),

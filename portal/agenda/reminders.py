@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.services import PersonIdentity, read_identity
-from portal.agenda import times
+from portal.agenda import actions, times
 from portal.agenda.services import appointment_object, medicine_object
 from portal.agenda.tables import AppointmentReminder, MedicineReminder
 from portal.core import audit
+from portal.core.actions import AuditAction
 from portal.core.i18n import gettext as _
 from portal.core.i18n import use_locale
 from portal.core.keys import Keyring, key_owner
@@ -99,10 +100,9 @@ async def _deliver(settings: Settings, person: PersonIdentity | None, channel: s
     return False
 
 
-async def _audit(patient: uuid.UUID, action: str, object_id: str, outcome: str = "allowed") -> None:
+async def _audit(patient: uuid.UUID, action: AuditAction, object_id: str, outcome: str = "allowed") -> None:
     await audit.record(
         actor="system",
-        area="agenda",
         action=action,
         outcome=outcome,
         subject=key_owner(patient),
@@ -154,10 +154,10 @@ async def send_appointment_reminders(
             continue
         if delivered:
             counts.sent += 1
-            await _audit(patient, "reminder.send", object_id)
+            await _audit(patient, actions.REMINDER_SEND, object_id)
         else:  # no email nor mobile: nothing will ever go
             counts.failed += 1
-            await _audit(patient, "reminder.send", object_id, "failed")
+            await _audit(patient, actions.REMINDER_SEND, object_id, "failed")
 
 
 async def send_medicine_reminders(settings: Settings, people: _People, now: datetime, counts: Counts) -> None:
@@ -215,10 +215,10 @@ async def send_medicine_reminders(settings: Settings, people: _People, now: date
             continue
         if delivered:
             counts.sent += 1
-            await _audit(patient, "medicine_reminder.send", object_id)
+            await _audit(patient, actions.MEDICINE_SEND, object_id)
         else:
             counts.failed += 1
-            await _audit(patient, "medicine_reminder.send", object_id, "failed")
+            await _audit(patient, actions.MEDICINE_SEND, object_id, "failed")
 
 
 async def send_due(settings: Settings, keyring: Keyring, now: datetime | None = None) -> Counts:

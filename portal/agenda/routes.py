@@ -23,7 +23,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.services import read_identity
-from portal.agenda import ical, services, times
+from portal.agenda import actions, ical, services, times
 from portal.agenda.forms import (
     REMINDER_FIELDS,
     AppointmentForm,
@@ -136,7 +136,7 @@ async def show_agenda(request: Request[Any, Any, Any], access: Access) -> Templa
     show_past = request.query_params.get("past") == "1"
     upcoming = await services.upcoming(reach.keyring, reach.subject, now)
     past = await services.past(reach.keyring, reach.subject, now) if show_past else []
-    await services.audit(reach.actor.account_id, reach.subject, "agenda.view")
+    await services.audit(reach.actor.account_id, reach.subject, actions.VIEW)
     return page(
         request,
         "agenda/agenda.html",
@@ -183,7 +183,7 @@ async def show_month(request: Request[Any, Any, Any], access: Access) -> Templat
     by_day: dict[date, list[services.AppointmentView]] = {}
     for appointment in found:
         by_day.setdefault(times.local(appointment.starts_at, zone).date(), []).append(appointment)
-    await services.audit(reach.actor.account_id, reach.subject, "agenda.view")
+    await services.audit(reach.actor.account_id, reach.subject, actions.VIEW)
     return page(
         request,
         "agenda/agenda.html",
@@ -217,7 +217,7 @@ async def export_agenda(request: Request[Any, Any, Any], access: Access) -> Resp
         zone=_zone(request),
         today=_today(request),
     )
-    await services.audit(reach.actor.account_id, reach.subject, "agenda.export")
+    await services.audit(reach.actor.account_id, reach.subject, actions.EXPORT)
     return Response(
         content=content,
         media_type="text/calendar; charset=utf-8",
@@ -234,7 +234,10 @@ async def show_appointment(
 ) -> Template:
     reach, appointment = await _appointment(access, appointment_id, Action.READ)
     await services.audit(
-        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id,
+        reach.subject,
+        actions.APPOINTMENT_VIEW,
+        services.appointment_object(appointment.id),
     )
     return page(
         request,
@@ -319,7 +322,10 @@ async def change_appointment_form(
 ) -> Template:
     reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     await services.audit(
-        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id,
+        reach.subject,
+        actions.APPOINTMENT_VIEW,
+        services.appointment_object(appointment.id),
     )
     return await _form_page(
         request,
@@ -378,7 +384,10 @@ async def remove_appointment_form(
 ) -> Template:
     reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     await services.audit(
-        reach.actor.account_id, reach.subject, "appointment.view", services.appointment_object(appointment.id)
+        reach.actor.account_id,
+        reach.subject,
+        actions.APPOINTMENT_VIEW,
+        services.appointment_object(appointment.id),
     )
     return page(request, "agenda/remove_appointment.html", appointment=appointment, **_words(request))
 
@@ -409,7 +418,7 @@ async def remove_appointment(
 async def show_medicines(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await access.require(Area.AGENDA, Action.READ)
     reminders = await services.medicines(reach.keyring, reach.subject)
-    await services.audit(reach.actor.account_id, reach.subject, "medicine_reminder.view")
+    await services.audit(reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW)
     return page(
         request,
         "agenda/medicines.html",
@@ -490,7 +499,7 @@ async def change_medicine_form(
 ) -> Template:
     reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     await services.audit(
-        reach.actor.account_id, reach.subject, "medicine_reminder.view", services.medicine_object(reminder.id)
+        reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
     )
     return await _medicine_form_page(
         request, reach, MedicineForm.of(reminder), reminder=reminder, version=reminder.version
@@ -556,7 +565,7 @@ async def remove_medicine_form(
 ) -> Template:
     reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     await services.audit(
-        reach.actor.account_id, reach.subject, "medicine_reminder.view", services.medicine_object(reminder.id)
+        reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
     )
     return page(request, "agenda/remove_medicine.html", reminder=reminder, **_words(request))
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from portal.agenda import times
+from portal.agenda import actions, times
 from portal.agenda.tables import Appointment, AppointmentReminder, MedicineReminder
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
 from portal.core.records import open_json, place, record, remove_at_version, seal_json, write_at_version
@@ -37,7 +38,6 @@ WEEK_BEFORE = times.WEEK
 DAY_BEFORE = times.DAY
 TWO_HOURS_BEFORE = 120
 ONE_HOUR_BEFORE = 60
-DELAYS = (WEEK_BEFORE, DAY_BEFORE, TWO_HOURS_BEFORE, ONE_HOUR_BEFORE)
 
 
 # AppointmentReminder's own key (a serial number: the table names none).
@@ -53,10 +53,14 @@ def _now() -> datetime:
 
 
 async def audit(
-    actor: uuid.UUID, patient: uuid.UUID, action: str, object_id: str | None = None, outcome: str = "allowed"
+    actor: uuid.UUID,
+    patient: uuid.UUID,
+    action: AuditAction,
+    object_id: str | None = None,
+    outcome: str = "allowed",
 ) -> None:
     """One event of the agenda area: ``actor`` did ``action`` in ``patient``'s agenda."""
-    await record(actor, patient, AREA, action, object_id, outcome)
+    await record(actor, patient, action, object_id, outcome)
 
 
 def appointment_object(appointment_id: object) -> str:
@@ -310,7 +314,7 @@ async def add_appointment(
         )
     )
     await _set_reminders(appointment_id, patient, starts_at, choices, zone, now or _now(), [])
-    await audit(author, patient, "appointment.add", appointment_object(appointment_id))
+    await audit(author, patient, actions.APPOINTMENT_ADD, appointment_object(appointment_id))
     return appointment_id
 
 
@@ -347,7 +351,7 @@ async def change_appointment(
             await AppointmentReminder.delete().where(AppointmentReminder.appointment == appointment.id)
         keep = []
     await _set_reminders(appointment.id, appointment.patient, starts_at, choices, zone, now, keep)
-    await audit(author, appointment.patient, "appointment.change", appointment_object(appointment.id))
+    await audit(author, appointment.patient, actions.APPOINTMENT_CHANGE, appointment_object(appointment.id))
     return True
 
 
@@ -358,7 +362,7 @@ async def remove_appointment(appointment: AppointmentView, *, author: uuid.UUID,
         return False
     # The reminders go with it (the table's cascade does it too, where foreign keys are on).
     await AppointmentReminder.delete().where(AppointmentReminder.appointment == appointment.id)
-    await audit(author, appointment.patient, "appointment.remove", appointment_object(appointment.id))
+    await audit(author, appointment.patient, actions.APPOINTMENT_REMOVE, appointment_object(appointment.id))
     return True
 
 
@@ -499,7 +503,7 @@ async def add_medicine(
             created_by=author,
         )
     )
-    await audit(author, patient, "medicine_reminder.add", medicine_object(reminder_id))
+    await audit(author, patient, actions.MEDICINE_ADD, medicine_object(reminder_id))
     return reminder_id
 
 
@@ -537,7 +541,7 @@ async def change_medicine(
     }
     if not await write_at_version(MedicineReminder, reminder.id, reminder.patient, version, values):
         return False
-    await audit(author, reminder.patient, "medicine_reminder.change", medicine_object(reminder.id))
+    await audit(author, reminder.patient, actions.MEDICINE_CHANGE, medicine_object(reminder.id))
     return True
 
 
@@ -561,7 +565,7 @@ async def set_paused(
             MedicineReminder.version: MedicineReminder.version + 1,
         }
     ).where((MedicineReminder.id == reminder.id) & (MedicineReminder.patient == reminder.patient))
-    action = "medicine_reminder.pause" if paused else "medicine_reminder.resume"
+    action = actions.MEDICINE_PAUSE if paused else actions.MEDICINE_RESUME
     await audit(author, reminder.patient, action, medicine_object(reminder.id))
 
 
@@ -570,5 +574,5 @@ async def remove_medicine(reminder: MedicineView, *, author: uuid.UUID, version:
     changed since."""
     if not await remove_at_version(MedicineReminder, reminder.id, reminder.patient, version):
         return False
-    await audit(author, reminder.patient, "medicine_reminder.remove", medicine_object(reminder.id))
+    await audit(author, reminder.patient, actions.MEDICINE_REMOVE, medicine_object(reminder.id))
     return True

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.accounts import identity
 from portal.accounts.notify import tell
-from portal.carers import services
+from portal.carers import actions, services
 from portal.core.access import DELEGABLE_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
 from portal.core.notify import send_email
@@ -172,7 +172,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
         if not errors and born and nir:
             if await services.pending_invitations(patient) >= services.MAX_PENDING_INVITATIONS:
                 # Before looking the person up: the answer is the same whoever they are.
-                await record(patient, patient, "account", "carer.invite", None, outcome="denied")
+                await record(patient, patient, actions.INVITE, None, outcome="denied")
                 errors["family_name"] = services.too_many_pending().message
                 return _invite_page(request, values, errors)
             carer = await services.find_carer(
@@ -183,7 +183,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
                 nir=nir,
             )
             if carer is None:
-                await record(patient, patient, "account", "carer.invite", None, outcome="denied")
+                await record(patient, patient, actions.INVITE, None, outcome="denied")
                 errors["family_name"] = _(
                     "We found no one with this name, date of birth and social security number who has "
                     "a health space. Check what you typed, or invite the person by email."
@@ -238,7 +238,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             email_as_typed=values["email"] if email else None,
         )
     except services.DelegationError as exc:
-        await record(patient, patient, "account", "carer.invite", None, outcome="denied")
+        await record(patient, patient, actions.INVITE, None, outcome="denied")
         field = {"who": "family_name" if values["how"] == "identity" else "email", "areas": "area-documents"}
         return _invite_page(request, values, {field.get(exc.field, exc.field): exc.message})
     if carer is not None:
@@ -351,7 +351,7 @@ async def enter_space(
     patient = await services.may_enter(carer, delegation)
     if patient is None:
         await _not_theirs(access, reach, delegation)
-    await record(carer, patient, "account", "carer.enter", f"delegation:{delegation}")
+    await record(carer, patient, actions.ENTER, f"delegation:{delegation}")
     return await _switch(request, access.user, carer, patient, "/space")
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from portal.accounts.people import names_of
 from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account
+from portal.carers import actions
 from portal.carers.tables import Delegation, InvitationMail
 from portal.core import audit
 from portal.core.access import (
@@ -283,7 +284,7 @@ async def invite(
             invited_email_index=invited_index,
         )
     )
-    await record(patient, patient, AREA, "carer.invite", f"delegation:{delegation}")
+    await record(patient, patient, actions.INVITE, f"delegation:{delegation}")
     return delegation, token
 
 
@@ -412,9 +413,7 @@ async def answer(
             Delegation.token_hash: None,
         }
     ).where(Delegation.id == delegation)
-    await record(
-        carer, patient, AREA, "carer.accept" if accept else "carer.refuse", f"delegation:{delegation}"
-    )
+    await record(carer, patient, actions.ACCEPT if accept else actions.REFUSE, f"delegation:{delegation}")
     return True
 
 
@@ -441,7 +440,7 @@ async def end(delegation: uuid.UUID, by: uuid.UUID) -> bool:
             Delegation.token_hash: None,
         }
     ).where(Delegation.id == delegation)
-    await record(by, patient, AREA, "carer.end", f"delegation:{delegation}")
+    await record(by, patient, actions.END, f"delegation:{delegation}")
     return True
 
 
@@ -498,8 +497,7 @@ async def make_legal_representative(
     )
     await audit.record(
         actor="operator",
-        area=AREA,
-        action="carer.represent",
+        action=actions.REPRESENT,
         outcome="allowed",
         subject=key_owner(child),
         object_id=f"delegation:{delegation}",

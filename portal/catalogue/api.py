@@ -19,7 +19,7 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Response
 
-from portal.catalogue import services
+from portal.catalogue import actions, services
 from portal.core import access
 from portal.core.access import Action, Actor, Area
 from portal.core.keys import keyring_of
@@ -134,7 +134,7 @@ async def search_documents(request: Request[Any, Any, Any]) -> Response[bytes]:
     granted = await _granted_categories(consent)
     asked = request.query_params.get("category")
     if not granted or (asked and asked not in granted):
-        await services.record_call(consent, "api.documents", outcome="denied")
+        await services.record_call(consent, actions.API_DOCUMENTS, outcome="denied")
         return _outcome(403, "forbidden", "This access key may not read this.")
     wanted = {asked} if asked else granted
     keyring = keyring_of(request)
@@ -154,7 +154,7 @@ async def search_documents(request: Request[Any, Any, Any]) -> Response[bytes]:
             ],
         }
     )
-    await services.record_call(consent, "api.documents")
+    await services.record_call(consent, actions.API_DOCUMENTS)
     return _json(bundle)
 
 
@@ -176,9 +176,9 @@ async def read_document(request: Request[Any, Any, Any], document_id: FromPath[s
         or info.deleted_at is not None
         or info.details.category not in await _granted_categories(consent)
     ):
-        await services.record_call(consent, "api.document", outcome="denied")
+        await services.record_call(consent, actions.API_DOCUMENT, outcome="denied")
         return _outcome(403, "forbidden", "This access key may not read this.")
-    await services.record_call(consent, "api.document")
+    await services.record_call(consent, actions.API_DOCUMENT)
     return _json(document_reference(info, request.app.state.settings.base_url))
 
 

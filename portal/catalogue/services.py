@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from portal.accounts.notify import tell
+from portal.catalogue import actions
 from portal.catalogue.entries import Entry, catalogue
 from portal.catalogue.tables import ServiceConsent, ServiceReport
 from portal.core import audit
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext, set_locale
@@ -118,16 +120,15 @@ async def connect(
             token_hash=hash_token(token),
         )
     )
-    await _record(key_owner(granted_by), patient, "service.connect", consent)
+    await _record(key_owner(granted_by), patient, actions.CONNECT, consent)
     return consent, token
 
 
 async def _record(
-    actor: str, patient: uuid.UUID, action: str, consent: uuid.UUID, outcome: str = "allowed"
+    actor: str, patient: uuid.UUID, action: AuditAction, consent: uuid.UUID, outcome: str = "allowed"
 ) -> None:
     await audit.record(
         actor=actor,
-        area="catalogue",
         action=action,
         outcome=outcome,
         subject=key_owner(patient),
@@ -159,7 +160,7 @@ async def revoke(consent: Consent, *, by: uuid.UUID) -> None:
     await ServiceConsent.update({ServiceConsent.revoked_at: datetime.now(UTC)}).where(
         (ServiceConsent.id == consent.id) & ServiceConsent.revoked_at.is_null()
     )
-    await _record(key_owner(by), consent.patient, "service.revoke", consent.id)
+    await _record(key_owner(by), consent.patient, actions.REVOKE, consent.id)
 
 
 async def names_of_consents(keyring: Keyring, patient: uuid.UUID, actors: list[str]) -> dict[str, str]:
@@ -187,7 +188,7 @@ async def consent_for_token(keyring: Keyring, token: str) -> Consent | None:
     return await _open(keyring, row)
 
 
-async def record_call(consent: Consent, action: str, outcome: str = "allowed") -> None:
+async def record_call(consent: Consent, action: AuditAction, outcome: str = "allowed") -> None:
     """Audit a call of the API (in the patient's trail, under the service's consent) and
     note when the service last read something."""
     if outcome == "allowed":
@@ -199,9 +200,7 @@ async def record_call(consent: Consent, action: str, outcome: str = "allowed") -
 
 async def record_refused_token(reason: str) -> None:
     """An API call with no valid key: audited as a system event, with nobody's name."""
-    await audit.record(
-        actor="anonymous", area="catalogue", action="api.call", outcome="denied", object_id=reason
-    )
+    await audit.record(actor="anonymous", action=actions.API_CALL, outcome="denied", object_id=reason)
 
 
 # --------------------------------------------------------------------------- reports

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from portal.accounts.people import Person, names_of
 from portal.accounts.tables import Account
+from portal.circle import actions
 from portal.circle.tables import CircleMember
 from portal.core import audit
 from portal.core.access import Role
@@ -140,8 +141,7 @@ async def change_circle(
     if done:
         await audit.record(
             actor=actor,
-            area="circle",
-            action=f"circle.{change}",
+            action=actions.CHANGES[change],
             outcome="allowed",
             subject=key_owner(patient),
             object_id=key_owner(professional),

@@ -51,6 +51,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 
 from portal.core import audit
+from portal.core.actions import AuditAction, Wording, declare
+from portal.core.actions import msgid as _
 from portal.core.keys import Keyring, key_owner, keyring_of
 
 if TYPE_CHECKING:
@@ -333,14 +335,48 @@ async def reachable(actor: Actor, subjects: set[UUID], area: Area, action: Actio
     return {subject for subject in subjects if await decide(actor, subject, area, action)}
 
 
+# The door's refusals, audited by ``refuse``: an area, read or write, refused. Declared
+# here, by core, for every area (``_`` only marks the msgids: the activity translates them).
+_SEEN = {
+    Area.DOCUMENTS: _("%(who)s tried to see your documents and was refused."),
+    Area.MESSAGES: _("%(who)s tried to see your messages and was refused."),
+    Area.PROFILE: _("%(who)s tried to see your health profile and was refused."),
+    Area.AGENDA: _("%(who)s tried to see your agenda and was refused."),
+    Area.NOTES: _("%(who)s tried to see your notes and was refused."),
+    Area.CATALOGUE: _("%(who)s tried to see your connected services and was refused."),
+    Area.CIRCLE: _("%(who)s tried to see your care circle and was refused."),
+    Area.ACCOUNT: _("%(who)s tried to see your account and was refused."),
+}
+_CHANGED = {
+    Area.DOCUMENTS: _("%(who)s tried to change your documents and was refused."),
+    Area.MESSAGES: _("%(who)s tried to write in your messages and was refused."),
+    Area.PROFILE: _("%(who)s tried to change your health profile and was refused."),
+    Area.AGENDA: _("%(who)s tried to change your agenda and was refused."),
+    Area.NOTES: _("%(who)s tried to change your notes and was refused."),
+    Area.CATALOGUE: _("%(who)s tried to change your connected services and was refused."),
+    Area.CIRCLE: _("%(who)s tried to change your care circle and was refused."),
+    Area.ACCOUNT: _("%(who)s tried to change your account and was refused."),
+}
+_NOT_THERE = _("You tried to open a page that is not there.")
+REFUSALS: dict[tuple[Area, Action], AuditAction] = {
+    **{
+        (area, Action.READ): declare(area.value, Action.READ.value, denied=Wording(_NOT_THERE, text))
+        for area, text in _SEEN.items()
+    },
+    **{
+        (area, Action.WRITE): declare(area.value, Action.WRITE.value, denied=Wording(_NOT_THERE, text))
+        for area, text in _CHANGED.items()
+    },
+}
+
+
 async def refuse(
     actor: Actor, subject: UUID, area: Area, action: Action, object_id: str | None = None
 ) -> NoReturn:
     """Audit a refusal, then answer it like a missing page (404)."""
     await audit.record(
         actor=key_owner(actor.account_id),
-        area=area.value,
-        action=action.value,
+        action=REFUSALS[(area, action)],
         outcome="denied",
         subject=key_owner(subject),
         object_id=object_id,

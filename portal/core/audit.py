@@ -81,6 +81,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from portal.core import db
+from portal.core.actions import AuditAction, resolve
 from portal.core.tables import AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
@@ -277,9 +278,9 @@ ACTING: ContextVar[tuple[str, str] | None] = ContextVar("portal_acting", default
 async def record(
     *,
     actor: str,
-    area: str,
-    action: str,
+    action: AuditAction | str,
     outcome: str,
+    area: str | None = None,
     subject: str | None = None,
     on_behalf_of: str | None = None,
     object_id: str | None = None,
@@ -292,6 +293,10 @@ async def record(
     text: the trail is kept forever and is not encrypted. ``outcome`` is
     "allowed", "denied" or "failed", so refusals are kept too.
 
+    ``action`` is a declared action (``portal.core.actions``), which says its area;
+    an action given by name needs ``area`` and must be declared too. An action, or an
+    outcome of it, that nobody declared raises ``ActionError``: a programming error.
+
     The event is written in the caller's transaction: it is kept only if the
     caller's work is. Without a transaction, ``record`` opens its own; on a page
     that only reads, it is written on the side and committed at once. See the
@@ -303,16 +308,18 @@ async def record(
         carer, helped = acting
         actor = carer if actor == helped else actor
         on_behalf_of = helped if actor == carer else None
+    name = action.name if isinstance(action, AuditAction) else action
     fields: dict[str, str | None] = {
         "actor": actor,
         "on_behalf_of": on_behalf_of,
         "subject": subject,
-        "area": area,
-        "action": action,
+        "area": action.area if isinstance(action, AuditAction) and area is None else area,
+        "action": name,
         "object_id": object_id,
         "outcome": outcome,
     }
     _validate(fields)
+    resolve(action, area, outcome)
     engine = _engine()
     chain = chain_of(subject, actor)
     async with db.aside(engine), _write_transaction(engine):

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from portal.core import audit
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.keys import Keyring, key_owner
 from portal.core.web import bounded_int
@@ -33,15 +34,14 @@ async def open_json(keyring: Keyring, where: Place, sealed: bytes) -> dict[str, 
 async def record(
     actor: uuid.UUID,
     patient: uuid.UUID,
-    area: str,
-    action: str,
+    action: AuditAction,
     object_id: str | None,
     outcome: str = "allowed",
 ) -> None:
-    """One audit event: ``actor`` did ``action`` on ``object_id`` in ``area`` of ``patient``'s record."""
+    """One audit event: ``actor`` did ``action`` (a declared action, which says its area)
+    on ``object_id`` of ``patient``'s record."""
     await audit.record(
         actor=key_owner(actor),
-        area=area,
         action=action,
         outcome=outcome,
         subject=key_owner(patient),

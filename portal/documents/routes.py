@@ -21,7 +21,7 @@ from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
-from portal.documents import services, storage
+from portal.documents import actions, services, storage
 from portal.documents.web import (
     address_for,
     author_role_of,
@@ -138,7 +138,7 @@ async def show_document(
 ) -> Template:
     reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
     info = await _document_for(access, reach, document_id)
-    await services.record(reach.actor.account_id, reach.subject, "document.view", info.id)
+    await services.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
     if reach.by_subject:
         # "New" is for the patient: someone helping them opening it does not make it seen.
         info = await services.mark_seen(info)
@@ -165,7 +165,7 @@ async def print_document(
     an image is shown alone for the browser's Print command."""
     reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
     info = await _document_for(access, reach, document_id)
-    await services.record(reach.actor.account_id, reach.subject, "document.view", info.id)
+    await services.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
     return page(request, "documents/print.html", document=info, base=BASE)
 
 
@@ -185,11 +185,11 @@ async def document_file(
         response = await file_response(reach.keyring, info, download=download)
     except storage.DocumentDamagedError:
         await services.record(
-            reach.actor.account_id, reach.subject, "document.download", info.id, outcome="failed"
+            reach.actor.account_id, reach.subject, actions.DOWNLOAD, info.id, outcome="failed"
         )
         return page(request, "documents/damaged.html", status=410)
     if download:
-        await services.record(reach.actor.account_id, reach.subject, "document.download", info.id)
+        await services.record(reach.actor.account_id, reach.subject, actions.DOWNLOAD, info.id)
     return response
 
 
@@ -214,7 +214,7 @@ async def change_document(
         await services.move_to_bin(info)
     else:
         await services.restore(info)
-    await services.record(reach.actor.account_id, reach.subject, f"document.{change}", info.id)
+    await services.record(reach.actor.account_id, reach.subject, actions.CHANGES[change], info.id)
     # After a deletion the document's page is gone: back to the library, which says so.
     where = f"{BASE}?done=delete" if change == "delete" else f"{BASE}/{info.id}?done={change}"
     return Redirect(path=where, status_code=303)

@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from portal.core import audit
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, destroy_keys_of, key_owner
-from portal.documents import storage
+from portal.documents import actions, storage
 from portal.documents.tables import Document, DocumentChunk, DocumentSettings
 
 BIN_DAYS = 30
@@ -269,16 +270,19 @@ async def add_document(
         )
     )
     await storage.store_content(keyring, document_id, content)
-    await record(author, patient, "document.deposit" if by_professional else "document.add", document_id)
+    await record(author, patient, actions.DEPOSIT if by_professional else actions.ADD, document_id)
     return document_id
 
 
 async def record(
-    actor: uuid.UUID, patient: uuid.UUID, action: str, document_id: uuid.UUID, outcome: str = "allowed"
+    actor: uuid.UUID,
+    patient: uuid.UUID,
+    action: AuditAction,
+    document_id: uuid.UUID,
+    outcome: str = "allowed",
 ) -> None:
     await audit.record(
         actor=key_owner(actor),
-        area="documents",
         action=action,
         outcome=outcome,
         subject=key_owner(patient),
@@ -520,8 +524,7 @@ async def purge_old_bin(now: datetime | None = None) -> int:
         await purge(uuid.UUID(str(row["id"])))
         await audit.record(
             actor="system",
-            area="documents",
-            action="document.purge",
+            action=actions.PURGE,
             outcome="allowed",
             subject=key_owner(row["patient"]),
             object_id=f"document:{row['id']}",

@@ -22,6 +22,7 @@ from portal.core.i18n import ngettext
 from portal.core.keys import keyring_of
 from portal.core.sessions import (
     CLEAR_SITE_DATA,
+    STILL_THERE_PATH,
     SignedIn,
     cleared_session_cookie,
     cookie_name,
@@ -32,15 +33,17 @@ from portal.core.sessions import (
     touch_or_expire,
 )
 from portal.core.web import page, renew_csrf_token, safe_next
+from portal.documents import actions as document_actions
 from portal.documents import services as documents
 from portal.documents.storage import DocumentDamagedError
 from portal.documents.web import file_response
-from portal.kiosk import services
+from portal.kiosk import actions, services
 from portal.kiosk.qr import qr_svg
 from portal.kiosk.web import (
     EXPIRES_HEADER,
     HOME,
     NO_FILE_PATH,
+    TIMEOUT_PATH,
     kiosk_cookie,
     kiosk_of,
     on_kiosk,
@@ -136,14 +139,14 @@ async def show_enrolled(request: Request[Any, Any, Any]) -> Response[Any]:
 # --------------------------------------------------------------------------- the time-out
 
 
-@get("/kiosk/still-there", name="kiosk_still_there", opt=PUBLIC)
+@get(STILL_THERE_PATH, name="kiosk_still_there", opt=PUBLIC)
 async def show_still_there(request: Request[Any, Any, Any]) -> Response[Any]:
     """ "Are you still there?", opened by the page itself without JavaScript a little before
     the end. Asking does not keep the session alive (``NOT_ACTIVITY_PATHS``)."""
     next_path = safe_next(request.query_params.get("next"), "/")
     user = _user(request)
     if user is None:
-        return Redirect(path="/kiosk/timeout", status_code=303)
+        return Redirect(path=TIMEOUT_PATH, status_code=303)
     if not user.kiosk:
         return Redirect(path=next_path, status_code=303)
     return page(request, "kiosk/still_there.html", next_path=next_path)
@@ -175,7 +178,7 @@ def _session_ended(request: Request[Any, Any, Any], to: str) -> Response[Any]:
     return response
 
 
-@get("/kiosk/timeout", name="kiosk_timeout", opt=PUBLIC)
+@get(TIMEOUT_PATH, name="kiosk_timeout", opt=PUBLIC)
 async def timeout(request: Request[Any, Any, Any]) -> Response[Any]:
     """The kiosk's page comes here when its time is up (by script, or by its refresh without
     JavaScript): the session ends and the welcome screen shows. Only a kiosk session is
@@ -245,7 +248,7 @@ async def send_to_phone(request: Request[Any, Any, Any], access: Access) -> Resp
     actor = reach.actor.account_id
     info = await documents.get_document(reach.keyring, reach.subject, document_id)
     if info is None or info.deleted_at is not None:
-        await documents.record(actor, reach.subject, "document.send_to_phone", document_id, "denied")
+        await documents.record(actor, reach.subject, actions.SEND_TO_PHONE, document_id, "denied")
         raise NotFoundException()
     link_id = await services.create_link(
         request.app.state.master_key, reach.subject, info.id, kiosk_of(request)
@@ -370,14 +373,14 @@ async def use_link(request: Request[Any, Any, Any], access: Access) -> Response[
         response = await file_response(keyring, info, download=True)
     except DocumentDamagedError:
         await documents.record(
-            reach.actor.account_id, link.patient, "document.download", info.id, outcome="failed"
+            reach.actor.account_id, link.patient, document_actions.DOWNLOAD, info.id, outcome="failed"
         )
         return _link_page(request, "damaged", 410)
     if not await services.use_link(link, now):
         # Used (or expired) in the instant since it was read: nothing is sent.
         await services.record_refused_link(link, actor)
         return _link_page(request, "used", 410)
-    await documents.record(reach.actor.account_id, link.patient, "document.download", info.id)
+    await documents.record(reach.actor.account_id, link.patient, document_actions.DOWNLOAD, info.id)
     response.set_cookie(_link_cookie(request, "", 0))
     return response
 

@@ -29,6 +29,7 @@ from enum import Enum
 from portal.core import audit
 from portal.core.crypto import derive_key
 from portal.core.keys import Keyring, key_owner
+from portal.kiosk import actions
 from portal.kiosk.tables import KioskLink, KioskTerminal
 
 ENROLMENT_VALID = timedelta(hours=1)
@@ -90,8 +91,7 @@ async def record_session_start(kiosk: Kiosk, account_id: uuid.UUID) -> None:
     owner = key_owner(account_id)
     await audit.record(
         actor=owner,
-        area="account",
-        action="session.kiosk",
+        action=actions.SESSION,
         outcome="allowed",
         subject=owner,
         object_id=kiosk.audit_id,
@@ -104,8 +104,7 @@ async def record_session_end(kiosk: Kiosk | None, account_id: uuid.UUID, why: st
     owner = key_owner(account_id)
     await audit.record(
         actor=owner,
-        area="account",
-        action=f"session.kiosk.{why}",
+        action=actions.SESSION_ENDS[why],
         outcome="allowed",
         subject=owner,
         object_id=kiosk.audit_id if kiosk else "kiosk:revoked",
@@ -175,8 +174,7 @@ async def create_terminal(
     )
     await audit.record(
         actor="operator",
-        area="system",
-        action="kiosk.create",
+        action=actions.CREATE,
         outcome="allowed",
         object_id=f"kiosk:{terminal_id}",
     )
@@ -229,15 +227,13 @@ async def enrol(keyring: Keyring, typed: str, now: datetime | None = None) -> En
     if not taken:
         return Enrolment(CodeCheck.USED)
     terminal = Kiosk(terminal_id=_uuid(row["id"]), name=row["name"])
-    await audit.record(
-        actor="operator", area="system", action="kiosk.enrol", outcome="allowed", object_id=terminal.audit_id
-    )
+    await audit.record(actor="operator", action=actions.ENROL, outcome="allowed", object_id=terminal.audit_id)
     return Enrolment(CodeCheck.RIGHT, token=token, kiosk=terminal)
 
 
 async def record_failed_enrolment() -> None:
     """A wrong, used or expired code typed at /kiosk/enrol (what was typed is not kept)."""
-    await audit.record(actor="anonymous", area="system", action="kiosk.enrol", outcome="failed")
+    await audit.record(actor="anonymous", action=actions.ENROL, outcome="failed")
 
 
 @dataclass(frozen=True)
@@ -290,8 +286,7 @@ async def revoke(terminal_id: uuid.UUID, now: datetime | None = None) -> bool:
     if revoked:
         await audit.record(
             actor="operator",
-            area="system",
-            action="kiosk.revoke",
+            action=actions.REVOKE,
             outcome="allowed",
             object_id=f"kiosk:{terminal_id}",
         )
@@ -361,8 +356,7 @@ async def create_link(
     )
     await audit.record(
         actor=key_owner(patient),
-        area="documents",
-        action="document.send_to_phone",
+        action=actions.SEND_TO_PHONE,
         outcome="allowed",
         subject=key_owner(patient),
         object_id=f"document:{document}",
@@ -398,8 +392,7 @@ async def record_refused_link(link: Link | None, actor: uuid.UUID | None) -> Non
     """A link opened when it may not be: unknown, used, expired, or by another person."""
     await audit.record(
         actor=key_owner(actor) if actor else "anonymous",
-        area="documents",
-        action="document.phone_link",
+        action=actions.PHONE_LINK,
         outcome="denied",
         subject=key_owner(link.patient) if link else None,
         object_id=f"document:{link.document}" if link else None,

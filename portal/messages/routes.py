@@ -15,7 +15,7 @@ With htmx the inbox, the open conversation and the unread count in the header
 refresh every few seconds while the tab is shown (``data-refresh-every`` in
 portal.js), a draft is saved as one types, and a message sent appears in place;
 without it every action is a plain form or link. Background refreshes do not keep
-a session alive (``x-portal-refresh``).
+a session alive (``x-portal-refresh``: ``portal.core.sessions.REFRESH_HEADER``).
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ from portal.core.access import Access, Action, Actor, Area, Reach, Role, decide
 from portal.core.i18n import gettext as _
 from portal.core.sessions import SPACE_ROLES, SignedIn, requires_role
 from portal.core.web import bounded_int, is_htmx, page
+from portal.documents import actions as document_actions
 from portal.documents import services as documents
 from portal.documents.web import check_file, chosen_file, describe_file, file_response
 from portal.kiosk.routes import refuse_download
 from portal.kiosk.web import on_kiosk
-from portal.messages import services
+from portal.messages import actions, services
 from portal.pro.services import patients_of
 
 PATIENT_BASE = "/space/messages"
@@ -47,7 +48,6 @@ PRO_BASE = "/pro/messages"
 BOTH = [requires_role(*SPACE_ROLES, Role.PROFESSIONAL)]
 SPACE = [requires_role(*SPACE_ROLES)]
 PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
-REFRESH_HEADER = "x-portal-refresh"
 # A page number beyond any inbox or conversation.
 MAX_PAGE = 10_000
 
@@ -512,7 +512,7 @@ async def _conversation_page(
     # "new" marks as they are: the patient still sees what came.
     newly_read = may_write and await services.mark_read(place, shown)
     if newly_read or fragment is None:
-        await services.record(actor.account_id, place.patient, "message.read", place.conversation)
+        await services.record(actor.account_id, place.patient, actions.READ, place.conversation)
     header = request.scope.get("state", {}).get("portal_header")
     if newly_read and header:
         header["unread"] = await services.unread_count(place.account)  # the header counted before
@@ -670,7 +670,7 @@ async def attachment(
         # to print it or send it to one's phone, and records no download.
         return refuse_download(request, info, library)
     response = await file_response(reach.keyring, info, download=True)
-    await documents.record(reach.actor.account_id, place.patient, "document.download", document)
+    await documents.record(reach.actor.account_id, place.patient, document_actions.DOWNLOAD, document)
     return response
 
 

@@ -29,10 +29,12 @@ from portal.accounts.people import Person, names_of
 from portal.carers.services import author_names
 from portal.core import audit
 from portal.core.access import Action, Actor, Area, Role, profession_of, reachable
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.documents.services import DocumentInfo, documents_by_id
+from portal.messages import actions
 from portal.messages.tables import (
     Conversation,
     ConversationMember,
@@ -65,11 +67,14 @@ def _utc(value: datetime) -> datetime:
 
 
 async def record(
-    actor: uuid.UUID, patient: uuid.UUID, action: str, conversation: uuid.UUID, outcome: str = "allowed"
+    actor: uuid.UUID,
+    patient: uuid.UUID,
+    action: AuditAction,
+    conversation: uuid.UUID,
+    outcome: str = "allowed",
 ) -> None:
     await audit.record(
         actor=key_owner(actor),
-        area="messages",
         action=action,
         outcome=outcome,
         subject=key_owner(patient),
@@ -528,7 +533,7 @@ async def start(
     )
     side = author if author in professionals else patient
     await _add_message(keyring, conversation, patient, author, side, body, attachments, now)
-    await record(author, patient, "message.start", conversation)
+    await record(author, patient, actions.START, conversation)
     return conversation
 
 
@@ -552,7 +557,7 @@ async def reply(
     await ConversationMember.update({ConversationMember.archived: False}).where(
         ConversationMember.conversation == place.conversation
     )
-    await record(author, place.patient, "message.send", place.conversation)
+    await record(author, place.patient, actions.SEND, place.conversation)
     return message
 
 
@@ -584,7 +589,7 @@ async def close(place: Membership, professional: uuid.UUID) -> None:
     await Conversation.update(
         {Conversation.closed_at: datetime.now(UTC), Conversation.closed_by: professional}
     ).where(Conversation.id == place.conversation)
-    await record(professional, place.patient, "message.close", place.conversation)
+    await record(professional, place.patient, actions.CLOSE, place.conversation)
 
 
 async def set_archived(place: Membership, actor: uuid.UUID, archived: bool) -> None:
@@ -593,9 +598,7 @@ async def set_archived(place: Membership, actor: uuid.UUID, archived: bool) -> N
         (ConversationMember.conversation == place.conversation)
         & (ConversationMember.account == place.account)
     )
-    await record(
-        actor, place.patient, "message.archive" if archived else "message.unarchive", place.conversation
-    )
+    await record(actor, place.patient, actions.ARCHIVE if archived else actions.UNARCHIVE, place.conversation)
 
 
 async def tell_members(

@@ -37,7 +37,7 @@ from portal.core.keys import Keyring
 from portal.core.records import read_version
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import is_htmx, page
-from portal.notes import services
+from portal.notes import actions, services
 
 BASE = "/space/notes"
 # The patient's side: the patient, or whoever acts for them (the policy decides the rest).
@@ -180,7 +180,7 @@ async def show_notes(request: Request[Any, Any, Any], access: Access) -> Templat
     viewer = reach.actor.account_id
     notes = await services.notes_of(reach.keyring, reach.subject)
     if notes:
-        await services.record(viewer, reach.subject, "note.list", None)
+        await services.record(viewer, reach.subject, actions.LIST, None)
     may_write = await access.allows(Area.NOTES, Action.WRITE)
     return page(
         request,
@@ -226,7 +226,7 @@ async def new_note(request: Request[Any, Any, Any], access: Access) -> Template:
     draft = await services.new_draft(reach.keyring, reach.subject, reach.actor.account_id)
     if draft is None:
         return _new_page(request, reach, values={"title": "", "body": ""})
-    await services.record(reach.actor.account_id, reach.subject, "note.read", None)
+    await services.record(reach.actor.account_id, reach.subject, actions.READ, None)
     return _new_page(
         request, reach, values={"title": draft.title, "body": draft.body}, saved_at=draft.saved_at
     )
@@ -324,7 +324,7 @@ async def _note_page(
 @get(BASE + "/{note:uuid}", name="note", guards=SPACE)
 async def show_note(request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]) -> Template:
     reach, found = await _note(access, note, Action.READ)
-    await services.record(reach.actor.account_id, found.patient, "note.read", found.id)
+    await services.record(reach.actor.account_id, found.patient, actions.READ, found.id)
     return await _note_page(request, access, reach, found, done=_done(request))
 
 
@@ -437,7 +437,7 @@ async def share_note(
                 "You can share a note only with a professional of your care circle. Choose one in the list."
             )
         )
-        await services.record(reach.actor.account_id, found.patient, "note.share", found.id, "denied")
+        await services.record(reach.actor.account_id, found.patient, actions.SHARE, found.id, "denied")
         return await _note_page(
             request,
             access,
@@ -480,7 +480,7 @@ async def confirm_remove(
     request: Request[Any, Any, Any], access: Access, note: FromPath[uuid.UUID]
 ) -> Template:
     reach, found = await _note(access, note, Action.WRITE)
-    await services.record(reach.actor.account_id, found.patient, "note.read", found.id)
+    await services.record(reach.actor.account_id, found.patient, actions.READ, found.id)
     return await _remove_page(request, access, reach, found)
 
 
@@ -518,7 +518,7 @@ async def pro_notes(
     reach = await access.require(Area.NOTES, Action.READ, subject=patient)
     professional = reach.actor.account_id
     notes = await services.shared_notes(reach.keyring, patient, professional)
-    await services.record(professional, patient, "note.list", None)
+    await services.record(professional, patient, actions.LIST, None)
     return page(
         request,
         "notes/pro_notes.html",
@@ -541,7 +541,7 @@ async def pro_note(
     found = await services.get_note(reach.keyring, patient, note, shared_with=professional)
     if found is None:
         await access.refuse(Area.NOTES, Action.READ, subject=patient, object_id=object_id)
-    await services.record(professional, patient, "note.read", found.id)
+    await services.record(professional, patient, actions.READ, found.id)
     return page(
         request,
         "notes/pro_note.html",

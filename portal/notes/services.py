@@ -31,8 +31,10 @@ from typing import Any
 from piccolo.custom_types import Combinable
 
 from portal.core import records
+from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
+from portal.notes import actions
 from portal.notes.tables import Note
 
 AREA = "notes"
@@ -70,10 +72,14 @@ def object_id(note: uuid.UUID | None) -> str | None:
 
 
 async def record(
-    actor: uuid.UUID, patient: uuid.UUID, action: str, note: uuid.UUID | None, outcome: str = "allowed"
+    actor: uuid.UUID,
+    patient: uuid.UUID,
+    action: AuditAction,
+    note: uuid.UUID | None,
+    outcome: str = "allowed",
 ) -> None:
     """One event of the notes area: ``actor`` did ``action`` in ``patient``'s notes."""
-    await records.record(actor, patient, AREA, action, object_id(note), outcome)
+    await records.record(actor, patient, action, object_id(note), outcome)
 
 
 # --------------------------------------------------------------------------- reading
@@ -302,7 +308,7 @@ async def add_note(
         )
     )
     await _keep_new_draft(keyring, patient, writer, None, now)
-    await record(writer, patient, "note.add", note)
+    await record(writer, patient, actions.ADD, note)
     return note
 
 
@@ -339,7 +345,7 @@ async def save_new_draft(keyring: Keyring, patient: uuid.UUID, writer: uuid.UUID
     draft = _trimmed(draft)
     empty = not (draft.title.strip() or draft.body.strip())
     await _keep_new_draft(keyring, patient, writer, None if empty else draft, now)
-    await record(writer, patient, "note.draft", None)
+    await record(writer, patient, actions.DRAFT, None)
     return now
 
 
@@ -365,7 +371,7 @@ async def save_draft(
         drafts[writer] = Draft(draft.title, draft.body, now, version)
     sealed = await _seal(keyring, note.id, note.patient, _saved_json(current, drafts))
     await Note.update({Note.sealed_text: sealed}).where((Note.id == note.id) & (Note.patient == note.patient))
-    await record(writer, note.patient, "note.draft", note.id)
+    await record(writer, note.patient, actions.DRAFT, note.id)
     return now, version != current.version and not _says(current, draft)
 
 
@@ -394,7 +400,7 @@ async def change_note(
     values = {Note.sealed_text: sealed, Note.updated_at: now, Note.written_by: writer}
     if not await records.write_at_version(Note, note.id, note.patient, version, values):
         return False
-    await record(writer, note.patient, "note.change", note.id)
+    await record(writer, note.patient, actions.CHANGE, note.id)
     return True
 
 
@@ -407,7 +413,7 @@ async def forget_draft(keyring: Keyring, note: NoteView, writer: uuid.UUID) -> N
     drafts = {w: d for w, d in current.drafts.items() if w != writer}
     sealed = await _seal(keyring, note.id, note.patient, _saved_json(current, drafts))
     await Note.update({Note.sealed_text: sealed}).where((Note.id == note.id) & (Note.patient == note.patient))
-    await record(writer, note.patient, "note.forget", note.id)
+    await record(writer, note.patient, actions.FORGET, note.id)
 
 
 async def share(
@@ -420,14 +426,14 @@ async def share(
     await Note.update({Note.shared_with: professional, Note.shared_at: now or datetime.now(UTC)}).where(
         (Note.id == note.id) & (Note.patient == note.patient)
     )
-    await record(actor, note.patient, "note.share", note.id)
+    await record(actor, note.patient, actions.SHARE, note.id)
 
 
 async def unshare(note: NoteView, actor: uuid.UUID) -> None:
     await Note.update({Note.shared_with: None, Note.shared_at: None}).where(
         (Note.id == note.id) & (Note.patient == note.patient)
     )
-    await record(actor, note.patient, "note.unshare", note.id)
+    await record(actor, note.patient, actions.UNSHARE, note.id)
 
 
 async def remove(note: NoteView, actor: uuid.UUID, version: int) -> bool:
@@ -435,5 +441,5 @@ async def remove(note: NoteView, actor: uuid.UUID, version: int) -> bool:
     asked); False, and nothing erased, when someone saved it since."""
     if not await records.remove_at_version(Note, note.id, note.patient, version):
         return False
-    await record(actor, note.patient, "note.remove", note.id)
+    await record(actor, note.patient, actions.REMOVE, note.id)
     return True

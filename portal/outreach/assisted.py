@@ -38,7 +38,7 @@ from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
 from portal.documents.web import open_view, seal_view
-from portal.outreach import departments
+from portal.outreach import actions, departments
 from portal.outreach.tables import AssistedActivation
 
 PLACE_COOKIE = "mediator_place"
@@ -287,8 +287,7 @@ async def record(
     )
     await audit.record(
         actor=key_owner(assisted.mediator),
-        area="account",
-        action="activate.assisted",
+        action=actions.ACTIVATE_ASSISTED,
         outcome="allowed",
         subject=key_owner(account_id),
     )

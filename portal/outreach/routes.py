@@ -45,7 +45,7 @@ from portal.core.letters import activation_letter_pdf
 from portal.core.notify import DeliveryError, send_email
 from portal.core.sessions import requires_role
 from portal.core.web import content_disposition, page
-from portal.outreach import assisted, departments, tour
+from portal.outreach import actions, assisted, departments, tour
 from portal.outreach.forms import InvitationForm, read_invitation_form
 
 MEDIATORS = [requires_role(Role.MEDIATOR)]
@@ -212,8 +212,7 @@ async def print_letter(
         invited = Invited(account_id=account_id, code=ticket.code, expires_at=expires_at)
         await audit.record(
             actor=key_owner(mediator.account_id),
-            area="account",
-            action="letter.print",
+            action=actions.LETTER_PRINT,
             outcome="allowed",
             subject=key_owner(account_id),
         )
@@ -265,8 +264,7 @@ async def activate_with_person(
         return await _place_needed(request, access, mediator)
     await audit.record(
         actor=key_owner(mediator.account_id),
-        area="account",
-        action="activate.assist",
+        action=actions.ACTIVATE_ASSIST,
         outcome="allowed",
         subject=key_owner(account_id),
     )
@@ -288,7 +286,7 @@ async def assist_activation(request: Request[Any, Any, Any], access: Access) -> 
     if place is None:
         return await _place_needed(request, access, mediator)
     await audit.record(
-        actor=key_owner(mediator.account_id), area="account", action="activate.assist", outcome="allowed"
+        actor=key_owner(mediator.account_id), action=actions.ACTIVATE_ASSIST, outcome="allowed"
     )
     response = _redirect("/activate")
     response.set_cookie(assisted.assisted_cookie(request, mediator.account_id, place))
@@ -321,9 +319,7 @@ async def start_tour(request: Request[Any, Any, Any], access: Access) -> Respons
     if (await request.form()).get("consent") != "yes":
         error = _("The person ticks the box if they agree to the tour. If they do not, there is no tour.")
         return _consent_page(request, {"consent": error}, status=400)
-    await audit.record(
-        actor=key_owner(mediator.account_id), area="account", action="tour.consent", outcome="allowed"
-    )
+    await audit.record(actor=key_owner(mediator.account_id), action=actions.TOUR_CONSENT, outcome="allowed")
     response = _redirect(tour.steps()[0].href)
     response.set_cookie(tour.consent_cookie(request, mediator.account_id))
     return response

@@ -22,7 +22,7 @@ from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role
 from portal.core.sessions import requires_role
 from portal.core.web import is_htmx, page
-from portal.documents import services, storage
+from portal.documents import actions, services, storage
 from portal.documents.notify import tell_new_document
 from portal.documents.web import (
     address_for,
@@ -159,9 +159,9 @@ async def pro_document_file(
     try:
         response = await file_response(reach.keyring, info, download=True)
     except storage.DocumentDamagedError:
-        await services.record(actor, reach.subject, "document.download", info.id, outcome="failed")
+        await services.record(actor, reach.subject, actions.DOWNLOAD, info.id, outcome="failed")
         return page(request, "documents/damaged.html", status=410)
-    await services.record(actor, reach.subject, "document.download", info.id)
+    await services.record(actor, reach.subject, actions.DOWNLOAD, info.id)
     return response
 
 
@@ -184,7 +184,7 @@ async def withdraw_document(
     if info.author != reach.actor.account_id:
         await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
     await services.purge(info.id)
-    await services.record(reach.actor.account_id, reach.subject, "document.withdraw", info.id)
+    await services.record(reach.actor.account_id, reach.subject, actions.WITHDRAW, info.id)
     return Redirect(path=f"/pro/patients/{patient}?done=withdrawn", status_code=303)
 
 

@@ -10,6 +10,7 @@ from enum import Enum
 from portal.accounts.people import Person, names_of
 from portal.accounts.services import find_account_id, read_identity
 from portal.accounts.tables import Account
+from portal.circle import actions as circle_actions
 from portal.circle.services import add_to_circle, circle_standing
 from portal.circle.tables import CircleMember
 from portal.core import audit
@@ -60,8 +61,7 @@ async def declare_consultation(
     await add_to_circle(patient=patient, professional=professional, joined_by="declared")
     await audit.record(
         actor=key_owner(professional),
-        area="circle",
-        action="circle.declare",
+        action=circle_actions.DECLARE,
         outcome="allowed",
         subject=key_owner(patient),
         object_id=key_owner(professional),

@@ -50,7 +50,7 @@ from portal.core.i18n import gettext as _
 from portal.core.records import read_version, record
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import is_htmx, page
-from portal.profile import services, vaccines
+from portal.profile import actions, services, vaccines
 from portal.profile.chart import Line, line_chart
 from portal.profile.sections import (
     KINDS,
@@ -167,7 +167,7 @@ async def _entry(access: Access, profile: Profile, section: Section, entry_id: u
 
 
 async def _read(profile: Profile, what: str) -> None:
-    await record(profile.me, profile.subject, "profile", "profile.read", f"profile:{what}")
+    await record(profile.me, profile.subject, actions.READ, f"profile:{what}")
 
 
 # --------------------------------------------------------------------------- entries in words

@@ -19,6 +19,7 @@ from portal.core.access import Actor, Role
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
 from portal.core.records import open_json, place, record, seal_json, write_at_version
+from portal.profile import actions
 from portal.profile.tables import ProfileEntry
 
 AREA = "profile"
@@ -143,7 +144,7 @@ async def add_entry(
             entered_at=datetime.now(UTC),
         )
     )
-    await record(author, patient, AREA, "profile.add", f"profile:{entry_id}")
+    await record(author, patient, actions.ADD, f"profile:{entry_id}")
     return entry_id
 
 
@@ -167,7 +168,7 @@ async def update_entry(
     }
     if not await write_at_version(ProfileEntry, entry.id, patient, version, values):
         return False
-    await record(author, patient, AREA, "profile.change", f"profile:{entry.id}")
+    await record(author, patient, actions.CHANGE, f"profile:{entry.id}")
     return True
 
 
@@ -182,5 +183,5 @@ async def remove_entry(
         where = where & (ProfileEntry.version == version)
     removed = await ProfileEntry.delete().where(where).returning(ProfileEntry.id)
     if removed:
-        await record(author, patient, AREA, "profile.remove", f"profile:{entry_id}")
+        await record(author, patient, actions.REMOVE, f"profile:{entry_id}")
     return bool(removed)

@@ -48,12 +48,13 @@ from portal.core.letters import (
 )
 from portal.core.records import record
 from portal.documents.services import Details, add_document
-from portal.profile.services import AREA, Entry, entries
+from portal.profile import actions
+from portal.profile.sections import DIRECTIVE_TREATMENTS
+from portal.profile.services import Entry, entries
 from portal.settings import Settings
 
 SUMMARY_SECTIONS = ("treatments", "allergies", "contacts", "directives", "organ_donation")
 TIMES = ("morning", "noon", "evening", "bedtime")
-LIFE_TREATMENTS = ("resuscitation", "ventilation", "dialysis", "artificial_feeding", "surgery", "transfusion")
 CHOICES = ("want", "refuse", "unsure")
 CONTACT_ORDER = ("emergency", "trusted_person", "carer", "other")
 SEVERITY_ORDER = ("severe", "moderate", "mild", "")
@@ -173,7 +174,7 @@ class Contact:
 
 @dataclass(frozen=True)
 class Wish:
-    treatment: str  # key of LIFE_TREATMENTS, or "sedation"
+    treatment: str  # one of sections.DIRECTIVE_TREATMENTS (the form asks them), or "sedation"
     name: str
     choice: str  # key of CHOICES or ""
     choice_name: str
@@ -261,10 +262,11 @@ def directives_of(data: dict[str, object]) -> Directives:
     """What a directives entry says, in words of the current language."""
     situation = _text(data.get("situation"))
     written_at = _iso_date(data.get("written_at"))
+    names = life_treatment_names()
     return Directives(
         situation=situation,
         situation_name=situation_names().get(situation, ""),
-        wishes=[_wish(data, key, name) for key, name in life_treatment_names().items()],
+        wishes=[_wish(data, key, names[key]) for key in DIRECTIVE_TREATMENTS],
         sedation=_wish(data, "sedation", _("Deep and continuous sedation until death")),
         other_wishes=_text(data.get("other_wishes")),
         place=_text(data.get("place")),
@@ -776,7 +778,7 @@ async def file_directives(
     document_id = await add_document(
         keyring, patient=patient, author=author, author_role=author_role, details=details, content=content
     )
-    await record(author, patient, AREA, "profile.directives.file", f"document:{document_id}")
+    await record(author, patient, actions.DIRECTIVES_FILE, f"document:{document_id}")
     return document_id
 
 
@@ -799,5 +801,5 @@ async def file_summary(
     document_id = await add_document(
         keyring, patient=patient, author=author, author_role=author_role, details=details, content=content
     )
-    await record(author, patient, AREA, "profile.summary.file", f"document:{document_id}")
+    await record(author, patient, actions.SUMMARY_FILE, f"document:{document_id}")
     return document_id

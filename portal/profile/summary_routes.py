@@ -22,7 +22,8 @@ from portal.core.records import record
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import page
 from portal.documents.web import content_response
-from portal.profile.services import AREA, author_role
+from portal.profile import actions
+from portal.profile.services import author_role
 from portal.profile.summary import (
     Summary,
     build_summary,
@@ -72,8 +73,8 @@ async def _pdf(request: Request[Any, Any, Any], reach: Reach) -> Response[bytes]
     for files (``portal.kiosk.web.KioskMiddleware``) keeps the attachment from leaving."""
     summary = await _summary(request, reach)
     download = request.query_params.get("show") != "1"
-    action = "profile.summary.download" if download else "profile.summary.print"
-    await record(reach.actor.account_id, reach.subject, AREA, action, OBJECT)
+    action = actions.SUMMARY_DOWNLOAD if download else actions.SUMMARY_PRINT
+    await record(reach.actor.account_id, reach.subject, action, OBJECT)
     content = await summary_pdf(summary)
     return content_response(content, "application/pdf", summary_file_name(summary.printed), download=download)
 
@@ -85,7 +86,7 @@ async def _pdf(request: Request[Any, Any, Any], reach: Reach) -> Response[bytes]
 async def show_summary(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await _open(access)
     summary = await _summary(request, reach)
-    await record(reach.actor.account_id, reach.subject, AREA, "profile.summary.read", OBJECT)
+    await record(reach.actor.account_id, reach.subject, actions.SUMMARY_READ, OBJECT)
     return page(
         request,
         "profile/summary.html",
@@ -130,7 +131,7 @@ async def pro_summary(
 ) -> Template:
     reach = await _open(access, patient)
     summary = await _summary(request, reach)
-    await record(reach.actor.account_id, patient, AREA, "profile.summary.read", OBJECT)
+    await record(reach.actor.account_id, patient, actions.SUMMARY_READ, OBJECT)
     base = f"/pro/patients/{patient}"
     return page(
         request,

@@ -10,6 +10,7 @@ from portal.circle.tables import CircleMember
 from portal.core import audit
 from portal.core.keys import key_owner
 from portal.documents.services import purge_all_of
+from portal.space import actions
 
 
 async def close_space(account_id: uuid.UUID) -> None:
@@ -21,7 +22,7 @@ async def close_space(account_id: uuid.UUID) -> None:
     says who the person knew (their care circle) is deleted.
     """
     owner = key_owner(account_id)
-    await audit.record(actor=owner, area="account", action="close", outcome="allowed", subject=owner)
+    await audit.record(actor=owner, action=actions.CLOSE, outcome="allowed", subject=owner)
     await CircleMember.delete().where(
         (CircleMember.patient == account_id) | (CircleMember.professional == account_id)
     )

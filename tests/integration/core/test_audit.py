@@ -30,7 +30,8 @@ from portal.settings import Settings
 from tests.conftest import csrf
 from tests.tamper import as_database_owner
 
-EVENT = {"actor": "pro:7c1e", "area": "documents", "action": "read", "outcome": "allowed"}
+# A declared action (portal.core.access's refusals): ``record`` refuses any other.
+EVENT = {"actor": "pro:7c1e", "area": "documents", "action": "read", "outcome": "denied"}
 
 
 async def _as_database_owner(settings: Settings, sql: str, *args: Any) -> None:
@@ -64,7 +65,7 @@ async def _three_events() -> list[AuditEvent]:
     return [
         await record(**EVENT, subject="patient:a1", object_id="doc-1"),
         await record(
-            **{**EVENT, "actor": "carer:9d", "action": "download"},
+            **{**EVENT, "actor": "carer:9d", "action": "write"},
             on_behalf_of="patient:a1",
             subject="patient:a1",
         ),
@@ -110,7 +111,7 @@ def test_an_event_recorded_during_a_request_is_kept_only_if_the_request_succeeds
 
     @get("/test-audit", opt={"public": True})
     async def look() -> str:
-        await record(**{**EVENT, "action": "list"}, subject="patient:a1")  # in a GET's deferred transaction
+        await record(**{**EVENT, "action": "write"}, subject="patient:a1")  # in a GET's deferred transaction
         return (await verify()).message
 
     client.app.register(act)
