@@ -38,7 +38,8 @@ from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.circle.services import circle_standing, circles_open
 from portal.core import access, crypto, db, sessions
-from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext
+from portal.core import kiosk as kiosk_sessions
+from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext, size_in_words
 from portal.core.web import (
     CSRF_FAILED,
     STATIC_DIR,
@@ -53,9 +54,9 @@ from portal.core.web import (
     static_url,
 )
 from portal.documents.routes import ROUTES as DOCUMENT_ROUTES
-from portal.documents.web import size_in_words
 from portal.kiosk import web as kiosk
 from portal.kiosk.routes import ROUTES as KIOSK_ROUTES
+from portal.kiosk.services import record_session_end, record_session_start
 from portal.messages.routes import ROUTES as MESSAGE_ROUTES
 from portal.messages.routes import header_counts
 from portal.notes.routes import ROUTES as NOTE_ROUTES
@@ -163,7 +164,9 @@ async def _before_page(request: Request[Any, Any, Any]) -> None:
 
 
 def wire_policy() -> None:
-    """Tell the access policy (core) where the facts it asks live (features)."""
+    """Tell the access policy (core) where the facts it asks live (features), and the
+    sign-in (core) who records a session begun or ended on a kiosk (the kiosk feature)."""
+    kiosk_sessions.register(session_started=record_session_start, session_ended=record_session_end)
     access.register(
         delegation=live_delegation,
         circle_standing=circle_standing,

@@ -20,6 +20,7 @@ from piccolo.engine.base import Engine
 from portal.accounts.invitations import Invited
 from portal.accounts.services import PersonIdentity, find_account_id
 from portal.core import audit, crypto, db
+from portal.core.i18n import today
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.settings import Settings, SettingsError
@@ -229,7 +230,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _person_from_args(args: argparse.Namespace) -> tuple[PersonIdentity, str | None]:
+def _person_from_args(args: argparse.Namespace, timezone: str) -> tuple[PersonIdentity, str | None]:
     """The person to invite, checked like the forms check it; the error message if not."""
 
     from portal.accounts import identity
@@ -238,7 +239,7 @@ def _person_from_args(args: argparse.Namespace) -> tuple[PersonIdentity, str | N
         day, month, year = (
             (args.birth_date.split("-")[::-1]) if "-" in args.birth_date else args.birth_date.split()
         )
-        birth = identity.parse_date_of_birth(day, month, year, today=date.today())
+        birth = identity.parse_date_of_birth(day, month, year, today=today(timezone))
         person = PersonIdentity(
             family_name=args.family_name.strip(),
             given_names=args.given_names.strip(),
@@ -270,11 +271,11 @@ async def _invite(settings: Settings, person: PersonIdentity, delivery: str) -> 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     """Create a space for a person and give them their activation code, by email or letter."""
     from portal.accounts.invitations import AlreadyHasASpace, activation_email
+    from portal.accounts.letters import activation_letter_pdf
     from portal.core.i18n import use_locale
-    from portal.core.letters import activation_letter_pdf
     from portal.core.notify import DeliveryError, send_email
 
-    person, error = _person_from_args(args)
+    person, error = _person_from_args(args, settings.timezone)
     if error:
         print(f"portal invite: {error}", file=sys.stderr)
         return 2

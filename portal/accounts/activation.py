@@ -9,7 +9,6 @@ Every form works without JavaScript and answers a success with a 303.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
@@ -27,11 +26,12 @@ from portal.core import audit, throttle
 from portal.core.access import Access, Role
 from portal.core.actions import AuditAction
 from portal.core.i18n import gettext as _
+from portal.core.i18n import today
 from portal.core.keys import keyring_of
+from portal.core.kiosk import kiosk_of
+from portal.core.kiosk import session_started as record_kiosk_session
 from portal.core.sessions import requires_signed_in, session_cookie, start_session
 from portal.core.web import page, renew_csrf_token
-from portal.kiosk.services import record_session_start as record_kiosk_session
-from portal.kiosk.web import kiosk_of
 from portal.outreach import assisted
 
 PUBLIC = {"public": True}
@@ -98,7 +98,9 @@ async def _check_code_form(
         errors["code"] = _("The code has 12 digits. Check each digit in your letter or email.")
     dates = _date_values(form)
     try:
-        born = parse_date_of_birth(dates["day"], dates["month"], dates["year"], date.today())
+        born = parse_date_of_birth(
+            dates["day"], dates["month"], dates["year"], today(request.app.state.settings.timezone)
+        )
     except IdentityError as exc:
         errors[f"{DATE_FIELD}-day"] = exc.message
     if errors:

@@ -16,6 +16,9 @@ from portal.accounts import actions
 from portal.core import audit
 from portal.core.access import Access
 from portal.core.keys import key_owner
+from portal.core.kiosk import HOME as KIOSK_HOME
+from portal.core.kiosk import kiosk_of
+from portal.core.kiosk import session_ended as record_kiosk_session_end
 from portal.core.sessions import (
     CLEAR_SITE_DATA,
     cleared_session_cookie,
@@ -25,9 +28,6 @@ from portal.core.sessions import (
     touch_or_expire,
 )
 from portal.core.web import renew_csrf_token, safe_next
-from portal.kiosk.services import record_session_end as record_kiosk_session_end
-from portal.kiosk.web import HOME as KIOSK_HOME
-from portal.kiosk.web import kiosk_of
 
 SIGNED_IN = [requires_signed_in]
 

@@ -33,10 +33,10 @@ from portal.core.db import apart, release_write_lock
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import Keyring, key_owner, keyring_of
+from portal.core.kiosk import kiosk_of
+from portal.core.kiosk import session_started as record_kiosk_session
 from portal.core.sessions import cookie_name, end_session, session_cookie, start_session
 from portal.core.web import page, renew_csrf_token, safe_next
-from portal.kiosk.services import record_session_start as record_kiosk_session
-from portal.kiosk.web import kiosk_of
 
 PUBLIC = {"public": True}
 ANONYMOUS = "anonymous"

@@ -24,6 +24,7 @@ from portal.accounts.notify import tell
 from portal.carers import actions, services
 from portal.core.access import DELEGABLE_AREAS, Access, Action, Area, Reach, Role
 from portal.core.i18n import gettext as _
+from portal.core.i18n import today
 from portal.core.notify import send_email
 from portal.core.records import record
 from portal.core.sessions import (
@@ -40,7 +41,6 @@ from portal.core.web import page, renew_csrf_token
 PATIENTS = [requires_role(Role.PATIENT)]
 BASE = "/space/carers"
 HELPING = "/space/helping"
-PARIS = ZoneInfo("Europe/Paris")
 FORM_FIELDS = (
     "how",
     "family_name",
@@ -127,15 +127,15 @@ def _invite_page(
 @get(BASE + "/invite", name="invite_carer", guards=PATIENTS)
 async def show_invite(request: Request[Any, Any, Any], access: Access) -> Template:
     await access.require(Area.ACCOUNT, Action.WRITE)
-    ends = one_year_from_now()
+    ends = one_year_from_now(request.app.state.settings.timezone)
     return _invite_page(
         request,
         {"how": "identity", "ends-day": ends["day"], "ends-month": ends["month"], "ends-year": ends["year"]},
     )
 
 
-def _end_of_day(day: Any) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=PARIS).astimezone(UTC)
+def _end_of_day(day: Any, timezone: str) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 @post(BASE + "/invite", name="send_carer_invitation", guards=PATIENTS, status_code=200)
@@ -158,7 +158,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
         born = None
         try:
             born = identity.parse_past_date(
-                values["dob-day"], values["dob-month"], values["dob-year"], datetime.now(PARIS).date()
+                values["dob-day"], values["dob-month"], values["dob-year"], today(settings.timezone)
             )
         except identity.IdentityError as exc:
             errors["dob-day"] = exc.message
@@ -216,10 +216,10 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
         except identity.IdentityError as exc:
             errors["ends-day"] = exc.message
         else:
-            if ends < datetime.now(PARIS).date():
+            if ends < today(settings.timezone):
                 errors["ends-day"] = _("This date has passed. Choose a date from today on.")
             else:
-                ends_at = _end_of_day(ends)
+                ends_at = _end_of_day(ends, settings.timezone)
     else:
         errors["ends-day"] = _("Choose until when this person may help you, for example in one year.")
     if errors:
@@ -403,8 +403,8 @@ async def answer_link(request: Request[Any, Any, Any], access: Access, token: Fr
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
 
 
-def one_year_from_now() -> dict[str, str]:
-    day = datetime.now(PARIS).date() + timedelta(days=365)
+def one_year_from_now(timezone: str) -> dict[str, str]:
+    day = today(timezone) + timedelta(days=365)
     return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 

@@ -22,11 +22,11 @@ from portal.carers.services import author_names
 from portal.catalogue import services
 from portal.catalogue.entries import Entry, catalogue, kind_name, search, service_category_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import is_htmx, page
-from portal.documents.web import open_view, seal_view
 
 # The patient, and a carer whose delegation gives the catalogue: the policy decides.
 IN_A_SPACE = [requires_role(*SPACE_ROLES)]

@@ -17,11 +17,13 @@ import binascii
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
 import shlex
 import stat
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,3 +337,35 @@ def read_signed(master_key: bytes, purpose: str, value: str | None) -> str | Non
     if not hmac.compare_digest(mac.encode("utf-8"), _mac(master_key, purpose, payload).encode("utf-8")):
         return None
     return payload
+
+
+# --------------------------------------------------------------------------- sealed views for addresses
+
+
+def _view_aead(master_key: bytes, purpose: str) -> AESGCM:
+    return AESGCM(derive_key(master_key, purpose))
+
+
+def seal_view(master_key: bytes, account_id: uuid.UUID, purpose: str, values: list[str]) -> str:
+    """A view's search words and choices as an opaque token for its address: what a person
+    looks for is health data, and addresses stay in a browser's history and in logs."""
+    payload = json.dumps(values).encode()
+    nonce = secrets.token_bytes(12)
+    sealed = nonce + _view_aead(master_key, purpose).encrypt(nonce, payload, str(account_id).encode())
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def open_view(
+    master_key: bytes, account_id: uuid.UUID, purpose: str, token: str, count: int
+) -> list[str] | None:
+    """The ``count`` values ``seal_view`` sealed for this account and purpose, or None."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(
+            _view_aead(master_key, purpose).decrypt(raw[:12], raw[12:], str(account_id).encode())
+        )
+    except (ValueError, TypeError, InvalidTag):
+        return None
+    if not isinstance(values, list) or len(values) != count:
+        return None
+    return [str(value) for value in values]

@@ -21,6 +21,7 @@ from babel.core import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -105,6 +106,20 @@ def choose_locale(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> st
     if cookie_value in LOCALES:
         return cookie_value
     return default
+
+
+def size_in_words(size: int) -> str:
+    """A size in bytes as people say it: "12 KB", "2.3 MB" (the ``filesize`` filter)."""
+    locale = babel_locale()
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=format_decimal(max(1, round(size / 1024)), locale=locale))
+    return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1), locale=locale))
+
+
+def today(timezone: str) -> date:
+    """Today where people live: the date in the deployment's time zone (``timezone``,
+    from ``PORTAL_TIMEZONE``), never the server's clock's own zone."""
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def _local(value: datetime, timezone: str) -> datetime:

@@ -1,5 +1,9 @@
 """Printed letters, for people who have no email: large print, one A4 page.
 
+This module holds what every letter shares (page layout, fonts, the envelope's window,
+PDF settings); each letter is written by the feature that sends it (the activation
+letter: ``portal.accounts.letters``).
+
 A letter goes in a French windowed envelope (DL, window on the right): the
 recipient's name and postal address sit 100 mm from the left edge and 47 mm
 from the top. Body text is 16 pt or more; the code is 34 pt. Like emails,
@@ -17,17 +21,12 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-
-from portal.core.i18n import babel_locale, current_locale, use_locale
-from portal.core.i18n import gettext as _
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -123,7 +122,11 @@ def large_print_pdf(font: FontFiles, pdf_class: type[Pdf], *, orientation: str =
     return pdf
 
 
-class _Letter:
+class Letter:
+    """One A4 page in the letters' style, written from the top: paragraphs, the address
+    in the envelope's window, a code in a box. ``spacing`` scales the space between
+    paragraphs (a long letter is tightened to stay on one page)."""
+
     def __init__(self, font: FontFiles, spacing: float) -> None:
         self.font = font
         self.spacing = spacing
@@ -184,99 +187,3 @@ class _Letter:
         self.pdf.set_x(MARGIN)
         self.pdf.cell(0, height, code, border=1, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.pdf.ln(5 * self.spacing)
-
-
-def _render(
-    *,
-    font: FontFiles,
-    spacing: float,
-    recipient_name: str,
-    address_lines: list[str],
-    code: str,
-    expires_on: date,
-    activation_url: str,
-) -> FPDF:
-    locale = current_locale()
-    letter = _Letter(font, spacing)
-    pdf = letter.pdf
-    service = _("My health space")
-    pdf.set_title(service)
-    pdf.set_lang(locale)
-    pdf.set_creator(service)
-
-    # Top left: who writes, and the number to call.
-    letter.size(TITLE_PT, bold=True)
-    pdf.set_xy(MARGIN, MARGIN)
-    pdf.cell(
-        WINDOW_X - MARGIN - 5, TITLE_PT * PT * LINE, printable(service), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-    letter.size(BODY_PT)
-    pdf.set_x(MARGIN)
-    pdf.multi_cell(
-        WINDOW_X - MARGIN - 5,
-        BODY_PT * PT * LINE,
-        printable(_("Free phone number: 0 800 00 00 00")),
-        align=Align.L,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-
-    address_end = letter.address([recipient_name, *address_lines])
-    pdf.set_xy(MARGIN, max(BODY_TOP, address_end + 8))
-
-    letter.paragraph(_("Hello %(name)s,", name=recipient_name.strip()), after=3)
-    letter.paragraph(
-        _(
-            "Your health space is ready. It is a safe place on the internet for your health "
-            "documents and your messages with the people who care for you. It is free."
-        )
-    )
-    letter.paragraph(_("How to open your space"), points=HEADING_PT, bold=True, after=2)
-    letter.paragraph(_("1. Go to %(address)s", address=activation_url), after=2)
-    letter.paragraph(_("2. Type this code and your date of birth:"), after=3)
-    letter.code(group_code(code))
-    expiry = format_date(expires_on, format="long", locale=babel_locale(locale))
-    letter.paragraph(_("This code works until %(date)s.", date=expiry), bold=True)
-    letter.paragraph(
-        _(
-            "No computer, or need help? Go to a help point near you, or call us on "
-            "0 800 00 00 00 (free). Someone will do it with you."
-        )
-    )
-    letter.paragraph(_("If you do not want a space, you can say no on the same page or by phone."))
-    return pdf
-
-
-def activation_letter_pdf(
-    *,
-    recipient_name: str,
-    address_lines: list[str],
-    code: str,
-    expires_on: date,
-    locale: str,
-    activation_url: str,
-) -> bytes:
-    """A large-print A4 letter (PDF) that gives a person their activation code.
-
-    ``address_lines`` are the postal address under the name (street, town...),
-    placed for a windowed envelope; ``activation_url`` is the page where the
-    code is typed. Every text is translated into ``locale``; the expiry date is
-    written in words. The letter holds no health data.
-    """
-    font = letter_font()
-    with use_locale(locale):
-        pdf = None
-        for spacing in (1.0, 0.4):
-            pdf = _render(
-                font=font,
-                spacing=spacing,
-                recipient_name=recipient_name,
-                address_lines=address_lines,
-                code=code,
-                expires_on=expires_on,
-                activation_url=activation_url,
-            )
-            if pdf.pages_count == 1:
-                break
-        assert pdf is not None
-        return bytes(pdf.output())

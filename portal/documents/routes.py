@@ -10,7 +10,6 @@ of what they add and the actor of what is audited, never "the patient" standing 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
@@ -19,6 +18,8 @@ from litestar.response import Redirect, Response, Template
 
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.i18n import today
+from portal.core.kiosk import on_kiosk
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
 from portal.documents import actions, services, storage
@@ -29,10 +30,9 @@ from portal.documents.web import (
     file_response,
     filters_from,
     read_upload,
+    refuse_download,
     with_sealed_address,
 )
-from portal.kiosk.routes import refuse_download
-from portal.kiosk.web import on_kiosk
 
 # The patient, and whoever acts for them: the policy then says what each may do here.
 SPACE = [requires_role(*SPACE_ROLES)]
@@ -113,7 +113,7 @@ async def show_add_document(request: Request[Any, Any, Any], access: Access) -> 
 async def add_document(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.DOCUMENTS, Action.WRITE)
     settings = request.app.state.settings
-    check = await read_upload(await request.form(), settings.max_document_bytes, date.today())
+    check = await read_upload(await request.form(), settings.max_document_bytes, today(settings.timezone))
     if check.details is None:
         return _add_form(request, check, status=400)
     document_id = await services.add_document(

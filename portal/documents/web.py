@@ -1,31 +1,25 @@
 """What the patient's and the professional's document pages share: reading the library's
-filters, saying sizes in words, checking an upload, and sending a document's file."""
+filters, checking an upload, answering a download asked on a kiosk, and sending a document's file."""
 
 from __future__ import annotations
 
-import base64
-import json
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from babel.numbers import format_decimal
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from litestar import Request
 from litestar.datastructures import UploadFile
-from litestar.response import Redirect, Response
+from litestar.response import Redirect, Response, Template
 
 from portal.accounts import identity
-from portal.core.access import Reach
-from portal.core.crypto import derive_key
-from portal.core.i18n import babel_locale
+from portal.core.access import Area, Reach
+from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
+from portal.core.i18n import size_in_words
 from portal.core.keys import Keyring
 from portal.core.sessions import signed_in
-from portal.core.web import bounded_int, content_disposition
+from portal.core.web import bounded_int, content_disposition, page
 from portal.documents import services, storage
 
 # Anything a document's file is sent with: no script, no style, nothing fetched, no form.
@@ -47,13 +41,6 @@ def author_role_of(reach: Reach) -> str:
     return "professional"
 
 
-def size_in_words(size: int) -> str:
-    locale = babel_locale()
-    if size < 1024 * 1024:
-        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024)), locale=locale))
-    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1), locale=locale))
-
-
 def describe_file(info: services.DocumentInfo) -> str:
     """ "PDF document, 2.3 MB"."""
     return _(
@@ -62,35 +49,6 @@ def describe_file(info: services.DocumentInfo) -> str:
 
 
 PLAIN_FILTERS = ("q", "kind", "order")
-
-
-def _view_aead(master_key: bytes, purpose: str) -> AESGCM:
-    return AESGCM(derive_key(master_key, purpose))
-
-
-def seal_view(master_key: bytes, account_id: uuid.UUID, purpose: str, values: list[str]) -> str:
-    """A view's search words and choices as an opaque token for its address: what a person
-    looks for is health data, and addresses stay in a browser's history and in logs."""
-    payload = json.dumps(values).encode()
-    nonce = secrets.token_bytes(12)
-    sealed = nonce + _view_aead(master_key, purpose).encrypt(nonce, payload, str(account_id).encode())
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
-
-
-def open_view(
-    master_key: bytes, account_id: uuid.UUID, purpose: str, token: str, count: int
-) -> list[str] | None:
-    """The ``count`` values ``seal_view`` sealed for this account and purpose, or None."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        values = json.loads(
-            _view_aead(master_key, purpose).decrypt(raw[:12], raw[12:], str(account_id).encode())
-        )
-    except (ValueError, TypeError, InvalidTag):
-        return None
-    if not isinstance(values, list) or len(values) != count:
-        return None
-    return [str(value) for value in values]
 
 
 def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: services.Filters) -> str:
@@ -258,4 +216,24 @@ def content_response(content: bytes, media_type: str, file_name: str, *, downloa
             "Content-Security-Policy": DOWNLOAD_POLICY if download else FILE_POLICY,
             "X-Frame-Options": "DENY" if download else "SAMEORIGIN",
         },
+    )
+
+
+def refuse_download(
+    request: Request[Any, Any, Any], document: services.DocumentInfo, reach: Reach | None = None
+) -> Template:
+    """The answer to a download of a document on a kiosk: print it, or send it to your phone.
+
+    ``reach`` is the door's yes to the documents of the document's patient, when the caller
+    has it: the page then offers the library's print page, and, to the person themselves
+    only, to send it to their own phone (a carer acting for someone never is: the link is
+    for the person's own phone). Without it, only the person themselves is offered both."""
+    if reach is None:
+        user = signed_in(request)
+        printable = phone = not user.acting and user.account_id == document.patient
+    else:
+        printable = reach.area is Area.DOCUMENTS and reach.subject == document.patient
+        phone = printable and reach.by_subject
+    return page(
+        request, "kiosk/no_download.html", status=403, document=document, printable=printable, phone=phone
     )

@@ -16,10 +16,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.core import throttle
-from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.access import Access, Action, Area, Role
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import keyring_of
+from portal.core.kiosk import EXPIRES_HEADER, HOME, NO_FILE_PATH, TIMEOUT_PATH, kiosk_of, on_kiosk
 from portal.core.sessions import (
     CLEAR_SITE_DATA,
     STILL_THERE_PATH,
@@ -29,7 +30,6 @@ from portal.core.sessions import (
     end_session,
     requires_role,
     requires_signed_in,
-    signed_in,
     touch_or_expire,
 )
 from portal.core.web import page, renew_csrf_token, safe_next
@@ -39,16 +39,7 @@ from portal.documents.storage import DocumentDamagedError
 from portal.documents.web import file_response
 from portal.kiosk import actions, services
 from portal.kiosk.qr import qr_svg
-from portal.kiosk.web import (
-    EXPIRES_HEADER,
-    HOME,
-    NO_FILE_PATH,
-    TIMEOUT_PATH,
-    kiosk_cookie,
-    kiosk_of,
-    on_kiosk,
-    timing,
-)
+from portal.kiosk.web import kiosk_cookie, timing
 
 PUBLIC = {"public": True}
 # Sending to one's phone is for the person themselves: a carer acting for someone (a session
@@ -204,26 +195,6 @@ async def no_file(request: Request[Any, Any, Any]) -> Template:
     It names nobody and shows nothing personal, so it is public."""
     user = _user(request)
     return page(request, "kiosk/no_file.html", home=user.home if user else HOME)
-
-
-def refuse_download(
-    request: Request[Any, Any, Any], document: documents.DocumentInfo, reach: Reach | None = None
-) -> Template:
-    """The answer to a download of a document on a kiosk: print it, or send it to your phone.
-
-    ``reach`` is the door's yes to the documents of the document's patient, when the caller
-    has it: the page then offers the library's print page, and, to the person themselves
-    only, to send it to their own phone (a carer acting for someone never is: the link is
-    for the person's own phone). Without it, only the person themselves is offered both."""
-    if reach is None:
-        user = signed_in(request)
-        printable = phone = not user.acting and user.account_id == document.patient
-    else:
-        printable = reach.area is Area.DOCUMENTS and reach.subject == document.patient
-        phone = printable and reach.by_subject
-    return page(
-        request, "kiosk/no_download.html", status=403, document=document, printable=printable, phone=phone
-    )
 
 
 def _uuid(value: object) -> uuid.UUID | None:

@@ -29,6 +29,7 @@ from enum import Enum
 from portal.core import audit
 from portal.core.crypto import derive_key
 from portal.core.keys import Keyring, key_owner
+from portal.core.kiosk import Kiosk
 from portal.kiosk import actions
 from portal.kiosk.tables import KioskLink, KioskTerminal
 
@@ -38,7 +39,6 @@ LINK_VALID = timedelta(minutes=10)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # about 59 bits: out of reach in an hour of throttled tries
 CODE_INDEX = "kiosk-enrolment"
-SETTING = "setting"
 _MAX_TOKEN_LENGTH = 128
 # French departments: 01-95 (2A and 2B for Corsica) and 971-976 overseas.
 _DEPARTMENT = re.compile(r"(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])")
@@ -58,20 +58,6 @@ def hash_token(token: str) -> str:
 
 
 # --------------------------------------------------------------------------- the kiosk
-
-
-@dataclass(frozen=True)
-class Kiosk:
-    """The browser of this request is a kiosk: an enrolled terminal, or every browser
-    (``PORTAL_KIOSK=1``, ``terminal_id`` None)."""
-
-    terminal_id: uuid.UUID | None
-    name: str | None = None
-
-    @property
-    def audit_id(self) -> str:
-        """How the audit trail names it: ``kiosk:<terminal id>`` or ``kiosk:setting``."""
-        return f"kiosk:{self.terminal_id or SETTING}"
 
 
 async def terminal_of(token: str | None) -> Kiosk | None:

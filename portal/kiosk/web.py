@@ -1,24 +1,27 @@
-"""Is this browser a kiosk? Decided once per request, kept on the request, and what it changes
-in every answer: the kiosk's own cookie survives ``Clear-Site-Data``, a kiosk session's
-answers say how long it has left (``X-Session-Expires-In``), for the "Are you still there?"
-dialog to count from after a part of the page was changed in place, and nothing leaves as a
-file: any answer that is a download (``is_download``) is replaced, for patients and
-professionals alike, by the page that offers to print or to send it to one's phone.
+"""Is this browser a kiosk? Decided once per request, kept on the request (read it with
+``portal.core.kiosk.kiosk_of`` / ``on_kiosk``: request machinery any feature may ask), and
+what it changes in every answer: the kiosk's own cookie survives ``Clear-Site-Data``, a
+kiosk session's answers say how long it has left (``X-Session-Expires-In``), for the "Are
+you still there?" dialog to count from after a part of the page was changed in place, and
+nothing leaves as a file: any answer that is a download (``portal.core.kiosk.is_download``)
+is replaced, for patients and professionals alike, by the page that offers to print or to
+send it to one's phone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 
 from portal.accounts.sign_in_services import PENDING_COOKIE, PENDING_PATH
 from portal.core.i18n import LOCALE_COOKIE
+from portal.core.kiosk import EXPIRES_HEADER, NO_FILE_PATH, STATE_KEY, Kiosk, is_download
 from portal.core.sessions import SignedIn, cleared_session_cookie, warn_before_seconds
 from portal.core.web import STATIC_PREFIX, TEXT_COOKIE, THEME_COOKIE
-from portal.kiosk.services import Kiosk, terminal_of
+from portal.kiosk.services import terminal_of
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,24 +32,8 @@ COOKIE_NAME = "kiosk"
 SECURE_COOKIE_NAME = "__Host-kiosk"
 # The longest browsers keep a cookie (400 days); after that, the operator enrols the terminal again.
 COOKIE_MAX_AGE = 400 * 24 * 3600
-STATE_KEY = "portal_kiosk"
-HOME = "/kiosk"
-TIMEOUT_PATH = "/kiosk/timeout"
-EXPIRES_HEADER = "x-session-expires-in"
 # Without "cookies": see KioskMiddleware.
 KIOSK_CLEAR_SITE_DATA = '"cache", "storage"'
-# Where a download asked on a kiosk is sent instead (``portal.kiosk.routes``).
-NO_FILE_PATH = "/kiosk/no-file"
-# Kinds of answer that are files whatever they say (a calendar, a table, an archive).
-FILE_TYPES = frozenset({"text/calendar", "text/csv", "application/zip", "application/octet-stream"})
-
-
-def is_download(headers: MutableScopeHeaders) -> bool:
-    """An answer the browser would keep as a file: sent as an attachment, or of a kind that
-    is always a file. A PDF or a picture shown in the page (``inline``, to print) is not."""
-    disposition = headers.get("content-disposition", "").strip().lower()
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return disposition.startswith("attachment") or media_type in FILE_TYPES
 
 
 @dataclass(frozen=True)
@@ -83,18 +70,6 @@ def kiosk_cookie(settings: Settings, token: str) -> Cookie:
         httponly=True,
         samesite="strict",
     )
-
-
-def kiosk_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Kiosk | None:
-    """The kiosk this request comes from (``KioskMiddleware`` decided), or None."""
-    kiosk = connection.scope.get("state", {}).get(STATE_KEY)
-    return kiosk if isinstance(kiosk, Kiosk) else None
-
-
-def on_kiosk(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    """True on a kiosk browser, or in a session begun on one (its terminal since revoked)."""
-    user = connection.scope.get("user")
-    return kiosk_of(connection) is not None or (isinstance(user, SignedIn) and user.kiosk)
 
 
 async def kiosk_for(settings: Settings, token: str | None) -> Kiosk | None:

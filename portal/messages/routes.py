@@ -33,13 +33,13 @@ from litestar.response import Redirect, Response, Template
 from portal.circle.services import members_of
 from portal.core.access import Access, Action, Actor, Area, Reach, Role, decide
 from portal.core.i18n import gettext as _
+from portal.core.i18n import today
+from portal.core.kiosk import on_kiosk
 from portal.core.sessions import SPACE_ROLES, SignedIn, requires_role
 from portal.core.web import bounded_int, is_htmx, page
 from portal.documents import actions as document_actions
 from portal.documents import services as documents
-from portal.documents.web import check_file, chosen_file, describe_file, file_response
-from portal.kiosk.routes import refuse_download
-from portal.kiosk.web import on_kiosk
+from portal.documents.web import check_file, chosen_file, describe_file, file_response, refuse_download
 from portal.messages import actions, services
 from portal.pro.services import patients_of
 
@@ -186,6 +186,7 @@ class NewFile:
     media_type: str
     category: str
     title: str
+    filed_on: date  # today, where the people live
 
 
 class Written:
@@ -261,7 +262,13 @@ class Written:
             return
         category = self.values["category"] if self.values["category"] in documents.CATEGORIES else "other"
         title = " ".join((upload.filename or "").rsplit(".", 1)[0].replace("_", " ").split())[:120]
-        self.new_file = NewFile(content, media_type, category, title or _("Document sent in a message"))
+        self.new_file = NewFile(
+            content,
+            media_type,
+            category,
+            title or _("Document sent in a message"),
+            today(request.app.state.settings.timezone),
+        )
 
     async def file_attachments(self, reach: Reach) -> list[uuid.UUID]:
         """Once every check passed: file the new file in the patient's library, by who acts,
@@ -283,7 +290,7 @@ class Written:
             details=documents.Details(
                 title=self.new_file.title,
                 category=self.new_file.category,
-                document_date=date.today().isoformat(),
+                document_date=self.new_file.filed_on.isoformat(),
                 media_type=self.new_file.media_type,
             ),
             content=self.new_file.content,

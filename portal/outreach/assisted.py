@@ -1,7 +1,7 @@
 """A mediator's session: where they work today, and the activations they help with.
 
 Three small values live in the mediator's browser, each sealed (AES-GCM with a key
-derived from the master key, ``portal.documents.web.seal_view``), so nobody can read
+derived from the master key, ``portal.core.crypto.seal_view``), so nobody can read
 or forge them, and each bound to what it is for:
 
 - the *place* where the mediator works today (a place name and its department),
@@ -34,10 +34,10 @@ from portal.accounts.services import read_identity
 from portal.accounts.tables import Account
 from portal.core import audit
 from portal.core.access import Role
+from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
-from portal.documents.web import open_view, seal_view
 from portal.outreach import actions, departments
 from portal.outreach.tables import AssistedActivation
 

@@ -18,7 +18,7 @@ account, which allows a mediator nothing but a space they made that is not activ
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -34,14 +34,14 @@ from portal.accounts.invitations import (
     invite_person,
     reissue_code,
 )
+from portal.accounts.letters import activation_letter_pdf
 from portal.accounts.services import read_identity
 from portal.accounts.tables import Invitation
 from portal.core import audit
 from portal.core.access import Access, Action, Actor, Area, Role
-from portal.core.i18n import current_locale
+from portal.core.i18n import current_locale, today
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
-from portal.core.letters import activation_letter_pdf
 from portal.core.notify import DeliveryError, send_email
 from portal.core.sessions import requires_role
 from portal.core.web import content_disposition, page
@@ -131,7 +131,7 @@ async def show_invite_form(request: Request[Any, Any, Any], access: Access) -> T
 async def invite(request: Request[Any, Any, Any], access: Access) -> Template:
     """Make the space and give the code; the answer says what happened and what next."""
     mediator = access.own(Role.MEDIATOR)
-    form = read_invitation_form(await request.form(), date.today())
+    form = read_invitation_form(await request.form(), today(request.app.state.settings.timezone))
     if form.person is None:
         return _invite_form(request, form, status=400)
     settings = request.app.state.settings

@@ -17,8 +17,8 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import Cookie
 
+from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
-from portal.documents.web import open_view, seal_view
 from portal.outreach.assisted import session_tag
 
 CONSENT_COOKIE = "tour"

@@ -10,7 +10,6 @@ Hidden documents and documents in the bin are never theirs to see, list or downl
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
@@ -20,6 +19,7 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.people import names_of
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.i18n import today
 from portal.core.sessions import requires_role
 from portal.core.web import is_htmx, page
 from portal.documents import actions, services, storage
@@ -121,7 +121,7 @@ async def deposit_document(
     """Deposit a document in the patient's space; the patient is told, with no content."""
     reach = await access.require(Area.DOCUMENTS, Action.WRITE, patient)
     settings = request.app.state.settings
-    check = await read_upload(await request.form(), settings.max_document_bytes, date.today())
+    check = await read_upload(await request.form(), settings.max_document_bytes, today(settings.timezone))
     if check.details is None:
         read = await access.require(Area.DOCUMENTS, Action.READ, patient)
         return await _patient_page(request, access, patient, read, check=check, status=400)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
@@ -21,6 +20,7 @@ from portal.accounts.services import read_identity
 from portal.core import throttle
 from portal.core.access import Access, Action, Area, Role
 from portal.core.i18n import gettext as _
+from portal.core.i18n import today
 from portal.core.keys import Keyring
 from portal.core.notify import DeliveryError, send_email
 from portal.core.sessions import requires_role
@@ -92,7 +92,10 @@ async def declare_consultation(request: Request[Any, Any, Any], access: Access) 
         errors["nir"] = exc.message
     try:
         born = identity.parse_date_of_birth(
-            values["dob-day"], values["dob-month"], values["dob-year"], date.today()
+            values["dob-day"],
+            values["dob-month"],
+            values["dob-year"],
+            today(request.app.state.settings.timezone),
         )
     except identity.IdentityError as exc:
         errors["dob-day"] = exc.message

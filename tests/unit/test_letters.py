@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from portal.core import letters
-from portal.core.letters import DEJAVU_DIR, FontFiles, activation_letter_pdf, group_code, letter_font
+from portal.accounts import letters
+from portal.accounts.letters import activation_letter_pdf
+from portal.core.letters import DEJAVU_DIR, FontFiles, group_code, letter_font
 
 MM = 72 / 25.4  # PDF points per millimetre
 A4_HEIGHT_MM = 297
