@@ -80,7 +80,7 @@ async def _demo(settings: Settings) -> dict[str, int]:
         people = await seed_demo_people(keyring)
         documents = await seed_demo_documents(keyring)
         conversations = await seed_demo_messages(keyring)
-        profile = await seed_demo_profile(keyring)
+        profile = await seed_demo_profile(keyring, today(settings.timezone))
         agenda = await seed_demo_agenda(keyring)
         notes = await seed_demo_notes(keyring)
     return {

@@ -132,15 +132,16 @@ def _measurements(today: date) -> list[tuple[str, dict[str, Any], bool]]:
     return found
 
 
-async def seed_demo_profile(keyring: Keyring, today: date | None = None) -> int:
-    """Once: nothing is added when Jeanne's profile holds an entry already."""
+async def seed_demo_profile(keyring: Keyring, today: date) -> int:
+    """Once: nothing is added when Jeanne's profile holds an entry already. ``today`` in the
+    deployment's zone: the measurements lead up to it."""
     jeanne_email, anne_email = DEMO_PEOPLE["jeanne"].identity.email, DEMO_PEOPLE["anne"].identity.email
     assert jeanne_email and anne_email
     jeanne = await find_account_id(keyring, jeanne_email)
     anne = await find_account_id(keyring, anne_email)
     if jeanne is None or anne is None or await ProfileEntry.exists().where(ProfileEntry.patient == jeanne):
         return 0
-    entries = _ENTRIES + _measurements(today or date.today())
+    entries = _ENTRIES + _measurements(today)
     for section, data, by_doctor in entries:
         await add_entry(
             keyring,

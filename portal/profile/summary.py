@@ -21,9 +21,8 @@ import unicodedata
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from babel.dates import format_date
@@ -31,7 +30,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
 from portal.accounts.services import read_identity
-from portal.core.i18n import babel_locale, current_locale, use_locale
+from portal.core.i18n import babel_locale, current_locale, today, use_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.letters import (
@@ -134,11 +133,6 @@ def _iso_date(value: object) -> date | None:
 
 def _text(value: object) -> str:
     return str(value).strip() if value is not None else ""
-
-
-def today_in(settings: Settings) -> date:
-    """Today where the people live (the portal's time zone), not on the server's clock."""
-    return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
 # --- what the summary says ------------------------------------------------------------
@@ -301,7 +295,7 @@ async def build_summary(
     sections = frozenset(SUMMARY_SECTIONS) & frozenset(readable)
     found = await entries(keyring, patient, sections=sections) if sections else []
     name, born = await _identity(keyring, patient)
-    printed = today_in(settings)
+    printed = today(settings.timezone)
 
     def of(section: str) -> list[Entry]:
         return [entry for entry in found if entry.section == section]
@@ -768,7 +762,7 @@ async def file_directives(
     library (category "advance_directives", in the caller's transaction); audited.
     Returns the new document's id."""
     content = await directives_pdf(keyring, patient, entry)
-    written_at = _iso_date(entry.data.get("written_at")) or today_in(settings)
+    written_at = _iso_date(entry.data.get("written_at")) or today(settings.timezone)
     details = Details(
         title=_("Advance directives of %(date)s", date=long_date(written_at)),
         category="advance_directives",
