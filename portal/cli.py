@@ -67,6 +67,7 @@ async def _demo(settings: Settings) -> dict[str, int]:
     """Load the demo data of every area; safe to run again."""
     from portal.accounts.demo import seed_demo_people
     from portal.agenda.demo import seed_demo_agenda
+    from portal.circle.demo import seed_demo_circle
     from portal.documents.demo import seed_demo_documents
     from portal.messages.demo import seed_demo_messages
     from portal.notes.demo import seed_demo_notes
@@ -78,6 +79,7 @@ async def _demo(settings: Settings) -> dict[str, int]:
         help_points = await seed_demo_help_points()
         keyring = Keyring(master)
         people = await seed_demo_people(keyring)
+        await seed_demo_circle(keyring)
         documents = await seed_demo_documents(keyring)
         conversations = await seed_demo_messages(keyring)
         profile = await seed_demo_profile(keyring, today(settings.timezone))

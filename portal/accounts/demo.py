@@ -1,6 +1,6 @@
 """Demo people: an older patient in Creuse, a second patient, a general practitioner,
 a pharmacist, a mediator and an analyst of the regional health agency, all active,
-with one password, and a care circle.
+with one password (Jeanne's care circle: ``portal.circle.demo``).
 
 Invented people: the health numbers and RPPS numbers are well formed (their keys
 match) but belong to nobody. ``seed_demo_people`` can run again: a person whose
@@ -16,8 +16,6 @@ from portal.accounts import actions
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import PersonIdentity, create_account, find_account_id
 from portal.accounts.tables import Account, Invitation
-from portal.circle import actions as circle_actions
-from portal.circle.services import add_to_circle
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
@@ -121,7 +119,8 @@ async def _make(keyring: Keyring, person: DemoPerson, password_hash: str, now: d
 
 
 async def seed_demo_people(keyring: Keyring, now: datetime | None = None) -> int:
-    """Add the demo people and Jeanne's care circle; returns how many people were added."""
+    """Add the demo people; returns how many were added. (Jeanne's care circle:
+    ``portal.circle.demo``.)"""
     now = now or datetime.now(UTC)
     password_hash = await hash_password(DEMO_PASSWORD)
     added = 0
@@ -131,23 +130,6 @@ async def seed_demo_people(keyring: Keyring, now: datetime | None = None) -> int
     for key, person in DEMO_PEOPLE.items():
         assert person.identity.email
         ids[key] = await find_account_id(keyring, person.identity.email)
-    jeanne, anne, paul = ids["jeanne"], ids["anne"], ids["paul"]
-    if jeanne and anne and await add_to_circle(patient=jeanne, professional=anne, joined_by="invited"):
-        await audit.record(
-            actor=key_owner(jeanne),
-            action=circle_actions.ADD,
-            outcome="allowed",
-            subject=key_owner(jeanne),
-            object_id=key_owner(anne),
-        )
-    if jeanne and paul and await add_to_circle(patient=jeanne, professional=paul, joined_by="declared"):
-        await audit.record(
-            actor=key_owner(paul),
-            action=circle_actions.DECLARE,
-            outcome="allowed",
-            subject=key_owner(jeanne),
-            object_id=key_owner(paul),
-        )
     # Nobody activates a demo space: no invitation is left open.
     await Invitation.update({Invitation.used_at: now - timedelta(seconds=1)}).where(
         Invitation.used_at.is_null() & Invitation.account.is_in([i for i in ids.values() if i])

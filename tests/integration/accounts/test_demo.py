@@ -11,6 +11,7 @@ import pytest
 from piccolo.table import Table
 
 from portal.accounts.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo_people
+from portal.circle.demo import seed_demo_circle
 from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.piccolo_app import APP_CONFIG
@@ -25,6 +26,7 @@ def app(make_client: Any) -> Any:
     async def seed() -> None:
         async with client.app.state.engine.transaction():
             await seed_demo_people(Keyring(TEST_MASTER_KEY))
+            await seed_demo_circle(Keyring(TEST_MASTER_KEY))
 
     run(client, seed)
     return client
@@ -53,7 +55,9 @@ def test_jeanne_signs_in_and_finds_her_doctor_and_pharmacist(app):
 def test_seeding_again_adds_nobody(app):
     async def again() -> int:
         async with app.app.state.engine.transaction():
-            return await seed_demo_people(Keyring(TEST_MASTER_KEY))
+            return await seed_demo_people(Keyring(TEST_MASTER_KEY)) + await seed_demo_circle(
+                Keyring(TEST_MASTER_KEY)
+            )
 
     assert run(app, again) == 0
 
