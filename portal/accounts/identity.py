@@ -6,14 +6,11 @@ kind message that says what to do. Nothing here touches the database.
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from datetime import date
 
-from babel.dates import get_month_names
-
-from portal.core.i18n import babel_locale
+from portal.core import forms
 from portal.core.i18n import gettext as _
 
 
@@ -224,52 +221,26 @@ def parse_date_of_birth(day: str, month: str, year: str, today: date) -> date:
 
 def parse_past_date(day: str, month: str, year: str, today: date, *, missing: str | None = None) -> date:
     """A date on or before ``today`` from its three fields, as typed ("27", "3", "1948")."""
-    when = parse_day(day, month, year, missing=missing, latest_year=9999)
-    if when > today:
-        raise IdentityError(_("This date is in the future. Check the year."))
-    return when
+    try:
+        return forms.parse_date(
+            day, month, year, missing=missing, earliest_year=EARLIEST_BIRTH_YEAR, latest=today
+        )
+    except forms.FieldError as error:
+        raise IdentityError(error.message) from None
 
 
-LATEST_YEAR = 2200
+LATEST_YEAR = forms.LATEST_YEAR
 
 
 def parse_day(
     day: str, month: str, year: str, *, missing: str | None = None, latest_year: int = LATEST_YEAR
 ) -> date:
     """Any real date from its three fields, as typed ("27", "3", "2027"), or
-    ``IdentityError`` with a message in plain words that says what to check."""
-    day, month, year = day.strip(), month.strip(), year.strip()
-    if not (day and month and year):
-        raise IdentityError(missing or _("Enter the date, for example 27 3 2024."))
-    if not (re.fullmatch(r"[0-9]{1,2}", day) and re.fullmatch(r"[0-9]{1,2}", month)):
-        raise IdentityError(_("Write the day and the month in numbers, for example 27 3 1948."))
-    if not re.fullmatch(r"[0-9]{4}", year):
-        raise IdentityError(_("Write the year with its 4 digits, for example 1948."))
-    day_number, month_number, year_number = int(day), int(month), int(year)
-    if not 1 <= month_number <= 12:
-        raise IdentityError(_("The month is a number from 1 to 12. Check the month."))
-    if not 1 <= day_number <= 31:
-        raise IdentityError(_("The day is a number from 1 to 31. Check the day."))
-    if year_number < EARLIEST_BIRTH_YEAR:
-        raise IdentityError(
-            _("The year must be %(earliest)d or later. Check the year.", earliest=EARLIEST_BIRTH_YEAR)
+    ``IdentityError`` with a message in plain words that says what to check (the form
+    layer's date reader, ``portal.core.forms.parse_date``)."""
+    try:
+        return forms.parse_date(
+            day, month, year, missing=missing, earliest_year=EARLIEST_BIRTH_YEAR, latest_year=latest_year
         )
-    if year_number > latest_year:
-        raise IdentityError(_("This year is too far away. Check the year."))
-    if day_number > calendar.monthrange(year_number, month_number)[1]:
-        if day_number == 29 and month_number == 2:
-            raise IdentityError(
-                _(
-                    "There was no 29 February in %(year)d. Check the day and the year.",
-                    year=year_number,
-                )
-            )
-        month_name = get_month_names("wide", locale=babel_locale())[month_number]
-        raise IdentityError(
-            _(
-                "%(day)d %(month)s does not exist. Check the day and the month.",
-                day=day_number,
-                month=month_name,
-            )
-        )
-    return date(year_number, month_number, day_number)
+    except forms.FieldError as error:
+        raise IdentityError(error.message) from None

@@ -1,16 +1,19 @@
-"""The agenda's forms, checked: an appointment with its reminders, a medicine reminder.
+"""The agenda's forms, read with ``portal.core.forms``: an appointment with its reminders,
+a medicine reminder.
 
-Each keeps every value as it was typed (to show it again), and its errors by field id
-in the order of the page (the error summary links to each).
+Each reader gives the form's result (what was typed, to show it again, and the errors by
+field, in the order of the page) and, when everything is right, what to save. Nothing is
+saved here: the routes do it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from portal.accounts.identity import IdentityError, parse_day
 from portal.agenda import services, times
+from portal.core.forms import FormReader, FormResult, date_parts
 from portal.core.i18n import gettext as _
 
 TITLE_MAX = 120
@@ -44,229 +47,158 @@ def channel_names() -> dict[str, str]:
     return {"email": _("By email"), "sms": _("By text message")}
 
 
-def _date_values(prefix: str, day: date | None) -> dict[str, str]:
-    if day is None:
-        return {f"{prefix}-day": "", f"{prefix}-month": "", f"{prefix}-year": ""}
-    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)}
+# --------------------------------------------------------------------------- an appointment
 
 
-def date_value(values: dict[str, str], prefix: str) -> dict[str, str]:
-    """The three boxes of a date as ``forms.date_input`` wants them."""
-    return {part: values.get(f"{prefix}-{part}", "") for part in ("day", "month", "year")}
+@dataclass(frozen=True)
+class Appointment:
+    """An appointment as its form says it, checked: what to save."""
+
+    starts_at: datetime
+    details: services.Details
+    choices: list[services.Choice]
 
 
-# A row's version, as an edit form carries it (``version``): a whole number of the database's.
+def blank_appointment(today: date) -> FormResult:
+    """A new appointment's form: today, and a reminder by email the day before."""
+    values: dict[str, Any] = {"date": date_parts(today), "time": "", "title": "", "with_whom": ""}
+    values.update({"where": "", "notes": "", **dict.fromkeys(REMINDER_FIELDS.values(), "")})
+    values[REMINDER_FIELDS[services.DAY_BEFORE]] = "email"
+    return FormResult.filled(values)
 
 
-def _text(form: Any, name: str) -> str:
-    return str(form.get(name, "") or "")
-
-
-def _squash(value: str) -> str:
-    return " ".join(value.split())
-
-
-class AppointmentForm:
-    """An appointment form: date, time, title, with whom, where, notes, and reminders."""
-
-    FIELDS = ("date-day", "date-month", "date-year", "time", "title", "with_whom", "where", "notes")
-
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.errors: dict[str, str] = {}
-        self.starts_at: datetime | None = None
-        self.details: services.Details | None = None
-        self.choices: list[services.Choice] = []
-        self.asks_confirmation = False
-
-    @classmethod
-    def blank(cls, today: date) -> AppointmentForm:
-        values = {name: "" for name in cls.FIELDS}
-        values.update(_date_values("date", today))
-        values[REMINDER_FIELDS[services.DAY_BEFORE]] = "email"
-        return cls(values)
-
-    @classmethod
-    def of(cls, appointment: services.AppointmentView, zone: str) -> AppointmentForm:
-        start = times.local(appointment.starts_at, zone)
-        values = {
-            **_date_values("date", start.date()),
+def appointment_values(appointment: services.AppointmentView, zone: str) -> FormResult:
+    """The form of an appointment to change, filled with what it says now."""
+    start = times.local(appointment.starts_at, zone)
+    chosen = appointment.choices()
+    return FormResult.filled(
+        {
+            "date": date_parts(start.date()),
             "time": times.clock(start.time()),
             "title": appointment.details.title,
             "with_whom": appointment.details.with_whom,
             "where": appointment.details.where,
             "notes": appointment.details.notes,
+            **{name: chosen.get(minutes, "") for minutes, name in REMINDER_FIELDS.items()},
         }
-        chosen = appointment.choices()
-        for minutes, name in REMINDER_FIELDS.items():
-            values[name] = chosen.get(minutes, "")
-        return cls(values)
-
-    @classmethod
-    def read(cls, form: Any) -> AppointmentForm:
-        values = {name: _text(form, name) for name in cls.FIELDS}
-        for name in REMINDER_FIELDS.values():
-            values[name] = _text(form, name)
-        values["confirm_past"] = "1" if _text(form, "confirm_past") == "1" else ""
-        return cls(values)
-
-    def check(
-        self, *, zone: str, now: datetime, has_mobile: bool, unchanged_start: datetime | None = None
-    ) -> bool:
-        """True when the appointment can be saved. A time gone by (other than the one the
-        appointment already had) needs the box ticked that says so: ``asks_confirmation``."""
-        values = self.values
-        day: date | None = None
-        try:
-            day = parse_day(
-                values["date-day"],
-                values["date-month"],
-                values["date-year"],
-                missing=_("Enter the date of the appointment, for example 3 12 2026."),
-            )
-        except IdentityError as error:
-            self.errors["date-day"] = error.message
-        moment: time | None = None
-        try:
-            moment = times.parse_time(
-                values["time"], missing=_("Enter the time of the appointment, for example 10:30.")
-            )
-            values["time"] = times.clock(moment)
-        except times.TimeError as error:
-            self.errors["time"] = error.message
-        title = _squash(values["title"])
-        values["title"] = title
-        if not title:
-            self.errors["title"] = _('Say what the appointment is, for example "Dentist".')
-        elif len(title) > TITLE_MAX:
-            self.errors["title"] = _("Write at most %(count)d characters.", count=TITLE_MAX)
-        for name, longest in (("with_whom", WHO_MAX), ("where", WHERE_MAX)):
-            values[name] = _squash(values[name])
-            if len(values[name]) > longest:
-                self.errors[name] = _("Write at most %(count)d characters.", count=longest)
-        values["notes"] = values["notes"].strip()
-        if len(values["notes"]) > NOTES_MAX:
-            self.errors["notes"] = _("Write at most %(count)d characters.", count=NOTES_MAX)
-        for minutes, name in REMINDER_FIELDS.items():
-            channel = values[name]
-            if channel == "sms" and not has_mobile:
-                channel = values[name] = "email"  # not offered: no mobile number
-            if channel in services.CHANNELS:
-                self.choices.append(services.Choice(minutes, channel))
-            else:
-                values[name] = ""
-        if day is None or moment is None or self.errors:
-            return False
-        self.starts_at = times.at(day, moment, zone)
-        self.details = services.Details(
-            title=title, with_whom=values["with_whom"], where=values["where"], notes=values["notes"]
-        )
-        if self.starts_at < now and self.starts_at != unchanged_start and values.get("confirm_past") != "1":
-            self.asks_confirmation = True
-            return False
-        return True
-
-    @property
-    def in_the_past(self) -> bool:
-        return self.asks_confirmation or self.values.get("confirm_past") == "1"
-
-
-class MedicineForm:
-    """A medicine reminder form: the medicine, the dose, times of day, from and to, how."""
-
-    FIELDS = (
-        "medicine",
-        "dose",
-        "times",
-        "first-day",
-        "first-month",
-        "first-year",
-        "last-day",
-        "last-month",
-        "last-year",
-        "channel",
-        "note",
     )
 
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.errors: dict[str, str] = {}
-        self.details: services.Medicine | None = None
-        self.times: list[time] = []
-        self.first_day: date | None = None
-        self.last_day: date | None = None
-        self.channel = "email"
 
-    @classmethod
-    def blank(cls, today: date) -> MedicineForm:
-        values = {name: "" for name in cls.FIELDS}
-        values.update(_date_values("first", today))
-        values["channel"] = "email"
-        return cls(values)
+def read_appointment(sent: Any, *, zone: str, has_mobile: bool) -> tuple[FormResult, Appointment | None]:
+    """An appointment's form: date, time, title, with whom, where, notes, and reminders
+    (by text message only when the space has a mobile number: else by email)."""
+    reader = FormReader(sent)
+    day = reader.date("date", missing=_("Enter the date of the appointment, for example 3 12 2026."))
+    moment = reader.time("time", missing=_("Enter the time of the appointment, for example 10:30."))
+    title = reader.text(
+        "title",
+        max_length=TITLE_MAX,
+        required=True,
+        missing=_('Say what the appointment is, for example "Dentist".'),
+    )
+    with_whom = reader.text("with_whom", max_length=WHO_MAX)
+    where = reader.text("where", max_length=WHERE_MAX)
+    notes = reader.long_text("notes", max_length=NOTES_MAX)
+    form = reader.result
+    choices = []
+    for minutes, name in REMINDER_FIELDS.items():
+        channel = reader.choice(name, services.CHANNELS, fallback="")
+        if channel == "sms" and not has_mobile:
+            channel = "email"  # not offered: no mobile number
+            form.keep(name, channel)
+        if channel:
+            choices.append(services.Choice(minutes, channel))
+    reader.choice("confirm_past", ("1",), fallback="")
+    if day is None or moment is None or not form.ok:
+        return form, None
+    details = services.Details(title=title, with_whom=with_whom, where=where, notes=notes)
+    return form, Appointment(times.at(day, moment, zone), details, choices)
 
-    @classmethod
-    def of(cls, reminder: services.MedicineView) -> MedicineForm:
-        """The form of a medicine reminder to change, filled with what it says now."""
-        values = {
+
+def asks_confirmation(
+    form: FormResult, appointment: Appointment, *, now: datetime, unchanged_start: datetime | None = None
+) -> bool:
+    """Whether the box that says the appointment is in the past must be ticked first: a
+    time gone by, other than the one the appointment already had, and the box not ticked."""
+    return (
+        appointment.starts_at < now
+        and appointment.starts_at != unchanged_start
+        and form.value("confirm_past") != "1"
+    )
+
+
+# --------------------------------------------------------------------------- a medicine reminder
+
+
+@dataclass(frozen=True)
+class MedicineReminder:
+    """A medicine reminder as its form says it, checked: what to save."""
+
+    details: services.Medicine
+    times: list[time]
+    first_day: date
+    last_day: date | None
+    channel: str
+
+
+def blank_medicine(today: date) -> FormResult:
+    """A new medicine reminder's form: from today, by email."""
+    return FormResult.filled(
+        {
+            "medicine": "",
+            "dose": "",
+            "times": "",
+            "first": date_parts(today),
+            "last": date_parts(None),
+            "channel": "email",
+            "note": "",
+        }
+    )
+
+
+def medicine_values(reminder: services.MedicineView) -> FormResult:
+    """The form of a medicine reminder to change, filled with what it says now."""
+    return FormResult.filled(
+        {
             "medicine": reminder.details.medicine,
             "dose": reminder.details.dose,
             "times": ", ".join(reminder.clocks),
-            **_date_values("first", reminder.first_day),
-            **_date_values("last", reminder.last_day),
+            "first": date_parts(reminder.first_day),
+            "last": date_parts(reminder.last_day),
             "channel": reminder.channel,
             "note": reminder.details.note,
         }
-        return cls(values)
+    )
 
-    @classmethod
-    def read(cls, form: Any) -> MedicineForm:
-        return cls({name: _text(form, name) for name in cls.FIELDS})
 
-    def check(self, *, has_mobile: bool) -> bool:
-        values = self.values
-        medicine = _squash(values["medicine"])
-        values["medicine"] = medicine
-        if not medicine:
-            self.errors["medicine"] = _('Write the name of the medicine, for example "Doliprane".')
-        elif len(medicine) > MEDICINE_MAX:
-            self.errors["medicine"] = _("Write at most %(count)d characters.", count=MEDICINE_MAX)
-        values["dose"] = _squash(values["dose"])
-        if len(values["dose"]) > DOSE_MAX:
-            self.errors["dose"] = _("Write at most %(count)d characters.", count=DOSE_MAX)
-        try:
-            self.times = times.parse_times(values["times"])
-            values["times"] = ", ".join(times.clock(moment) for moment in self.times)
-        except times.TimeError as error:
-            self.errors["times"] = error.message
-        try:
-            self.first_day = parse_day(
-                values["first-day"],
-                values["first-month"],
-                values["first-year"],
-                missing=_("Enter the first day of the reminders, for example 3 12 2026."),
-            )
-        except IdentityError as error:
-            self.errors["first-day"] = error.message
-        if any(values[f"last-{part}"].strip() for part in ("day", "month", "year")):
-            try:
-                self.last_day = parse_day(
-                    values["last-day"],
-                    values["last-month"],
-                    values["last-year"],
-                    missing=_("Enter the whole last day, or leave its three boxes empty."),
-                )
-            except IdentityError as error:
-                self.errors["last-day"] = error.message
-            if self.first_day and self.last_day and self.last_day < self.first_day:
-                self.errors["last-day"] = _("The last day comes before the first day. Check the dates.")
-        channel = values["channel"]
-        if channel not in services.CHANNELS or (channel == "sms" and not has_mobile):
-            channel = values["channel"] = "email"
-        self.channel = channel
-        values["note"] = values["note"].strip()
-        if len(values["note"]) > NOTE_MAX:
-            self.errors["note"] = _("Write at most %(count)d characters.", count=NOTE_MAX)
-        if self.errors or self.first_day is None:
-            return False
-        self.details = services.Medicine(medicine=medicine, dose=values["dose"], note=values["note"])
-        return True
+def _clocks(moments: list[time]) -> str:
+    return ", ".join(times.clock(moment) for moment in moments)
+
+
+def read_medicine(sent: Any, *, has_mobile: bool) -> tuple[FormResult, MedicineReminder | None]:
+    """A medicine reminder's form: the medicine, the dose, times of day, from and to, how."""
+    reader = FormReader(sent)
+    medicine = reader.text(
+        "medicine",
+        max_length=MEDICINE_MAX,
+        required=True,
+        missing=_('Write the name of the medicine, for example "Doliprane".'),
+    )
+    dose = reader.text("dose", max_length=DOSE_MAX)
+    at_times = reader.field("times", times.parse_times, show=_clocks)
+    first_day = reader.date(
+        "first", missing=_("Enter the first day of the reminders, for example 3 12 2026.")
+    )
+    last_day = reader.date(
+        "last", required=False, missing=_("Enter the whole last day, or leave its three boxes empty.")
+    )
+    form = reader.result
+    if first_day and last_day and last_day < first_day:
+        form.error("last", _("The last day comes before the first day. Check the dates."))
+    offered = services.CHANNELS if has_mobile else ("email",)
+    channel = reader.choice("channel", offered, fallback="email")
+    note = reader.long_text("note", max_length=NOTE_MAX)
+    if not form.ok or at_times is None or first_day is None:
+        return form, None
+    details = services.Medicine(medicine=medicine, dose=dose, note=note)
+    return form, MedicineReminder(details, at_times, first_day, last_day, channel)

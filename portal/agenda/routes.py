@@ -23,17 +23,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.services import read_identity
-from portal.agenda import actions, ical, services, times
-from portal.agenda.forms import (
-    REMINDER_FIELDS,
-    AppointmentForm,
-    MedicineForm,
-    channel_names,
-    date_value,
-    delay_names,
-)
+from portal.agenda import actions, forms, ical, services, times
+from portal.agenda.forms import REMINDER_FIELDS, channel_names, delay_names
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.forms import FormResult
 from portal.core.i18n import gettext as _
 from portal.core.records import read_version
 from portal.core.sessions import SPACE_ROLES, requires_role
@@ -254,16 +248,18 @@ async def show_appointment(
 async def _form_page(
     request: Request[Any, Any, Any],
     reach: Reach,
-    form: AppointmentForm,
+    form: FormResult,
     *,
     appointment: services.AppointmentView | None = None,
     version: int = 0,
     conflict: bool = False,
+    past: datetime | None = None,
     status: int = 200,
 ) -> Template:
     """The appointment form. ``version``: the one the form carries (the version read,
     or, after a conflict, the one saved now, so that sending again keeps what was typed
-    on purpose); ``conflict``: the appointment changed meanwhile, and is shown as saved."""
+    on purpose); ``conflict``: the appointment changed meanwhile, and is shown as saved;
+    ``past``: the time typed, gone by, which the box that says so must confirm."""
     has_mobile = await _has_mobile(reach)
     channels = channel_names()
     options = [("", _("No reminder")), ("email", channels["email"])]
@@ -274,10 +270,8 @@ async def _form_page(
         request,
         "agenda/appointment_form.html",
         status=status,
-        form=form,
-        values=form.values,
-        errors=form.errors,
-        date=date_value(form.values, "date"),
+        **form.shown(),
+        past=past,
         reminder_fields=[(name, names[minutes]) for minutes, name in REMINDER_FIELDS.items()],
         reminder_options=options,
         has_mobile=has_mobile,
@@ -292,24 +286,27 @@ async def _form_page(
 @get(f"{BASE}/new", name="new_appointment", guards=SPACE)
 async def new_appointment(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await access.require(Area.AGENDA, Action.WRITE)
-    return await _form_page(request, reach, AppointmentForm.blank(_today(request)))
+    return await _form_page(request, reach, forms.blank_appointment(_today(request)))
 
 
 @post(f"{BASE}/new", name="add_appointment", guards=SPACE, status_code=303)
 async def add_appointment(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.AGENDA, Action.WRITE)
-    form = AppointmentForm.read(await request.form())
+    form, typed = forms.read_appointment(
+        await request.form(), zone=_zone(request), has_mobile=await _has_mobile(reach)
+    )
     now = _now()
-    if not form.check(zone=_zone(request), now=now, has_mobile=await _has_mobile(reach)):
-        return await _form_page(request, reach, form, status=200 if form.asks_confirmation else 400)
-    assert form.starts_at is not None and form.details is not None
+    if typed is None:
+        return await _form_page(request, reach, form, status=400)
+    if forms.asks_confirmation(form, typed, now=now):
+        return await _form_page(request, reach, form, past=typed.starts_at)
     appointment_id = await services.add_appointment(
         reach.keyring,
         patient=reach.subject,
         author=reach.actor.account_id,
-        starts_at=form.starts_at,
-        details=form.details,
-        choices=form.choices,
+        starts_at=typed.starts_at,
+        details=typed.details,
+        choices=typed.choices,
         zone=_zone(request),
         now=now,
     )
@@ -330,7 +327,7 @@ async def change_appointment_form(
     return await _form_page(
         request,
         reach,
-        AppointmentForm.of(appointment, _zone(request)),
+        forms.appointment_values(appointment, _zone(request)),
         appointment=appointment,
         version=appointment.version,
     )
@@ -342,27 +339,24 @@ async def change_appointment(
 ) -> Response[Any]:
     reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     data = await request.form()
-    form, version = AppointmentForm.read(data), read_version(data)
+    version = read_version(data)
+    form, typed = forms.read_appointment(data, zone=_zone(request), has_mobile=await _has_mobile(reach))
     now = _now()
-    checked = form.check(
-        zone=_zone(request),
-        now=now,
-        has_mobile=await _has_mobile(reach),
-        unchanged_start=appointment.starts_at,
-    )
-    if not checked:
-        status = 200 if form.asks_confirmation else 400
-        # The version stays the one read: mending a mistake does not skip a change made meanwhile.
-        return await _form_page(request, reach, form, appointment=appointment, version=version, status=status)
-    assert form.starts_at is not None and form.details is not None
+    # The version stays the one read: mending a mistake does not skip a change made meanwhile.
+    if typed is None:
+        return await _form_page(request, reach, form, appointment=appointment, version=version, status=400)
+    if forms.asks_confirmation(form, typed, now=now, unchanged_start=appointment.starts_at):
+        return await _form_page(
+            request, reach, form, appointment=appointment, version=version, past=typed.starts_at
+        )
     saved = await services.change_appointment(
         reach.keyring,
         appointment,
         author=reach.actor.account_id,
         version=version,
-        starts_at=form.starts_at,
-        details=form.details,
-        choices=form.choices,
+        starts_at=typed.starts_at,
+        details=typed.details,
+        choices=typed.choices,
         zone=_zone(request),
         now=now,
     )
@@ -435,7 +429,7 @@ async def show_medicines(request: Request[Any, Any, Any], access: Access) -> Tem
 async def _medicine_form_page(
     request: Request[Any, Any, Any],
     reach: Reach,
-    form: MedicineForm,
+    form: FormResult,
     *,
     reminder: services.MedicineView | None = None,
     version: int = 0,
@@ -450,10 +444,7 @@ async def _medicine_form_page(
         request,
         "agenda/medicine_form.html",
         status=status,
-        values=form.values,
-        errors=form.errors,
-        first=date_value(form.values, "first"),
-        last=date_value(form.values, "last"),
+        **form.shown(),
         channel_options=options,
         has_mobile=has_mobile,
         reminder=reminder,
@@ -468,25 +459,24 @@ async def _medicine_form_page(
 @get(f"{MEDICINES}/new", name="new_medicine_reminder", guards=SPACE)
 async def new_medicine(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await access.require(Area.AGENDA, Action.WRITE)
-    return await _medicine_form_page(request, reach, MedicineForm.blank(_today(request)))
+    return await _medicine_form_page(request, reach, forms.blank_medicine(_today(request)))
 
 
 @post(f"{MEDICINES}/new", name="add_medicine_reminder", guards=SPACE, status_code=303)
 async def add_medicine(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.AGENDA, Action.WRITE)
-    form = MedicineForm.read(await request.form())
-    if not form.check(has_mobile=await _has_mobile(reach)):
+    form, typed = forms.read_medicine(await request.form(), has_mobile=await _has_mobile(reach))
+    if typed is None:
         return await _medicine_form_page(request, reach, form, status=400)
-    assert form.details is not None and form.first_day is not None
     await services.add_medicine(
         reach.keyring,
         patient=reach.subject,
         author=reach.actor.account_id,
-        details=form.details,
-        at_times=form.times,
-        first_day=form.first_day,
-        last_day=form.last_day,
-        channel=form.channel,
+        details=typed.details,
+        at_times=typed.times,
+        first_day=typed.first_day,
+        last_day=typed.last_day,
+        channel=typed.channel,
         zone=_zone(request),
         now=_now(),
     )
@@ -502,7 +492,7 @@ async def change_medicine_form(
         reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
     )
     return await _medicine_form_page(
-        request, reach, MedicineForm.of(reminder), reminder=reminder, version=reminder.version
+        request, reach, forms.medicine_values(reminder), reminder=reminder, version=reminder.version
     )
 
 
@@ -517,20 +507,20 @@ async def change_medicine(
 ) -> Response[Any]:
     reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     data = await request.form()
-    form, version = MedicineForm.read(data), read_version(data)
-    if not form.check(has_mobile=await _has_mobile(reach)):
+    version = read_version(data)
+    form, typed = forms.read_medicine(data, has_mobile=await _has_mobile(reach))
+    if typed is None:
         return await _medicine_form_page(request, reach, form, reminder=reminder, version=version, status=400)
-    assert form.details is not None and form.first_day is not None
     saved = await services.change_medicine(
         reach.keyring,
         reminder,
         author=reach.actor.account_id,
         version=version,
-        details=form.details,
-        at_times=form.times,
-        first_day=form.first_day,
-        last_day=form.last_day,
-        channel=form.channel,
+        details=typed.details,
+        at_times=typed.times,
+        first_day=typed.first_day,
+        last_day=typed.last_day,
+        channel=typed.channel,
         zone=_zone(request),
         now=_now(),
     )

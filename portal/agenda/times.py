@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_day_names
 
+from portal.core.forms import TIME_PATTERN as _TIME
+from portal.core.forms import FieldError as TimeError
+from portal.core.forms import clock as clock
+from portal.core.forms import parse_time as parse_time
 from portal.core.i18n import babel_locale
 from portal.core.i18n import gettext as _
 
@@ -27,37 +31,10 @@ MAX_TIMES_A_DAY = 6
 FIRST_YEAR = 1900
 LAST_YEAR = 2200
 
-# "10:30", "10h30", "10 h 30", "10.30", "10H", "9": an hour, then perhaps minutes.
-_TIME = re.compile(r"([0-9]{1,2})\s*(?:[:hH.]\s*([0-9]{1,2})?|\s+([0-9]{2}))?")
-
-
-class TimeError(ValueError):
-    """A time a person typed cannot be used; ``message`` tells them what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def parse_time(value: str, *, missing: str | None = None) -> time:
-    """A time of day from what was typed: "10:30", "10h30", "10 h 30", "10.30", "10h", "9"."""
-    text = " ".join(value.split())
-    if not text:
-        raise TimeError(missing or _("Enter the time, for example 10:30."))
-    found = _TIME.fullmatch(text)
-    if not found:
-        raise TimeError(_("Write the time with numbers, for example 10:30 or 10h30."))
-    hour = int(found.group(1))
-    minutes = int(found.group(2) or found.group(3) or 0)
-    if hour > 23:
-        raise TimeError(_("The hour is a number from 0 to 23. Check the hour."))
-    if minutes > 59:
-        raise TimeError(_("The minutes are a number from 0 to 59. Check the minutes."))
-    return time(hour, minutes)
-
 
 def parse_times(value: str) -> list[time]:
-    """One to six times of day, in order, each once: "8:00, 12h, 20:00"."""
+    """One to six times of day, in order, each once: "8:00, 12h, 20:00" (each read as
+    ``parse_time`` reads one: ``portal.core.forms``)."""
     parts = [part for part in re.split(r"\s*(?:[,;/+&]|\bet\b|\band\b)\s*", value.strip()) if part]
     if len(parts) == 1 and " " in parts[0] and not _TIME.fullmatch(parts[0]):
         parts = parts[0].split()  # "08:00 20:00": times apart with spaces only
@@ -75,11 +52,6 @@ def parse_times(value: str) -> list[time]:
     if len(unique) > MAX_TIMES_A_DAY:
         raise TimeError(_("Choose at most %(count)d times of day. Check the times.", count=MAX_TIMES_A_DAY))
     return unique
-
-
-def clock(value: time) -> str:
-    """ "08:00": how a time of day is written and stored."""
-    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def read_clocks(value: str) -> list[time]:

@@ -32,6 +32,7 @@ from portal.accounts.people import Person, names_of
 from portal.carers.services import author_names
 from portal.circle.services import members_of
 from portal.core.access import PROFESSIONAL_AREAS, Access, Action, Area, Reach, Role
+from portal.core.forms import FormReader, FormResult
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.records import read_version
@@ -68,42 +69,46 @@ async def _authors(reach: Reach, notes: list[services.NoteView]) -> dict[uuid.UU
 # --------------------------------------------------------------------------- what is typed
 
 
-class Written:
-    """A note's form, checked: errors by field (in the order of the page) and what was typed."""
+def _too_long_title(count: int, length: int) -> str:
+    return _("The title is %(length)d characters long: write at most %(count)d.", length=length, count=count)
 
-    def __init__(self, form: Any) -> None:
-        self.title = " ".join(str(form.get("title", "")).split())
-        self.body = str(form.get("body", "")).replace("\r\n", "\n").strip()
-        self.version = read_version(form)
-        self.errors: dict[str, str] = {}
 
-    @property
-    def values(self) -> dict[str, str]:
-        return {"title": self.title, "body": self.body}
+def _too_long_body(count: int, length: int) -> str:
+    return _(
+        "Your note is %(length)d characters long: the longest is %(count)d. "
+        "Shorten it, or write the rest in a second note.",
+        length=length,
+        count=count,
+    )
 
-    @property
-    def draft(self) -> services.Draft:
-        return services.Draft(title=self.title, body=self.body)
 
-    def check(self) -> dict[str, str]:
-        if not self.title:
-            self.errors["title"] = _('Give your note a title, for example "Questions for Dr Martin".')
-        elif len(self.title) > services.TITLE_MAX:
-            self.errors["title"] = _(
-                "The title is %(length)d characters long: write at most %(count)d.",
-                length=len(self.title),
-                count=services.TITLE_MAX,
-            )
-        if not self.body:
-            self.errors["body"] = _("Write the text of your note.")
-        elif len(self.body) > services.BODY_MAX:
-            self.errors["body"] = _(
-                "Your note is %(length)d characters long: the longest is %(count)d. "
-                "Shorten it, or write the rest in a second note.",
-                length=len(self.body),
-                count=services.BODY_MAX,
-            )
-        return self.errors
+def read_note(sent: Any) -> FormResult:
+    """A note's form, checked: its title and its text."""
+    reader = FormReader(sent)
+    reader.text(
+        "title",
+        max_length=services.TITLE_MAX,
+        required=True,
+        missing=_('Give your note a title, for example "Questions for Dr Martin".'),
+        too_long=_too_long_title,
+    )
+    reader.long_text(
+        "body",
+        max_length=services.BODY_MAX,
+        required=True,
+        missing=_("Write the text of your note."),
+        too_long=_too_long_body,
+    )
+    return reader.result
+
+
+def _draft_of(form: FormResult) -> services.Draft:
+    """What a note's form holds, to keep as a draft (checked or not)."""
+    return services.Draft(title=form.value("title"), body=form.value("body"))
+
+
+def _note_form(title: str, body: str) -> FormResult:
+    return FormResult.filled({"title": title, "body": body})
 
 
 def _typed(form: Any) -> services.Draft:
@@ -201,19 +206,17 @@ async def show_notes(request: Request[Any, Any, Any], access: Access) -> Templat
 def _new_page(
     request: Request[Any, Any, Any],
     reach: Reach,
+    form: FormResult,
     *,
-    values: dict[str, str],
     saved_at: Any = None,
-    errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
     return page(
         request,
         "notes/new.html",
         status=status,
-        values=values,
+        **form.shown(),
         saved_at=saved_at,
-        errors=errors or {},
         by_proxy=reach.by_proxy,
         title_max=services.TITLE_MAX,
         body_max=services.BODY_MAX,
@@ -225,27 +228,23 @@ async def new_note(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await access.require(Area.NOTES, Action.WRITE)
     draft = await services.new_draft(reach.keyring, reach.subject, reach.actor.account_id)
     if draft is None:
-        return _new_page(request, reach, values={"title": "", "body": ""})
+        return _new_page(request, reach, _note_form("", ""))
     await services.record(reach.actor.account_id, reach.subject, actions.READ, None)
-    return _new_page(
-        request, reach, values={"title": draft.title, "body": draft.body}, saved_at=draft.saved_at
-    )
+    return _new_page(request, reach, _note_form(draft.title, draft.body), saved_at=draft.saved_at)
 
 
 @post(BASE + "/new", name="add_note", guards=SPACE, status_code=303)
 async def add_note(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.NOTES, Action.WRITE)
-    written = Written(await request.form())
-    if written.check():
+    form = read_note(await request.form())
+    if not form.ok:
         # Nothing typed is lost: the draft keeps it, and the page shows it again.
         saved_at = await services.save_new_draft(
-            reach.keyring, reach.subject, reach.actor.account_id, written.draft
+            reach.keyring, reach.subject, reach.actor.account_id, _draft_of(form)
         )
-        return _new_page(
-            request, reach, values=written.values, saved_at=saved_at, errors=written.errors, status=400
-        )
+        return _new_page(request, reach, form, saved_at=saved_at, status=400)
     note = await services.add_note(
-        reach.keyring, reach.subject, reach.actor.account_id, written.title, written.body
+        reach.keyring, reach.subject, reach.actor.account_id, form.data["title"], form.data["body"]
     )
     where = f"{BASE}/{note}?done=added"
     if is_htmx(request):
@@ -271,45 +270,50 @@ async def _note_page(
     reach: Reach,
     note: services.NoteView,
     *,
-    written: Written | None = None,
+    written: FormResult | None = None,
+    typed_over: int = 0,
+    share: FormResult | None = None,
     saved_at: Any = None,
-    errors: dict[str, str] | None = None,
     conflict: bool = False,
     status: int = 200,
     fragment: str | None = None,
     done: str | None = None,
 ) -> Template:
-    """A note's page. Its form holds what was typed (``written``), or the viewer's draft,
-    or the note as saved; and the version it carries is the one that text was typed over,
-    except in a conflict (``conflict``, or a draft typed over an older version): then the
-    note as saved now is shown too, and the form carries the version saved now, so that
-    saving it again keeps what was typed, on purpose."""
+    """A note's page. Its form holds what was typed (``written``, over the version
+    ``typed_over``), or the viewer's draft, or the note as saved; and the version it
+    carries is the one that text was typed over, except in a conflict (``conflict``, or a
+    draft typed over an older version): then the note as saved now is shown too, and the
+    form carries the version saved now, so that saving it again keeps what was typed, on
+    purpose. ``share``: the sharing form, sent with a mistake."""
     viewer = reach.actor.account_id
     may_write = await access.allows(Area.NOTES, Action.WRITE)
     mine = note.draft_of(viewer) if may_write else None
     version = note.version
     if written is not None:
-        values, has_draft = written.values, True
+        form, has_draft = written, True
         if not conflict:
-            version = written.version
+            version = typed_over
     elif mine is not None:
-        values, has_draft = {"title": mine.title, "body": mine.body}, True
+        form, has_draft = _note_form(mine.title, mine.body), True
         saved_at = mine.saved_at
         conflict = note.outdated(mine)
     else:
-        values, has_draft = {"title": note.title, "body": note.body}, False
+        form, has_draft = _note_form(note.title, note.body), False
+    share = share or FormResult()
     return page(
         request,
         "notes/note.html",
         fragment=fragment,
         status=status,
         note=note,
-        values=values,
+        form=form,
+        share=share,
+        # The page's title says "Error:" when either form has one.
+        errors={**form.errors, **share.errors},
         version=version,
         has_draft=has_draft,
         conflict=conflict,
         saved_at=saved_at,
-        errors=errors or {},
         in_place=fragment is not None and is_htmx(request),
         done=done,
         may_write=may_write,
@@ -334,34 +338,28 @@ async def change_note(
 ) -> Response[Any]:
     reach, found = await _note(access, note, Action.WRITE)
     writer = reach.actor.account_id
-    written = Written(await request.form())
-    if written.check():
+    sent = await request.form()
+    form, version = read_note(sent), read_version(sent)
+    if not form.ok:
         saved_at, _outdated = await services.save_draft(
-            reach.keyring, found, writer, written.draft, written.version
+            reach.keyring, found, writer, _draft_of(form), version
         )
         return await _note_page(
-            request,
-            access,
-            reach,
-            found,
-            written=written,
-            saved_at=saved_at,
-            errors=written.errors,
-            status=400,
+            request, access, reach, found, written=form, typed_over=version, saved_at=saved_at, status=400
         )
     if not await services.change_note(
-        reach.keyring, found, writer, written.version, written.title, written.body
+        reach.keyring, found, writer, version, form.data["title"], form.data["body"]
     ):
         # Someone saved the note since this form was read: nothing is saved over it. What
         # was typed is kept as a draft, and shown with the note as it is saved now (409).
         saved_at, _outdated = await services.save_draft(
-            reach.keyring, found, writer, written.draft, written.version
+            reach.keyring, found, writer, _draft_of(form), version
         )
         current = await services.get_note(reach.keyring, reach.subject, found.id)
         if current is None:
             raise NotFoundException()
         return await _note_page(
-            request, access, reach, current, written=written, saved_at=saved_at, conflict=True, status=409
+            request, access, reach, current, written=form, saved_at=saved_at, conflict=True, status=409
         )
     # With htmx the browser follows this, and the note's main part is replaced in place.
     return Redirect(path=f"{BASE}/{found.id}?done=saved", status_code=303)
@@ -424,26 +422,27 @@ async def share_note(
 ) -> Response[Any]:
     """Share the note with one professional of the circle (instead of anyone before)."""
     reach, found = await _for_sharing(access, note)
-    form = await request.form()
-    chosen = str(form.get("share_with", ""))
     sharing = await _sharing(access, reach.keyring, found)
-    if chosen not in {value for value, _text in sharing["choices"]}:
+    reader = FormReader(await request.form())
+    chosen = reader.choice(
+        "share_with",
+        {value for value, _text in sharing["choices"]},
+        required=True,
+        missing=_("Choose the professional to share this note with."),
+        unknown=_(
+            "You can share a note only with a professional of your care circle. Choose one in the list."
+        ),
+    )
+    if not reader.result.ok:
         # Nobody chosen, or someone who is not (or no longer) a professional of the circle
         # who may be shared with: nothing changes.
-        message = (
-            _("Choose the professional to share this note with.")
-            if not chosen
-            else _(
-                "You can share a note only with a professional of your care circle. Choose one in the list."
-            )
-        )
         await services.record(reach.actor.account_id, found.patient, actions.SHARE, found.id, "denied")
         return await _note_page(
             request,
             access,
             reach,
             found,
-            errors={"share_with": message},
+            share=reader.result,
             status=400,
             fragment="notes/_sharing.html",
         )

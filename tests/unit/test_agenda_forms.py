@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 
 from portal.agenda import services
-from portal.agenda.forms import MedicineForm
+from portal.agenda.forms import medicine_values, read_medicine
 from portal.core.i18n import use_locale
 from portal.core.records import VERSION_MAX, read_version
 
@@ -47,14 +47,11 @@ def test_a_medicine_reminders_change_form_holds_what_it_says_and_checks_again():
         active=False,
         version=4,
     )
-    form = MedicineForm.of(reminder)
+    form = medicine_values(reminder)
     assert form.values["times"] == "08:00, 20:00"
-    assert (form.values["last-day"], form.values["last-month"], form.values["last-year"]) == (
-        "31",
-        "12",
-        "2030",
-    )
+    assert form.date_value("last") == {"day": "31", "month": "12", "year": "2030"}
     with use_locale("en"):
-        assert form.check(has_mobile=True)
-    assert form.details == reminder.details and form.times == reminder.times
-    assert (form.first_day, form.last_day, form.channel) == (reminder.first_day, reminder.last_day, "sms")
+        checked, typed = read_medicine(form.as_sent(), has_mobile=True)
+    assert checked.ok and typed is not None
+    assert typed.details == reminder.details and typed.times == reminder.times
+    assert (typed.first_day, typed.last_day, typed.channel) == (reminder.first_day, reminder.last_day, "sms")
