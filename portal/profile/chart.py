@@ -62,6 +62,111 @@ def _number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where the plot lies in the picture, and the days and values it spans."""
+
+    top: float
+    low: float
+    high: float
+    first_day: date
+    span_days: int
+
+    @property
+    def width(self) -> float:
+        return WIDTH - LEFT - RIGHT
+
+    @property
+    def bottom(self) -> float:
+        return HEIGHT - BOTTOM
+
+    def x(self, day: date) -> float:
+        if self.span_days == 0:
+            return LEFT + self.width / 2
+        return LEFT + self.width * (day - self.first_day).days / self.span_days
+
+    def y(self, value: float) -> float:
+        height = self.bottom - self.top
+        return self.top + height * (1 - (value - self.low) / (self.high - self.low))
+
+
+def _head(chart_id: str, title: str, description: str) -> list[str]:
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    return [
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(title_id)}" '
+        f'aria-describedby="{escape(desc_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" '
+        f'preserveAspectRatio="xMinYMin meet" focusable="false">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+    ]
+
+
+def _value_axis(frame: _Frame, ticks: list[float], number_label: Callable[[float], str]) -> list[str]:
+    """A light line at each round value, with its label; then both axes."""
+    parts = []
+    for tick in ticks:
+        ty = frame.y(tick)
+        parts.append(
+            f'<line class="chart-grid" x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" '
+            'stroke="currentColor" stroke-width="1" stroke-dasharray="2 4"/>'
+        )
+        parts.append(
+            f'<text class="chart-text" x="{LEFT - 8}" y="{ty + FONT / 3:.1f}" text-anchor="end" '
+            f'font-size="{FONT}" fill="currentColor">{escape(number_label(tick))}</text>'
+        )
+    top, bottom = frame.top, frame.bottom
+    parts.append(
+        f'<line class="chart-axis" x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" '
+        'stroke="currentColor" stroke-width="2"/>'
+    )
+    parts.append(
+        f'<line class="chart-axis" x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" '
+        'stroke="currentColor" stroke-width="2"/>'
+    )
+    return parts
+
+
+def _day_labels(frame: _Frame, last_day: date, day_label: Callable[[date], str]) -> list[str]:
+    """The days: the first and the last (one in the middle when there is room)."""
+    labelled = [frame.first_day] if frame.span_days == 0 else [frame.first_day, last_day]
+    parts = []
+    for number, day in enumerate(labelled):
+        anchor = "middle" if frame.span_days == 0 else ("start" if number == 0 else "end")
+        parts.append(
+            f'<text class="chart-text" x="{frame.x(day):.1f}" y="{frame.bottom + FONT + 10}" '
+            f'text-anchor="{anchor}" '
+            f'font-size="{FONT}" fill="currentColor">{escape(day_label(day))}</text>'
+        )
+    return parts
+
+
+def _line(frame: _Frame, number: int, line: Line, legend: bool) -> list[str]:
+    """One line with its markers (every other line dashed, with squares), and its legend."""
+    kind = number % 2 + 1
+    points = sorted(line.points)
+    coordinates = " ".join(f"{frame.x(day):.1f},{frame.y(float(value)):.1f}" for day, value in points)
+    dash = ' stroke-dasharray="10 6"' if kind == 2 else ""
+    parts = [
+        f'<polyline class="chart-line chart-line-{kind}" points="{coordinates}" fill="none" '
+        f'stroke="currentColor" stroke-width="3"{dash}/>'
+    ]
+    parts += [_marker(kind, frame.x(day), frame.y(float(value))) for day, value in points]
+    if legend:
+        lx = LEFT + number * (frame.width / 2)
+        ly = TOP + LEGEND / 2 - 4
+        parts.append(
+            f'<line class="chart-line chart-line-{kind}" x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 36:.1f}" '
+            f'y2="{ly:.1f}" stroke="currentColor" stroke-width="3"{dash}/>'
+        )
+        parts.append(_marker(kind, lx + 18, ly))
+        parts.append(
+            f'<text class="chart-text" x="{lx + 46:.1f}" y="{ly + FONT / 3:.1f}" font-size="{FONT}" '
+            f'fill="currentColor">{escape(line.label)}</text>'
+        )
+    return parts
+
+
 def line_chart(
     chart_id: str,
     title: str,
@@ -79,81 +184,15 @@ def line_chart(
     shown = [line for line in lines if line.points]
     values = [float(value) for line in shown for _, value in line.points]
     days = sorted({day for line in shown for day, _ in line.points})
-    top = TOP + (LEGEND if len(shown) > 1 else 0)
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - top - BOTTOM
     ticks = _ticks(min(values), max(values)) if values else [0.0, 1.0]
-    low, high = ticks[0], ticks[-1]
     first_day, last_day = (days[0], days[-1]) if days else (date.today(), date.today())
-    span_days = (last_day - first_day).days
-
-    def x(day: date) -> float:
-        if span_days == 0:
-            return LEFT + plot_width / 2
-        return LEFT + plot_width * (day - first_day).days / span_days
-
-    def y(value: float) -> float:
-        return top + plot_height * (1 - (value - low) / (high - low))
-
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(title_id)}" '
-        f'aria-describedby="{escape(desc_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" '
-        f'preserveAspectRatio="xMinYMin meet" focusable="false">',
-        f'<title id="{escape(title_id)}">{escape(title)}</title>',
-        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
-    ]
-    # The value axis: a light line at each round value, with its label.
-    for tick in ticks:
-        ty = y(tick)
-        parts.append(
-            f'<line class="chart-grid" x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" '
-            'stroke="currentColor" stroke-width="1" stroke-dasharray="2 4"/>'
-        )
-        parts.append(
-            f'<text class="chart-text" x="{LEFT - 8}" y="{ty + FONT / 3:.1f}" text-anchor="end" '
-            f'font-size="{FONT}" fill="currentColor">{escape(number_label(tick))}</text>'
-        )
-    bottom = top + plot_height
-    parts.append(
-        f'<line class="chart-axis" x1="{LEFT}" y1="{top}" x2="{LEFT}" y2="{bottom}" '
-        'stroke="currentColor" stroke-width="2"/>'
-    )
-    parts.append(
-        f'<line class="chart-axis" x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" '
-        'stroke="currentColor" stroke-width="2"/>'
-    )
-    # The days: the first and the last (one in the middle when there is room).
-    labelled = [first_day] if span_days == 0 else [first_day, last_day]
-    for number, day in enumerate(labelled):
-        anchor = "middle" if span_days == 0 else ("start" if number == 0 else "end")
-        parts.append(
-            f'<text class="chart-text" x="{x(day):.1f}" y="{bottom + FONT + 10}" text-anchor="{anchor}" '
-            f'font-size="{FONT}" fill="currentColor">{escape(day_label(day))}</text>'
-        )
+    top = TOP + (LEGEND if len(shown) > 1 else 0)
+    frame = _Frame(top, ticks[0], ticks[-1], first_day, (last_day - first_day).days)
+    parts = _head(chart_id, title, description)
+    parts += _value_axis(frame, ticks, number_label)
+    parts += _day_labels(frame, last_day, day_label)
     for number, line in enumerate(shown):
-        kind = number % 2 + 1
-        points = sorted(line.points)
-        coordinates = " ".join(f"{x(day):.1f},{y(float(value)):.1f}" for day, value in points)
-        dash = ' stroke-dasharray="10 6"' if kind == 2 else ""
-        parts.append(
-            f'<polyline class="chart-line chart-line-{kind}" points="{coordinates}" fill="none" '
-            f'stroke="currentColor" stroke-width="3"{dash}/>'
-        )
-        for day, value in points:
-            parts.append(_marker(kind, x(day), y(float(value))))
-        if len(shown) > 1:
-            lx = LEFT + number * (plot_width / 2)
-            ly = TOP + LEGEND / 2 - 4
-            parts.append(
-                f'<line class="chart-line chart-line-{kind}" x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 36:.1f}" '
-                f'y2="{ly:.1f}" stroke="currentColor" stroke-width="3"{dash}/>'
-            )
-            parts.append(_marker(kind, lx + 18, ly))
-            parts.append(
-                f'<text class="chart-text" x="{lx + 46:.1f}" y="{ly + FONT / 3:.1f}" font-size="{FONT}" '
-                f'fill="currentColor">{escape(line.label)}</text>'
-            )
+        parts += _line(frame, number, line, len(shown) > 1)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value in it is escaped above
 

@@ -23,15 +23,11 @@ from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import page
 from portal.documents.web import content_response
 from portal.profile import actions
+from portal.profile.filing import file_summary
 from portal.profile.services import author_role
-from portal.profile.summary import (
-    Summary,
-    build_summary,
-    file_summary,
-    summary_file_name,
-    summary_pdf,
-    time_names,
-)
+from portal.profile.summary import Summary, build_summary, summary_file_name
+from portal.profile.summary_pdf import summary_pdf
+from portal.profile.vocabulary import time_names
 
 # The patient's side: the patient, or whoever acts for them (the policy says what they may do).
 SPACE = [requires_role(*SPACE_ROLES)]

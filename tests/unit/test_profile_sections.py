@@ -12,19 +12,11 @@ from litestar.datastructures import FormMultiDict
 
 from portal.core.access import _EVERY_SECTION
 from portal.core.i18n import use_locale
-from portal.profile.sections import (
-    NOTE_MAX,
-    ORDER,
-    SINGLE,
-    TEXT_MAX,
-    describe,
-    parse_number,
-    parse_time,
-    read_form,
-    section_of,
-    sections,
-    values_of,
-)
+from portal.profile.definitions import ORDER, section_of, sections
+from portal.profile.fields import NOTE_MAX, SINGLE, TEXT_MAX
+from portal.profile.numbers import parse_number, parse_time
+from portal.profile.reading import read_form, values_of
+from portal.profile.wording import describe
 
 TODAY = date(2026, 3, 10)
 

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from portal.core.i18n import use_locale
-from portal.profile import summary
+from portal.profile import summary, summary_pdf
 from portal.profile.summary import (
     SUMMARY_SECTIONS,
     Summary,
@@ -84,7 +84,7 @@ def _text(content: bytes) -> str:
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_the_summary_pdf_is_large_print_with_every_section(locale):
     with use_locale(locale):
-        content = summary._summary_pdf(_summary(), locale)
+        content = summary_pdf._summary_pdf(_summary(), locale)
     assert content.startswith(b"%PDF-")
     text = _text(content)
     for expected in ("Jeanne Lefèvre", "Cachet01", "Cachet02", "Dr Martin", "Pénicilline", "Paul Lefèvre"):
@@ -106,7 +106,7 @@ def test_treatments_keep_only_the_known_times_of_day():
 
 def test_a_long_list_goes_on_several_pages_with_its_headings_again_and_page_numbers():
     with use_locale("en"):
-        content = summary._summary_pdf(_summary(treatments=25), "en")
+        content = summary_pdf._summary_pdf(_summary(treatments=25), "en")
     pages = _pages(content)
     assert len(pages) >= 3
     medicine_headers = [number for number, page in enumerate(pages) if ("Medicine", 15.0) in page]
@@ -128,7 +128,7 @@ def test_empty_and_hidden_sections():
         sections=frozenset({"treatments", "allergies"}),
     )
     with use_locale("en"):
-        text = _text(summary._summary_pdf(empty, "en"))
+        text = _text(summary_pdf._summary_pdf(empty, "en"))
     assert "No treatment recorded." in text
     assert "No allergy or intolerance recorded." in text
     assert "People to contact" not in text and "Advance directives" not in text
@@ -137,8 +137,8 @@ def test_empty_and_hidden_sections():
 def test_the_directives_follow_the_official_form():
     with use_locale("en"):
         directives = directives_of(DIRECTIVES)
-        person = summary._Person("Jeanne Lefèvre", "27 March 1941", "12 rue des Écoles\n69001 Lyon")
-        content = summary._directives_pdf(person, directives, "en")
+        person = summary_pdf._Person("Jeanne Lefèvre", "27 March 1941", "12 rue des Écoles\n69001 Lyon")
+        content = summary_pdf._directives_pdf(person, directives, "en")
     assert [wish.choice for wish in directives.wishes] == ["refuse", "want", "unsure", "", "", ""]
     assert directives.sedation.choice == "want"
     assert directives.written_at == date(2026, 3, 2)
@@ -166,7 +166,7 @@ def test_the_directives_follow_the_official_form():
 def test_directives_with_nothing_chosen_still_make_a_form_to_fill_by_hand():
     with use_locale("en"):
         directives = directives_of({"situation": "nonsense", "resuscitation": "maybe"})
-        content = summary._directives_pdf(summary._Person("", "", ""), directives, "en")
+        content = summary_pdf._directives_pdf(summary_pdf._Person("", "", ""), directives, "en")
     assert directives.situation_name == "" and directives.wishes[0].choice == ""
     assert directives.written_at is None
     text = _text(content)

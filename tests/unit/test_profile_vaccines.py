@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from portal.core.i18n import use_locale
-from portal.profile.sections import sections
+from portal.profile.definitions import sections
 from portal.profile.vaccines import (
     SCHEDULE,
     VACCINES,

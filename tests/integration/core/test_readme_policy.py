@@ -4,8 +4,8 @@ carers against ``DELEGABLE_AREAS``. A change on either side fails here until the
 follows.
 
 The README names profile sections in words; each word is the (English) title of one
-section in ``portal/profile/sections.py``, or a word of it ("treatments" for "Current
-treatments"), and must match exactly one section.
+section in ``portal/profile/definitions_care.py`` or ``definitions_person.py``, or a word
+of it ("treatments" for "Current treatments"), and must match exactly one section.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from portal.core.access import (
     Area,
 )
 from portal.core.i18n import use_locale
-from portal.profile.sections import sections
+from portal.profile.definitions import sections
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 COLUMNS = ["profession", "documents", "messages", "notes shared with them", "profile sections"]

@@ -16,7 +16,7 @@ from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.documents.services import recent_documents
 from portal.profile import services
-from portal.profile.sections import ORDER
+from portal.profile.definitions import ORDER
 from tests.conftest import TEST_MASTER_KEY
 from tests.integration.profile.helpers import (
     added_id,

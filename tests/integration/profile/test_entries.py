@@ -12,7 +12,7 @@ import pytest
 
 from portal.core.keys import Keyring
 from portal.profile import services
-from portal.profile.sections import ORDER
+from portal.profile.definitions import ORDER
 from portal.profile.tables import ProfileEntry
 from tests.conftest import TEST_MASTER_KEY
 from tests.integration.profile.helpers import added_id, as_, entry_count, events, owner, person, send

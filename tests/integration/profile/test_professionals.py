@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from portal.core.access import PROFILE_SECTIONS, Role
-from portal.profile.sections import ORDER
+from portal.profile.definitions import ORDER
 from tests.integration.profile.helpers import (
     added_id,
     as_,

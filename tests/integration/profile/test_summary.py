@@ -22,8 +22,8 @@ from portal.core.sessions import cookie_name, start_session
 from portal.documents import services as documents
 from portal.documents import storage
 from portal.documents.web import DOWNLOAD_POLICY, FILE_POLICY
+from portal.profile.filing import file_directives
 from portal.profile.services import add_entry, get_entry
-from portal.profile.summary import file_directives
 from tests.conftest import TEST_MASTER_KEY, csrf
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
