@@ -27,7 +27,7 @@ from piccolo.custom_types import Combinable
 from portal.accounts.notify import tell
 from portal.accounts.people import Person, names_of
 from portal.carers.services import author_names
-from portal.core import audit
+from portal.core import audit, db
 from portal.core.access import Action, Actor, Area, Role, profession_of, reachable
 from portal.core.actions import AuditAction
 from portal.core.crypto import Place
@@ -286,7 +286,8 @@ async def inbox(
 
 
 # By patient: a professional counts only the patients who still let them read.
-_UNREAD = (
+# (Asked on every signed-in page, for the header: SQL written once, ``db.Statement``.)
+_UNREAD = db.Statement(
     "SELECT c.patient, m.role, COUNT(*) AS unread FROM conversation_member m"
     " JOIN conversation c ON c.id = m.conversation"
     " WHERE m.account = {} AND (c.last_author IS NULL OR c.last_author <> {})"
@@ -298,7 +299,7 @@ _UNREAD = (
 async def unread_count(account: uuid.UUID) -> int:
     """How many of ``account``'s conversations hold a message they have not read (for a
     professional, of the patients who still let them read)."""
-    rows = await _still_reached(account, await Conversation.raw(_UNREAD, account, account))
+    rows = await _still_reached(account, await _UNREAD.rows(Conversation._meta.db, account, account))
     return sum(int(row["unread"]) for row in rows)
 
 
@@ -469,10 +470,11 @@ async def mark_read(place: Membership, shown: Thread) -> bool:
     newest = shown.last_sent_at
     if newest is None or not any(m.unread for m in shown.messages):
         return False
-    await ConversationMember.update({ConversationMember.last_read_at: newest}).where(
-        (ConversationMember.conversation == place.conversation)
-        & (ConversationMember.account == place.account)
-    )
+    async with db.aside(ConversationMember._meta.db):
+        await ConversationMember.update({ConversationMember.last_read_at: newest}).where(
+            (ConversationMember.conversation == place.conversation)
+            & (ConversationMember.account == place.account)
+        )
     return True
 
 

@@ -534,3 +534,56 @@ def test_a_page_that_reads_commits_its_event_at_once_and_holds_no_lock_after(tra
     assert client.get("/test-read", params={"fail": "1"}).status_code == 500
     assert client.app.state.engine.writes_in_reads == []
     assert asyncio.run(_events_seen_from_outside(trail)) == 2
+
+
+async def _read_page(engine: Any, subject: str, seen: list[int]) -> None:
+    """What a page that only reads does: record its event, read on."""
+    async with engine.request_transaction("GET"):
+        await record(**EVENT, subject=subject)
+        await AuditEvent.count()
+        seen.append(await _events_seen_from_outside_sqlite(engine.path))
+
+
+def _events_seen_from_outside_sqlite(path: str) -> Any:
+    async def count() -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+
+    return count()
+
+
+async def test_on_sqlite_the_events_of_pages_reading_at_once_are_written_in_one_commit(trail):
+    """Eight pages ask at once: their eight events go in one transaction, not eight
+    queued in SQLite's busy handler; each page goes on only once its event is committed,
+    and the chains are sound. (Pages that ask while a write is under way wait for the
+    next one, which takes all of them.)"""
+    if trail.sqlite_path is None:
+        pytest.skip("SQLite only: on PostgreSQL each chain has its own lock")
+    engine = AuditEvent._meta.db
+    subjects = [_subject_in_chain(n % 3) for n in range(8)]  # some chains twice or more
+    await record(**EVENT, subject=subjects[0])  # one commit of its own (outside a page)
+    commits = audit._read_events().commits
+    seen: list[int] = []
+    await asyncio.gather(*(_read_page(engine, subject, seen) for subject in subjects))
+    assert audit._read_events().commits == commits + 1
+    assert seen == [9] * 8  # every page found all nine events committed when it went on
+    result = await verify()
+    assert result.ok and result.events == 9 and result.chains == 3
+
+
+async def test_on_sqlite_a_failed_write_of_read_events_fails_each_page_that_waited(trail, monkeypatch):
+    if trail.sqlite_path is None:
+        pytest.skip("SQLite only")
+    engine = AuditEvent._meta.db
+
+    async def refused(*args: Any) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(audit, "_append", refused)
+    outcomes = await asyncio.gather(
+        *(_read_page(engine, f"patient:{n}", []) for n in range(3)), return_exceptions=True
+    )
+    assert [type(outcome) for outcome in outcomes] == [sqlite3.OperationalError] * 3
+    monkeypatch.undo()
+    await _read_page(engine, "patient:1", [])  # the next page writes as usual
+    assert (await verify()).events == 1
