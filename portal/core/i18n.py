@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -126,19 +126,25 @@ def _local(value: datetime, timezone: str) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(timezone))
 
 
+@lru_cache(maxsize=4096)
+def _long_date(day: date, locale: str) -> str:
+    # Babel builds the text from the locale's patterns each time (tens of microseconds,
+    # and a page may name a few hundred dates, most of them the same few days).
+    return format_date(day, format="long", locale=_parsed(locale))
+
+
 def format_day(value: date | datetime, timezone: str) -> str:
     """ "3 March 2026" in the current language: a date as it is, a moment on the day it
     was where people live."""
-    day = _local(value, timezone) if isinstance(value, datetime) else value
-    return format_date(day, format="long", locale=babel_locale())
+    day = _local(value, timezone).date() if isinstance(value, datetime) else value
+    return _long_date(day, current_locale())
 
 
 def format_moment(value: datetime, timezone: str) -> str:
     """ "3 March 2026 at 10:42" in the current language and the portal's time zone."""
     local = _local(value, timezone)
-    locale = babel_locale()
     return gettext(
         "%(date)s at %(time)s",
-        date=format_date(local, format="long", locale=locale),
-        time=format_time(local, format="HH:mm", locale=locale),
+        date=_long_date(local.date(), current_locale()),
+        time=format_time(local, format="HH:mm", locale=babel_locale()),
     )

@@ -25,6 +25,7 @@ from portal.core.crypto import (
     unwrap_key,
     wrap_key,
 )
+from portal.core.db import Statement
 from portal.core.tables import DataKey
 
 
@@ -37,6 +38,11 @@ def key_owner(account_id: object) -> str:
 # The owner of the key behind every blind index. It is a data key like the
 # others, so rotating the master key keeps every index valid.
 INDEX_KEY_OWNER = "system:blind-index"
+
+
+# Sent on most pages: as SQL written once (``Statement``), not built by Piccolo each time.
+_NEWEST_KEY = Statement("SELECT key_id, wrapped FROM data_key WHERE owner = {} ORDER BY id DESC LIMIT 1")
+_KEY_BY_ID = Statement("SELECT owner, wrapped FROM data_key WHERE key_id = {}")
 
 
 class Keyring:
@@ -61,12 +67,7 @@ class Keyring:
         key_id = self._current.get(owner)
         if key_id is not None:
             return key_id, self._keys[key_id]
-        row = (
-            await DataKey.select(DataKey.key_id, DataKey.wrapped)
-            .where(DataKey.owner == owner)
-            .order_by(DataKey._meta.primary_key, ascending=False)
-            .first()
-        )
+        row = await _NEWEST_KEY.first(DataKey._meta.db, owner)
         if row is None and not create:
             raise KeyDestroyedError(f"{owner} has no data key: it was destroyed")
         if row is None:
@@ -103,7 +104,7 @@ class Keyring:
 
     async def _key_by_id(self, key_id: str) -> tuple[str, bytes]:
         if key_id not in self._keys:
-            row = await DataKey.select(DataKey.owner, DataKey.wrapped).where(DataKey.key_id == key_id).first()
+            row = await _KEY_BY_ID.first(DataKey._meta.db, key_id)
             if row is None:
                 raise KeyDestroyedError("the key of this value was destroyed")
             self._remember(key_id, row["owner"], bytes(row["wrapped"]))

@@ -173,7 +173,7 @@ class DatabaseSessionStore(SessionStore):
     async def load(self, token_hash: str) -> SessionRecord | None:
         from portal.core.tables import Session
 
-        row = await Session.select().where(Session.token_hash == token_hash).first()
+        row = await _SESSION.first(Session._meta.db, token_hash)
         if row is None:
             return None
         return SessionRecord(
@@ -208,6 +208,11 @@ class DatabaseSessionStore(SessionStore):
         from portal.core.tables import Session
 
         await Session.delete().where(Session.account == account_id)
+
+
+_SESSION = db.Statement(
+    "SELECT account, role, kiosk, created_at, last_seen_at, acting_for FROM session WHERE token_hash = {}"
+)
 
 
 class RedisSessionStore(SessionStore):

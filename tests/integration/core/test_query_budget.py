@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from bench.run import PAGES
+from portal.core import db
 from tests.people import make_person, portal_client, sign_in_as
 from tests.space import (
     ZONE,
@@ -69,11 +70,16 @@ def counting(client: Any) -> Iterator[list[str]]:
     sent: list[str] = []
     engine_class = type(client.app.state.engine)
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("run_querystring", "run_ddl"):
+        for name in ("run_querystring", "run_ddl", "run_statement"):
             real = getattr(engine_class, name)
 
             async def spy(self: Any, query: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
-                sql = query if isinstance(query, str) else query.compile_string(self.engine_type)[0]
+                if isinstance(query, str):
+                    sql = query
+                elif isinstance(query, db.Statement):
+                    sql = query.sql_for(self.engine_type)
+                else:
+                    sql = query.compile_string(self.engine_type)[0]
                 sent.append(" ".join(sql.split()))
                 return await _real(self, query, *args, **kwargs)
 
