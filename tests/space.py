@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from portal.agenda.services import Choice, Medicine, add_appointment, add_medicine
+from portal.agenda.changes import add_appointment, add_medicine
+from portal.agenda.services import Choice, Medicine
 from portal.agenda.services import Details as Visit
 from portal.circle.services import add_to_circle
 from portal.core import audit
@@ -19,7 +20,8 @@ from portal.core.keys import Keyring, key_owner
 from portal.documents.demo import DEMO_DOCUMENTS, demo_pdf
 from portal.documents.services import Details, add_document
 from portal.messages.services import membership, reply, set_accepts_new, start
-from portal.notes.services import add_note, get_note, share
+from portal.notes.changes import add_note, share
+from portal.notes.services import get_note
 from portal.profile.demo import _ENTRIES, _measurements
 from portal.profile.services import add_entry
 from tests.conftest import TEST_MASTER_KEY

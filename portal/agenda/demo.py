@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from portal.accounts.demo import DEMO_PEOPLE
 from portal.accounts.services import find_account_id
-from portal.agenda.services import Choice, Details, Medicine, add_appointment, add_medicine
+from portal.agenda.changes import add_appointment, add_medicine
+from portal.agenda.services import Choice, Details, Medicine
 from portal.agenda.tables import Appointment
 from portal.core.keys import Keyring
 

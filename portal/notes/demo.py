@@ -6,7 +6,8 @@ from __future__ import annotations
 from portal.accounts.demo import DEMO_PEOPLE
 from portal.accounts.services import find_account_id
 from portal.core.keys import Keyring
-from portal.notes.services import add_note, get_note, share
+from portal.notes.changes import add_note, share
+from portal.notes.services import get_note
 from portal.notes.tables import Note
 
 NOTES = [

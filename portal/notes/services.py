@@ -1,30 +1,24 @@
-"""Personal notes: a title and a text, sealed with the patient's data key, which the patient
-may share with one professional of their circle at a time.
+"""Personal notes, and reading them: a title and a text, sealed with the patient's data
+key, which the patient may share with one professional of their circle at a time.
+Writing them (adding, saving, drafts, sharing, removing) is ``changes``.
 
 Every function runs in the request's transaction with its keyring. The routes ask the
 access policy first; these functions keep to what it cannot see: a patient reaches only
-their own notes, and a professional only the notes shared with them. ``writer`` is always
-who acts: the patient, or a carer acting for them; a note keeps who last wrote it
-(``written_by``), and every audit event names the actor.
+their own notes, and a professional only the notes shared with them.
 
 What is typed and not saved yet is kept as a draft, one per writer (a carer and the
 patient typing in the same note do not overwrite each other's drafts): the drafts of a
 note live in the note's own sealed JSON (``drafts``, by writer), so the saved note (the
 one a professional reads) does not change until it is saved; the drafts of a new note
 live in a row of its own, whose id comes from the patient's (``new_note_id``), which no
-list shows and no address reaches.
-
-No lost update: a note has a ``version``, raised by one at every save. A draft keeps the
-version it was typed over, a save names the version its form was read at, and a save over
-a newer version changes nothing (``change_note`` answers False): the page then shows both.
-Whatever rewrites a note's sealed JSON first takes the row (``_taken``), so two requests
-at once (two drafts, a draft and a save) never build on the same old copy.
+list shows and no address reaches. A draft keeps the version of the note it was typed
+over (``NoteView.outdated``).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +28,6 @@ from portal.core import records
 from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.keys import Keyring
-from portal.notes import actions
 from portal.notes.tables import Note
 
 AREA = "notes"
@@ -55,7 +48,7 @@ def new_note_id(patient: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_NEW_NOTE, str(patient))
 
 
-def _where(note: uuid.UUID, patient: uuid.UUID) -> Place:
+def sealed_place(note: uuid.UUID, patient: uuid.UUID) -> Place:
     return records.place("note", "sealed_text", note, patient)
 
 
@@ -80,9 +73,6 @@ async def record(
 ) -> None:
     """One event of the notes area: ``actor`` did ``action`` in ``patient``'s notes."""
     await records.record(actor, patient, action, object_id(note), outcome)
-
-
-# --------------------------------------------------------------------------- reading
 
 
 @dataclass(frozen=True)
@@ -165,7 +155,7 @@ def _drafts_of(data: dict[str, Any], patient: uuid.UUID, *, new: bool) -> dict[u
     return found
 
 
-def _drafts_json(drafts: dict[uuid.UUID, Draft]) -> dict[str, Any]:
+def drafts_json(drafts: dict[uuid.UUID, Draft]) -> dict[str, Any]:
     return {
         str(writer): {
             "title": draft.title,
@@ -177,9 +167,9 @@ def _drafts_json(drafts: dict[uuid.UUID, Draft]) -> dict[str, Any]:
     }
 
 
-async def _open(keyring: Keyring, row: dict[str, Any]) -> NoteView:
+async def opened(keyring: Keyring, row: dict[str, Any]) -> NoteView:
     note, patient = _uuid(row["id"]), _uuid(row["patient"])
-    data = await records.open_json(keyring, _where(note, patient), row["sealed_text"])
+    data = await records.open_json(keyring, sealed_place(note, patient), row["sealed_text"])
     return NoteView(
         id=note,
         patient=patient,
@@ -211,13 +201,13 @@ async def _select(where: Combinable) -> list[dict[str, Any]]:
 
 async def notes_of(keyring: Keyring, patient: uuid.UUID) -> list[NoteView]:
     """``patient``'s notes, the last changed first."""
-    return [await _open(keyring, row) for row in await _select(_notes_of(patient))]
+    return [await opened(keyring, row) for row in await _select(_notes_of(patient))]
 
 
 async def shared_notes(keyring: Keyring, patient: uuid.UUID, professional: uuid.UUID) -> list[NoteView]:
     """The notes ``patient`` shares with ``professional``, the last changed first."""
     rows = await _select(_notes_of(patient) & (Note.shared_with == professional))
-    return [await _open(keyring, row) for row in rows]
+    return [await opened(keyring, row) for row in rows]
 
 
 async def get_note(
@@ -228,11 +218,11 @@ async def get_note(
     if shared_with is not None:
         where = where & (Note.shared_with == shared_with)
     row = await Note.select().where(where).first()
-    return await _open(keyring, row) if row else None
+    return await opened(keyring, row) if row else None
 
 
-async def _new_drafts(keyring: Keyring, patient: uuid.UUID, row: dict[str, Any]) -> dict[uuid.UUID, Draft]:
-    data = await records.open_json(keyring, _where(new_note_id(patient), patient), row["sealed_text"])
+async def new_drafts(keyring: Keyring, patient: uuid.UUID, row: dict[str, Any]) -> dict[uuid.UUID, Draft]:
+    data = await records.open_json(keyring, sealed_place(new_note_id(patient), patient), row["sealed_text"])
     drafts = _drafts_of(data, patient, new=True)
     # A draft kept before drafts had times: the row's.
     return {
@@ -247,199 +237,4 @@ async def new_draft(keyring: Keyring, patient: uuid.UUID, writer: uuid.UUID) -> 
     row = await Note.select().where((Note.id == draft_id) & (Note.patient == patient)).first()
     if row is None:
         return None
-    return (await _new_drafts(keyring, patient, row)).get(writer)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-async def _seal(keyring: Keyring, note: uuid.UUID, patient: uuid.UUID, value: dict[str, Any]) -> bytes:
-    return await records.seal_json(keyring, _where(note, patient), value)
-
-
-async def _taken(note: uuid.UUID, patient: uuid.UUID) -> dict[str, Any] | None:
-    """The note's row as it is now, taken for the rest of the transaction (an update that
-    changes nothing holds the row), so what is written next builds on the latest copy."""
-    where = (Note.id == note) & (Note.patient == patient)
-    await Note.update({Note.version: Note.version}).where(where)
-    row: dict[str, Any] | None = await Note.select().where(where).first()
-    return row
-
-
-def _saved_json(note: NoteView, drafts: dict[uuid.UUID, Draft]) -> dict[str, Any]:
-    value: dict[str, Any] = {"title": note.title, "body": note.body}
-    if drafts:
-        value["drafts"] = _drafts_json(drafts)
-    return value
-
-
-def _trimmed(draft: Draft) -> Draft:
-    return Draft(title=draft.title[:DRAFT_TITLE_MAX], body=draft.body[:DRAFT_BODY_MAX])
-
-
-def _says(note: NoteView, draft: Draft) -> bool:
-    """Whether ``draft`` says what the note says, as a save would write it."""
-    return (" ".join(draft.title.split()), draft.body.replace("\r\n", "\n").strip()) == (
-        note.title,
-        note.body,
-    )
-
-
-async def add_note(
-    keyring: Keyring,
-    patient: uuid.UUID,
-    writer: uuid.UUID,
-    title: str,
-    body: str,
-    now: datetime | None = None,
-) -> uuid.UUID:
-    """A new note, written by ``writer``; ``writer``'s draft of a new note, if any, is gone."""
-    now = now or datetime.now(UTC)
-    note = uuid.uuid4()
-    sealed = await _seal(keyring, note, patient, {"title": title, "body": body})
-    await Note.insert(
-        Note(
-            id=note,
-            patient=patient,
-            sealed_text=sealed,
-            created_at=now,
-            updated_at=now,
-            written_by=writer,
-        )
-    )
-    await _keep_new_draft(keyring, patient, writer, None, now)
-    await record(writer, patient, actions.ADD, note)
-    return note
-
-
-async def _keep_new_draft(
-    keyring: Keyring, patient: uuid.UUID, writer: uuid.UUID, draft: Draft | None, now: datetime
-) -> None:
-    """Keep (or, with None, drop) ``writer``'s draft of a new note; the others' stay."""
-    draft_id = new_note_id(patient)
-    row = await _taken(draft_id, patient)
-    drafts = await _new_drafts(keyring, patient, row) if row else {}
-    if draft is None:
-        drafts.pop(writer, None)
-    else:
-        drafts[writer] = Draft(draft.title, draft.body, now, None)
-    if not drafts:
-        if row is not None:
-            await Note.delete().where((Note.id == draft_id) & (Note.patient == patient))
-        return
-    sealed = await _seal(keyring, draft_id, patient, {"drafts": _drafts_json(drafts)})
-    if row is None:
-        await Note.insert(
-            Note(id=draft_id, patient=patient, sealed_text=sealed, created_at=now, updated_at=now)
-        )
-    else:
-        await Note.update({Note.sealed_text: sealed, Note.updated_at: now}).where(
-            (Note.id == draft_id) & (Note.patient == patient)
-        )
-
-
-async def save_new_draft(keyring: Keyring, patient: uuid.UUID, writer: uuid.UUID, draft: Draft) -> datetime:
-    """Keep what ``writer`` is typing in a new note of ``patient``'s space; returns when.
-    A draft that says nothing is dropped."""
-    now = datetime.now(UTC)
-    draft = _trimmed(draft)
-    empty = not (draft.title.strip() or draft.body.strip())
-    await _keep_new_draft(keyring, patient, writer, None if empty else draft, now)
-    await record(writer, patient, actions.DRAFT, None)
-    return now
-
-
-async def save_draft(
-    keyring: Keyring, note: NoteView, writer: uuid.UUID, draft: Draft, version: int
-) -> tuple[datetime, bool]:
-    """Keep what ``writer`` is typing in ``note``, over the note's ``version`` (the one
-    their form was read at); returns when, and whether someone saved the note since
-    (then the draft is kept all the same, and the page says so: nothing typed is lost).
-
-    A draft that says what the note already says is dropped; the saved note itself, and
-    everyone else's drafts, do not change."""
-    now = datetime.now(UTC)
-    draft = _trimmed(draft)
-    row = await _taken(note.id, note.patient)
-    if row is None:
-        return now, True
-    current = await _open(keyring, row)
-    drafts = dict(current.drafts)
-    if _says(current, draft):
-        drafts.pop(writer, None)
-    else:
-        drafts[writer] = Draft(draft.title, draft.body, now, version)
-    sealed = await _seal(keyring, note.id, note.patient, _saved_json(current, drafts))
-    await Note.update({Note.sealed_text: sealed}).where((Note.id == note.id) & (Note.patient == note.patient))
-    await record(writer, note.patient, actions.DRAFT, note.id)
-    return now, version != current.version and not _says(current, draft)
-
-
-async def change_note(
-    keyring: Keyring,
-    note: NoteView,
-    writer: uuid.UUID,
-    version: int,
-    title: str,
-    body: str,
-    now: datetime | None = None,
-) -> bool:
-    """Save ``writer``'s new title and text of a note read at ``version`` (their draft is
-    gone; the others' stay, and will show they were typed over an older version). False,
-    and nothing saved, when someone saved the note since."""
-    now = now or datetime.now(UTC)
-    row = await _taken(note.id, note.patient)
-    if row is None:
-        return False
-    current = await _open(keyring, row)
-    if current.version != version:
-        return False
-    drafts = {w: d for w, d in current.drafts.items() if w != writer}
-    saved = replace(current, title=title, body=body)
-    sealed = await _seal(keyring, note.id, note.patient, _saved_json(saved, drafts))
-    values = {Note.sealed_text: sealed, Note.updated_at: now, Note.written_by: writer}
-    if not await records.write_at_version(Note, note.id, note.patient, version, values):
-        return False
-    await record(writer, note.patient, actions.CHANGE, note.id)
-    return True
-
-
-async def forget_draft(keyring: Keyring, note: NoteView, writer: uuid.UUID) -> None:
-    """Drop ``writer``'s changes not saved: the note stays as it was saved."""
-    row = await _taken(note.id, note.patient)
-    if row is None:
-        return
-    current = await _open(keyring, row)
-    drafts = {w: d for w, d in current.drafts.items() if w != writer}
-    sealed = await _seal(keyring, note.id, note.patient, _saved_json(current, drafts))
-    await Note.update({Note.sealed_text: sealed}).where((Note.id == note.id) & (Note.patient == note.patient))
-    await record(writer, note.patient, actions.FORGET, note.id)
-
-
-async def share(
-    note: NoteView, professional: uuid.UUID, actor: uuid.UUID, now: datetime | None = None
-) -> None:
-    """Share ``note`` with ``professional``, instead of anyone it was shared with before
-    (shared again with the same one, it keeps the time it was first shared)."""
-    if note.shared_with == professional:
-        return
-    await Note.update({Note.shared_with: professional, Note.shared_at: now or datetime.now(UTC)}).where(
-        (Note.id == note.id) & (Note.patient == note.patient)
-    )
-    await record(actor, note.patient, actions.SHARE, note.id)
-
-
-async def unshare(note: NoteView, actor: uuid.UUID) -> None:
-    await Note.update({Note.shared_with: None, Note.shared_at: None}).where(
-        (Note.id == note.id) & (Note.patient == note.patient)
-    )
-    await record(actor, note.patient, actions.UNSHARE, note.id)
-
-
-async def remove(note: NoteView, actor: uuid.UUID, version: int) -> bool:
-    """Erase a note for good, if it is still at ``version`` (the one the person saw when
-    asked); False, and nothing erased, when someone saved it since."""
-    if not await records.remove_at_version(Note, note.id, note.patient, version):
-        return False
-    await record(actor, note.patient, actions.REMOVE, note.id)
-    return True
+    return (await new_drafts(keyring, patient, row)).get(writer)

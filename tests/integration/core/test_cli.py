@@ -304,7 +304,7 @@ def test_an_interrupted_rotation_completes_when_run_again(env, capsys, database_
         pytest.skip("the session's PostgreSQL database holds other tests' keys")
     import asyncio
 
-    from portal.cli import _rewrap
+    from portal.commands.keys import _rewrap
     from portal.core import crypto
     from portal.settings import Settings
 

@@ -18,7 +18,7 @@ import pytest
 from babel.core import Locale
 
 from portal.core import access, keys
-from portal.notes.services import add_note
+from portal.notes.changes import add_note
 from tests.integration.core.test_query_budget import counting
 from tests.people import act_for, delegate, make_person, portal_client, sign_in_as
 from tests.space import (
