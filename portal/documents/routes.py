@@ -18,18 +18,18 @@ from litestar.response import Redirect, Response, Template
 
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.kiosk import on_kiosk
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
-from portal.documents import actions, services, storage
+from portal.documents import actions, forms, services, storage
 from portal.documents.web import (
     address_for,
     author_role_of,
     describe_file,
     file_response,
     filters_from,
-    read_upload,
     refuse_download,
     with_sealed_address,
 )
@@ -91,13 +91,12 @@ async def _library_page(
     )
 
 
-def _add_form(request: Request[Any, Any, Any], check: Any = None, status: int = 200) -> Template:
+def _add_form(request: Request[Any, Any, Any], form: FormResult | None = None, status: int = 200) -> Template:
     return page(
         request,
         "documents/add.html",
         status=status,
-        values=check.values if check else {},
-        errors=check.errors if check else {},
+        **(form if form is not None else FormResult()).shown(),
         categories=services.category_names(),
         max_size=request.app.state.settings.max_document_bytes,
     )
@@ -113,17 +112,19 @@ async def show_add_document(request: Request[Any, Any, Any], access: Access) -> 
 async def add_document(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.DOCUMENTS, Action.WRITE)
     settings = request.app.state.settings
-    check = await read_upload(await request.form(), settings.max_document_bytes, today(settings.timezone))
-    if check.details is None:
-        return _add_form(request, check, status=400)
+    form, typed = await forms.read_document(
+        await request.form(), max_bytes=settings.max_document_bytes, today=today(settings.timezone)
+    )
+    if typed is None:
+        return _add_form(request, form, status=400)
     document_id = await services.add_document(
         reach.keyring,
         patient=reach.subject,
         # Whoever adds it is its author: a carer's document is hers, not the patient's.
         author=reach.actor.account_id,
         author_role=author_role_of(reach),
-        details=check.details,
-        content=check.content,
+        details=typed.details,
+        content=typed.content,
     )
     where = f"{BASE}/{document_id}?done=added"
     if is_htmx(request):

@@ -1,18 +1,15 @@
 """What the patient's and the professional's document pages share: reading the library's
-filters, checking an upload, answering a download asked on a kiosk, and sending a document's file."""
+filters, answering a download asked on a kiosk, and sending a document's file."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts import identity
 from portal.core.access import Area, Reach
 from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
@@ -118,79 +115,6 @@ async def with_sealed_address(
     response = await render()
     response.headers["HX-Push-Url"] = target
     return response
-
-
-class UploadCheck:
-    """An upload form, checked: ``details`` and ``content`` when everything is right,
-    else ``errors`` by field (in the order of the page) and the values typed."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-        self.values: dict[str, str] = {}
-        self.details: services.Details | None = None
-        self.content: bytes = b""
-
-
-def chosen_file(form: Any, *names: str) -> UploadFile | None:
-    """The first of the form's file fields ``names`` that holds a file."""
-    return next((f for f in map(form.get, names) if isinstance(f, UploadFile) and f.filename), None)
-
-
-async def check_file(upload: UploadFile, max_bytes: int) -> tuple[bytes, str | None, str | None]:
-    """(content, media type, error): a PDF, JPEG or PNG by its content, not empty, not too big."""
-    content = await upload.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        return (
-            b"",
-            None,
-            _(
-                "This file is too big: the largest is %(size)s. "
-                "Scan it again in a lower quality, or send fewer pages.",
-                size=size_in_words(max_bytes),
-            ),
-        )
-    if not content:
-        return b"", None, _("This file is empty. Choose the file again.")
-    media_type = services.sniff(content)
-    if media_type is None:
-        return content, None, _("This file is not a PDF, a JPEG photo or a PNG image. Choose one of those.")
-    return content, media_type, None
-
-
-async def read_upload(form: Any, max_bytes: int, today: date) -> UploadCheck:
-    check = UploadCheck()
-    check.values = {
-        name: str(form.get(name, "")) for name in ("title", "category", "date-day", "date-month", "date-year")
-    }
-    upload = chosen_file(form, "file", "photo")
-    media_type = None
-    if upload is None:
-        check.errors["file"] = _("Choose the file of the document, or take a photo of it.")
-    else:
-        content, media_type, error = await check_file(upload, max_bytes)
-        if error:
-            check.errors["file"] = error
-        check.content = content
-    title = " ".join(check.values["title"].split())
-    if not title:
-        check.errors["title"] = _('Give the document a title, for example "Blood test of March".')
-    elif len(title) > TITLE_MAX:
-        check.errors["title"] = _("Write at most %(count)d characters.", count=TITLE_MAX)
-    category = check.values["category"]
-    if category not in services.CATEGORIES:
-        check.errors["category"] = _("Choose what kind of document it is.")
-    document_date = None
-    try:
-        document_date = identity.parse_past_date(
-            check.values["date-day"], check.values["date-month"], check.values["date-year"], today
-        )
-    except identity.IdentityError as exc:
-        check.errors["date-day"] = exc.message
-    if not check.errors and media_type and document_date:
-        check.details = services.Details(
-            title=title, category=category, document_date=document_date.isoformat(), media_type=media_type
-        )
-    return check
 
 
 async def file_response(keyring: Keyring, info: services.DocumentInfo, *, download: bool) -> Response[bytes]:

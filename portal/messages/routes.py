@@ -21,8 +21,7 @@ a session alive (``x-portal-refresh``: ``portal.core.sessions.REFRESH_HEADER``).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
@@ -32,15 +31,15 @@ from litestar.response import Redirect, Response, Template
 
 from portal.circle.services import members_of
 from portal.core.access import Access, Action, Actor, Area, Reach, Role, decide
-from portal.core.i18n import gettext as _
+from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.kiosk import on_kiosk
 from portal.core.sessions import SPACE_ROLES, SignedIn, requires_role
 from portal.core.web import bounded_int, is_htmx, page
 from portal.documents import actions as document_actions
 from portal.documents import services as documents
-from portal.documents.web import check_file, chosen_file, describe_file, file_response, refuse_download
-from portal.messages import actions, services
+from portal.documents.web import describe_file, file_response, refuse_download
+from portal.messages import actions, forms, services
 from portal.pro.services import patients_of
 
 PATIENT_BASE = "/space/messages"
@@ -175,127 +174,81 @@ async def save_settings(request: Request[Any, Any, Any], access: Access) -> Redi
     return Redirect(path=f"{PRO_BASE}?done=settings", status_code=303)
 
 
-# --------------------------------------------------------------------------- writing: shared checks
+# --------------------------------------------------------------------------- writing: shared steps
 
 
-@dataclass(frozen=True)
-class NewFile:
-    """A file sent with a message, checked, to be filed in the patient's library."""
+async def _named_in_library(
+    access: Access, reach: Reach, sent: Any
+) -> dict[str, documents.DocumentInfo] | None:
+    """The library document the form names, looked up (None for a professional: they pick
+    none). Picking one is reading the patient's documents, which the door decides: asked
+    for without it allowing it (the form did not offer it), it is an audited 404."""
+    if reach.by_professional:
+        return None
+    named = forms.named_document(sent)
+    if not named:
+        return {}
+    await access.require(Area.DOCUMENTS, Action.READ, subject=reach.subject)
+    try:
+        document_id = uuid.UUID(named)
+    except ValueError:
+        return {}
+    found = (await documents.documents_by_id(reach.keyring, reach.subject, [document_id])).get(document_id)
+    return {named: found} if found is not None else {}
 
-    content: bytes
-    media_type: str
-    category: str
-    title: str
-    filed_on: date  # today, where the people live
 
-
-class Written:
-    """A message form, checked: errors by field (in the order of the page) and what was typed.
-
-    Checking stores nothing: the documents the message carries are known after
-    ``check_attachments``, and a new file is filed in the library only by
-    ``file_attachments``, once every check passed and the message can go."""
-
-    def __init__(self, form: Any) -> None:
-        self.form = form
-        self.values = {name: str(form.get(name, "")) for name in ("subject", "body", "category", "document")}
-        self.errors: dict[str, str] = {}
-        self.chosen: uuid.UUID | None = None  # a document of the library, checked
-        self.new_file: NewFile | None = None  # a file sent, checked, not filed yet
-
-    @property
-    def body(self) -> str:
-        return self.values["body"].strip()
-
-    def check_subject(self) -> None:
-        subject = " ".join(self.values["subject"].split())
-        if not subject:
-            self.errors["subject"] = _('Say what it is about, for example "My blood test results".')
-        elif len(subject) > services.SUBJECT_MAX:
-            self.errors["subject"] = _("Write at most %(count)d characters.", count=services.SUBJECT_MAX)
-        self.values["subject"] = subject
-
-    def check_body(self) -> None:
-        if not self.body:
-            self.errors["body"] = _("Write your message.")
-        elif len(self.body) > services.BODY_MAX:
-            self.errors["body"] = _(
-                "Your message is %(length)d characters long: the longest is %(count)d. "
-                "Shorten it, or send it in two messages.",
-                length=len(self.body),
-                count=services.BODY_MAX,
-            )
-
-    async def check_attachments(self, request: Request[Any, Any, Any], access: Access, reach: Reach) -> None:
-        """Check what the message carries, storing nothing. Each reaches into the documents
-        area, which decides: a document of the library (the patient's side picks one) is
-        read there; a new file would be filed there (written). Asked for without the
-        documents area allowing it (the form did not offer it), it is an audited 404."""
-        chosen = self.values["document"]
-        if chosen and not reach.by_professional:
-            await access.require(Area.DOCUMENTS, Action.READ, subject=reach.subject)
-            try:
-                document_id: uuid.UUID | None = uuid.UUID(chosen)
-            except ValueError:
-                document_id = None
-            found = await documents.documents_by_id(
-                reach.keyring, reach.subject, [document_id] if document_id else []
-            )
-            info = found.get(document_id) if document_id else None
-            if info is None or info.deleted_at is not None:
-                self.errors["document"] = _("This document is no longer in your library. Choose another one.")
-            elif info.hidden:
-                # The professionals could not open it (the patient hid it from them).
-                self.errors["document"] = _(
-                    "This document is hidden from professionals: they could not open it. "
-                    "Show it to them in the documents first, or choose another one."
-                )
-            else:
-                self.chosen = info.id
-        upload = chosen_file(self.form, "file")
-        if upload is None:
-            return
+async def _read_message(
+    request: Request[Any, Any, Any],
+    access: Access,
+    reach: Reach,
+    sent: Any,
+    *,
+    offered: set[str] | None = None,
+    new: bool = False,
+) -> tuple[FormResult, forms.Message | None]:
+    """A message's form, read (nothing stored), and the door asked for what it carries: a
+    document of the library is read there, a new file would be filed there (written)."""
+    settings = request.app.state.settings
+    form, message = await forms.read_message(
+        sent,
+        new=new,
+        offered=offered,
+        library=await _named_in_library(access, reach, sent),
+        max_bytes=settings.max_document_bytes,
+        today=today(settings.timezone),
+    )
+    if forms.carries_file(form):
         await access.require(Area.DOCUMENTS, Action.WRITE, subject=reach.subject)
-        content, media_type, error = await check_file(upload, request.app.state.settings.max_document_bytes)
-        if error or media_type is None:
-            self.errors["file"] = error or ""
-            return
-        category = self.values["category"] if self.values["category"] in documents.CATEGORIES else "other"
-        title = " ".join((upload.filename or "").rsplit(".", 1)[0].replace("_", " ").split())[:120]
-        self.new_file = NewFile(
-            content,
-            media_type,
-            category,
-            title or _("Document sent in a message"),
-            today(request.app.state.settings.timezone),
-        )
+    return form, message
 
-    async def file_attachments(self, reach: Reach) -> list[uuid.UUID]:
-        """Once every check passed: file the new file in the patient's library, by who acts,
-        and return every document the message carries."""
-        attached = [self.chosen] if self.chosen else []
-        if self.new_file is None:
-            return attached
-        if reach.by_subject:
-            author_role = "patient"
-        elif reach.by_professional:
-            author_role = "professional"
-        else:
-            author_role = "carer"
-        document = await documents.add_document(
-            reach.keyring,
-            patient=reach.subject,
-            author=reach.actor.account_id,
-            author_role=author_role,
-            details=documents.Details(
-                title=self.new_file.title,
-                category=self.new_file.category,
-                document_date=self.new_file.filed_on.isoformat(),
-                media_type=self.new_file.media_type,
-            ),
-            content=self.new_file.content,
-        )
-        return [*attached, document]
+
+async def _file_attachments(reach: Reach, message: forms.Message) -> list[uuid.UUID]:
+    """Once the form is right and the message can go: file the new file in the patient's
+    library, by who acts, and return every document the message carries."""
+    attached = [message.document] if message.document else []
+    new_file = message.new_file
+    if new_file is None:
+        return attached
+    if reach.by_subject:
+        author_role = "patient"
+    elif reach.by_professional:
+        author_role = "professional"
+    else:
+        author_role = "carer"
+    document = await documents.add_document(
+        reach.keyring,
+        patient=reach.subject,
+        author=reach.actor.account_id,
+        author_role=author_role,
+        details=documents.Details(
+            title=new_file.title,
+            category=new_file.category,
+            document_date=new_file.filed_on.isoformat(),
+            media_type=new_file.media_type,
+        ),
+        content=new_file.content,
+    )
+    return [*attached, document]
 
 
 async def _form_context(
@@ -395,8 +348,7 @@ async def new_conversation(request: Request[Any, Any, Any], access: Access) -> T
             base=PRO_BASE,
             patient_side=False,
             patient=None,
-            values={},
-            to=[],
+            form=FormResult(),
             draft=services.Draft(),
             done=None,
         )
@@ -407,8 +359,7 @@ async def new_conversation(request: Request[Any, Any, Any], access: Access) -> T
         **context,
         **await _form_context(request, access, reach),
         patient=reach.subject,
-        values={"subject": draft.subject, "body": draft.body},
-        to=list(draft.to),
+        form=FormResult.filled({"subject": draft.subject, "body": draft.body, "to": list(draft.to)}),
         draft=draft,
         done=request.query_params.get("done"),
     )
@@ -416,28 +367,19 @@ async def new_conversation(request: Request[Any, Any, Any], access: Access) -> T
 
 @post(both("/new"), name="start_conversation", guards=BOTH, status_code=303)
 async def start_conversation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
-    form = await request.form()
-    reach = await _writer(request, access, str(form.get("patient", "")))
+    sent = await request.form()
+    reach = await _writer(request, access, str(sent.get("patient", "")))
     actor, patient = reach.actor, reach.subject
-    written = Written(form)
     context = await _new_context(access, reach)
-    if reach.by_professional:
-        professionals, to = [actor.account_id], []
-    else:
-        allowed = {str(p.account_id) for p in context["professionals"]}
-        to = [value for value in form.getall("to", []) if value in allowed]
-        professionals = [uuid.UUID(value) for value in to]
-        if not professionals:
-            written.errors["to"] = _("Choose at least one professional to write to.")
-    written.check_subject()
-    draft = services.Draft(subject=written.values["subject"], body=written.values["body"], to=tuple(to))
-    if form.get("action") == "save":
+    # The professionals a patient's side may write to (a professional writes to the patient).
+    offered = None if reach.by_professional else {str(p.account_id) for p in context["professionals"]}
+    draft = forms.draft_of(sent, forms.offered_to(sent, offered) if offered is not None else ())
+    if sent.get("action") == "save":
         await services.save_draft(access.keyring, actor.account_id, patient, None, draft)
         where = f"{_base(actor)}/new?done=saved" + (f"&patient={patient}" if reach.by_professional else "")
         return Redirect(path=where, status_code=303)
-    written.check_body()
-    await written.check_attachments(request, access, reach)
-    if written.errors:
+    form, message = await _read_message(request, access, reach, sent, offered=offered, new=True)
+    if message is None:
         # Nothing typed is lost: the draft keeps it, and the page shows it again.
         saved = await services.save_draft(access.keyring, actor.account_id, patient, None, draft)
         return page(
@@ -447,20 +389,18 @@ async def start_conversation(request: Request[Any, Any, Any], access: Access) ->
             **context,
             **await _form_context(request, access, reach),
             patient=patient,
-            values=written.values,
-            to=to,
+            **form.shown(),
             draft=services.Draft(saved_at=saved),
-            errors=written.errors,
             done=None,
         )
     conversation = await services.start(
         access.keyring,
         patient=patient,
         author=actor.account_id,
-        professionals=professionals,
-        subject=written.values["subject"],
-        body=written.body,
-        attachments=await written.file_attachments(reach),
+        professionals=[actor.account_id] if reach.by_professional else message.to,
+        subject=message.subject,
+        body=message.body,
+        attachments=await _file_attachments(reach, message),
     )
     await services.delete_draft(actor.account_id, patient, None)
     side = actor.account_id if reach.by_professional else patient
@@ -498,7 +438,7 @@ async def _conversation_page(
     reach: Reach,
     place: services.Membership,
     *,
-    written: Written | None = None,
+    written: FormResult | None = None,
     status: int = 200,
     fragment: str | None = None,
     saved_at: datetime | None = None,
@@ -523,7 +463,7 @@ async def _conversation_page(
     header = request.scope.get("state", {}).get("portal_header")
     if newly_read and header:
         header["unread"] = await services.unread_count(place.account)  # the header counted before
-    if written or fragment or not may_write:  # no form: no draft nor documents to read
+    if written is not None or fragment or not may_write:  # no form: no draft nor documents to read
         draft = services.Draft(saved_at=saved_at)
     else:
         draft = await services.load_draft(keyring, actor.account_id, place.patient, place.conversation)
@@ -538,8 +478,7 @@ async def _conversation_page(
         thread=shown,
         place=place,
         may_write=may_write,
-        values=written.values if written else {"body": draft.body},
-        errors=written.errors if written else {},
+        **(written if written is not None else FormResult.filled({"body": draft.body})).shown(),
         draft=draft,
         describe=describe_file,
         done=request.query_params.get("done"),
@@ -574,30 +513,24 @@ async def send_reply(
 ) -> Response[Any]:
     reach, place = await _conversation(request, access, conversation, Action.WRITE)
     keyring, author = reach.keyring, reach.actor.account_id
-    form = await request.form()
-    written = Written(form)
-    draft = services.Draft(body=written.values["body"])
+    sent = await request.form()
+    draft = forms.draft_of(sent, new=False)
     base = f"{_base(reach.actor)}/{conversation}"
     if place.closed:
-        written.errors["body"] = _(
-            "This conversation is closed: it can be read, not answered. Your text is kept as a draft: "
-            "you may copy it into a new conversation."
-        )
         saved = await services.save_draft(keyring, author, place.patient, conversation, draft)
         return await _conversation_page(
-            request, access, reach, place, written=written, status=409, saved_at=saved
+            request, access, reach, place, written=forms.unsent(draft.body), status=409, saved_at=saved
         )
-    if form.get("action") == "save":
+    if sent.get("action") == "save":
         await services.save_draft(keyring, author, place.patient, conversation, draft)
         return Redirect(path=f"{base}?done=saved", status_code=303)
-    written.check_body()
-    await written.check_attachments(request, access, reach)
-    if written.errors:
+    form, message = await _read_message(request, access, reach, sent)
+    if message is None:
         saved = await services.save_draft(keyring, author, place.patient, conversation, draft)
         return await _conversation_page(
-            request, access, reach, place, written=written, status=400, saved_at=saved
+            request, access, reach, place, written=form, status=400, saved_at=saved
         )
-    await services.reply(keyring, place, author, written.body, await written.file_attachments(reach))
+    await services.reply(keyring, place, author, message.body, await _file_attachments(reach, message))
     await services.delete_draft(author, place.patient, conversation)
     await services.tell_members(request.app.state.settings, keyring, conversation, place.account)
     # With htmx the browser follows this to the conversation, whose page replaces the form's

@@ -19,10 +19,12 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.people import names_of
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.sessions import requires_role
 from portal.core.web import is_htmx, page
 from portal.documents import actions, services, storage
+from portal.documents.forms import read_document
 from portal.documents.notify import tell_new_document
 from portal.documents.web import (
     address_for,
@@ -30,7 +32,6 @@ from portal.documents.web import (
     describe_file,
     file_response,
     filters_from,
-    read_upload,
     with_sealed_address,
 )
 from portal.pro.routes import patient_links
@@ -53,7 +54,7 @@ async def _patient_page(
     patient: uuid.UUID,
     reach: Reach | None,
     *,
-    check: Any = None,
+    form: FormResult | None = None,
     status: int = 200,
 ) -> Template:
     """The patient's page; with their documents when ``reach`` is the door's yes to them."""
@@ -80,8 +81,7 @@ async def _patient_page(
         describe=describe_file,
         base=base,
         page_href=address_for(request, base, filters, "{page}"),
-        values=check.values if check else {},
-        errors=check.errors if check else {},
+        **(form if form is not None else FormResult()).shown(),
         max_size=request.app.state.settings.max_document_bytes,
         me=access.actor.account_id,
         done=request.query_params.get("done"),
@@ -121,17 +121,19 @@ async def deposit_document(
     """Deposit a document in the patient's space; the patient is told, with no content."""
     reach = await access.require(Area.DOCUMENTS, Action.WRITE, patient)
     settings = request.app.state.settings
-    check = await read_upload(await request.form(), settings.max_document_bytes, today(settings.timezone))
-    if check.details is None:
+    form, document = await read_document(
+        await request.form(), max_bytes=settings.max_document_bytes, today=today(settings.timezone)
+    )
+    if document is None:
         read = await access.require(Area.DOCUMENTS, Action.READ, patient)
-        return await _patient_page(request, access, patient, read, check=check, status=400)
+        return await _patient_page(request, access, patient, read, form=form, status=400)
     await services.add_document(
         reach.keyring,
         patient=reach.subject,
         author=reach.actor.account_id,
         author_role=author_role_of(reach),
-        details=check.details,
-        content=check.content,
+        details=document.details,
+        content=document.content,
     )
     await tell_new_document(settings, reach.keyring, reach.subject)
     where = f"/pro/patients/{patient}?done=deposited"

@@ -16,6 +16,7 @@ from portal.core.tables import AuditEvent
 from portal.documents import services
 from portal.documents.tables import Document, DocumentChunk
 from tests.conftest import csrf
+from tests.html import page as read_page
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -151,6 +152,25 @@ def test_each_missing_or_wrong_detail_is_explained_at_its_field(app, patient, fi
     response = _add(app, **fields)
     assert response.status_code == 400 and f'href="#{field}"' in response.text
     assert message in html.unescape(response.text)
+
+
+def test_a_form_with_mistakes_keeps_what_was_typed_and_says_each_error_at_its_field(app, patient):
+    response = _add(
+        app, title="  Radio   du genou ", category="secret", **{"date-day": "31", "date-month": "2"}
+    )
+    assert response.status_code == 400
+    shown = read_page(response)
+    assert shown.title.startswith("Error:")
+    assert shown.error_summary() == {
+        "category": "Choose what kind of document it is.",
+        "date-day": "31 February does not exist. Check the day and the month.",
+    }
+    assert shown.field_error("category") == "Choose what kind of document it is."
+    assert shown.field_error("date") == "31 February does not exist. Check the day and the month."
+    values = shown.form_values('form[action="/space/documents/add"]')
+    assert values["title"] == "Radio du genou" and values["category"] == ""
+    assert (values["date-day"], values["date-month"], values["date-year"]) == ("31", "2", "2026")
+    assert run(app, lambda: Document.count().where(Document.patient == patient)) == 0
 
 
 def test_images_are_shown_and_their_type_said_in_words(app, patient):

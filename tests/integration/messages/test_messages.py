@@ -21,6 +21,7 @@ from portal.core.notify import read_outbox
 from portal.documents.tables import Document
 from portal.messages.tables import Conversation, Message, MessageDraft
 from tests.conftest import csrf
+from tests.html import page as read_page
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -263,6 +264,8 @@ def test_a_draft_is_kept_as_one_types_and_after_signing_out(app, people):
     [
         ("   ", None, "Write your message."),
         ("x" * 5001, None, "Your message is 5001 characters long: the longest is 5000."),
+        # A file that is right is not filed while the message cannot go.
+        ("   ", {"file": ("bilan.pdf", PDF, "application/pdf")}, "Write your message."),
         (
             "Voici",
             {"file": ("photo.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
@@ -282,6 +285,25 @@ def test_bad_messages_are_explained_and_nothing_typed_is_lost(app, people, body,
         assert f">{body}</textarea>" in text
     assert run(app, lambda: Message.count().where(Message.conversation == conversation)) == 1
     assert run(app, lambda: Document.count().where(Document.patient == patient)) == 0
+
+
+def test_a_new_conversation_with_mistakes_keeps_what_was_typed_each_error_at_its_field(app, people):
+    patient, doctor = people
+    _as(app, doctor, Role.PROFESSIONAL)
+    app.post("/pro/messages/settings", data={"_csrf_token": csrf(app), "accepts_new": "1"})
+    _as(app, patient)
+    data = {"_csrf_token": csrf(app), "to": str(doctor), "subject": "  ", "body": "Bonjour docteur"}
+    response = app.post("/space/messages/new", data=data, files={"file": ("bilan.pdf", PDF, "x/y")})
+    assert response.status_code == 400
+    shown = read_page(response)
+    message = 'Say what it is about, for example "My blood test results".'
+    assert shown.error_summary() == {"subject": message} and shown.field_error("subject") == message
+    sent = shown.form_fields('form[action="/space/messages/new"]')
+    assert ("to", str(doctor)) in sent and ("body", "Bonjour docteur") in sent
+    # Nothing was sent nor filed; the draft keeps the text.
+    assert run(app, lambda: Conversation.count().where(Conversation.patient == patient)) == 0
+    assert run(app, lambda: Document.count().where(Document.patient == patient)) == 0
+    assert ">Bonjour docteur</textarea>" in app.get("/space/messages/new").text
 
 
 def test_outsiders_blocked_professionals_and_closed_conversations(app, people):
