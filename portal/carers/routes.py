@@ -11,7 +11,7 @@ to anyone acting for someone, and the guard lets in only a session of one's own 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -19,12 +19,13 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from portal.accounts import identity
 from portal.accounts.notify import tell
-from portal.carers import actions, services
-from portal.core.access import DELEGABLE_AREAS, Access, Action, Area, Reach, Role
+from portal.carers import actions, forms, services
+from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.forms import FormResult
 from portal.core.i18n import gettext as _
 from portal.core.i18n import today
+from portal.core.keys import Keyring
 from portal.core.notify import send_email
 from portal.core.records import record
 from portal.core.sessions import (
@@ -41,20 +42,6 @@ from portal.core.web import page, renew_csrf_token
 PATIENTS = [requires_role(Role.PATIENT)]
 BASE = "/space/carers"
 HELPING = "/space/helping"
-FORM_FIELDS = (
-    "how",
-    "family_name",
-    "given_names",
-    "dob-day",
-    "dob-month",
-    "dob-year",
-    "nir",
-    "email",
-    "relation",
-    "ends-day",
-    "ends-month",
-    "ends-year",
-)
 
 
 async def _own_account(access: Access, action: Action) -> Reach:
@@ -109,15 +96,12 @@ async def show_carers(request: Request[Any, Any, Any], access: Access) -> Templa
     )
 
 
-def _invite_page(
-    request: Request[Any, Any, Any], values: dict[str, str], errors: dict[str, str] | None = None
-) -> Template:
+def _invite_page(request: Request[Any, Any, Any], form: FormResult) -> Template:
     return page(
         request,
         "carers/invite.html",
-        status=400 if errors else 200,
-        values=values,
-        errors=errors or {},
+        status=200 if form.ok else 400,
+        **form.shown(),
         areas=area_names(),
         choices=_access_choices(),
         relations=relation_options(),
@@ -127,120 +111,73 @@ def _invite_page(
 @get(BASE + "/invite", name="invite_carer", guards=PATIENTS)
 async def show_invite(request: Request[Any, Any, Any], access: Access) -> Template:
     await access.require(Area.ACCOUNT, Action.WRITE)
-    ends = one_year_from_now(request.app.state.settings.timezone)
-    return _invite_page(
-        request,
-        {"how": "identity", "ends-day": ends["day"], "ends-month": ends["month"], "ends-year": ends["year"]},
-    )
+    return _invite_page(request, forms.blank_invitation(today(request.app.state.settings.timezone)))
 
 
 def _end_of_day(day: Any, timezone: str) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
+async def _find_carer(keyring: Keyring, patient: uuid.UUID, form: FormResult) -> uuid.UUID | None:
+    """The person the patient names by identity, if the form is right and they have a
+    space; else the form says why not (under the family name)."""
+    if await services.pending_invitations(patient) >= services.MAX_PENDING_INVITATIONS:
+        # Before looking the person up: the answer is the same whoever they are.
+        await record(patient, patient, actions.INVITE, None, outcome="denied")
+        form.error("family_name", services.too_many_pending().message)
+        return None
+    carer = await services.find_carer(
+        keyring,
+        family_name=form.data["family_name"],
+        given_names=form.data["given_names"],
+        date_of_birth=form.data["dob"].isoformat(),
+        nir=form.data["nir"],
+    )
+    if carer is None:
+        await record(patient, patient, actions.INVITE, None, outcome="denied")
+        form.error(
+            "family_name",
+            _(
+                "We found no one with this name, date of birth and social security number who has "
+                "a health space. Check what you typed, or invite the person by email."
+            ),
+        )
+    return carer
+
+
 @post(BASE + "/invite", name="send_carer_invitation", guards=PATIENTS, status_code=200)
 async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.ACCOUNT, Action.WRITE)
     patient = reach.subject
-    form = await request.form()
-    values = {name: str(form.get(name, "")).strip() for name in FORM_FIELDS}
-    values.update({f"area-{a.value}": str(form.get(f"area-{a.value}", "")) for a in DELEGABLE_AREAS})
-    errors: dict[str, str] = {}
     keyring = reach.keyring
     settings = request.app.state.settings
-    carer: uuid.UUID | None = None
-    email: str | None = None
-    if values["how"] == "identity":
-        if not values["family_name"]:
-            errors["family_name"] = _("Enter the family name of the person.")
-        if not values["given_names"]:
-            errors["given_names"] = _("Enter the first name of the person.")
-        born = None
-        try:
-            born = identity.parse_past_date(
-                values["dob-day"], values["dob-month"], values["dob-year"], today(settings.timezone)
-            )
-        except identity.IdentityError as exc:
-            errors["dob-day"] = exc.message
-        nir = None
-        try:
-            nir = identity.normalise_nir(values["nir"]) if values["nir"] else None
-        except identity.IdentityError as exc:
-            errors["nir"] = exc.message
-        if nir is None and "nir" not in errors:
-            errors["nir"] = _("Enter the social security number of the person. It is on their Carte Vitale.")
-        if not errors and born and nir:
-            if await services.pending_invitations(patient) >= services.MAX_PENDING_INVITATIONS:
-                # Before looking the person up: the answer is the same whoever they are.
-                await record(patient, patient, actions.INVITE, None, outcome="denied")
-                errors["family_name"] = services.too_many_pending().message
-                return _invite_page(request, values, errors)
-            carer = await services.find_carer(
-                keyring,
-                family_name=values["family_name"],
-                given_names=values["given_names"],
-                date_of_birth=born.isoformat(),
-                nir=nir,
-            )
-            if carer is None:
-                await record(patient, patient, actions.INVITE, None, outcome="denied")
-                errors["family_name"] = _(
-                    "We found no one with this name, date of birth and social security number who has "
-                    "a health space. Check what you typed, or invite the person by email."
-                )
-    elif values["how"] == "email":
-        try:
-            email = identity.normalise_email(values["email"]) if values["email"] else None
-        except identity.IdentityError as exc:
-            errors["email"] = exc.message
-        if email is None and "email" not in errors:
-            errors["email"] = _("Enter the email address of the person.")
-        # Never looked up: whether the address has a space, and whose, is not for the patient to
-        # learn here. The answer, its status and what is written are the same either way.
-    else:
-        errors["how"] = _("Choose how to find the person.")
-    relation = values["relation"]
-    if relation not in services.relation_words():
-        errors["relation"] = _("Choose who this person is for you.")
-    areas: dict[Area, Action] = {}
-    for area in DELEGABLE_AREAS:
-        chosen = values[f"area-{area.value}"]
-        if chosen in ("read", "write"):
-            areas[area] = Action(chosen)
-    if not areas:
-        errors["area-documents"] = _("Choose at least one part of your space this person may use.")
-    ends_at = None
-    if any(values[f"ends-{part}"] for part in ("day", "month", "year")):
-        try:
-            ends = identity.parse_day(values["ends-day"], values["ends-month"], values["ends-year"])
-        except identity.IdentityError as exc:
-            errors["ends-day"] = exc.message
-        else:
-            if ends < today(settings.timezone):
-                errors["ends-day"] = _("This date has passed. Choose a date from today on.")
-            else:
-                ends_at = _end_of_day(ends, settings.timezone)
-    else:
-        errors["ends-day"] = _("Choose until when this person may help you, for example in one year.")
-    if errors:
-        return _invite_page(request, values, errors)
+    form = forms.read_invitation(await request.form(), today(settings.timezone))
+    how = form.value("how")
+    identity_ok = how == "identity" and not any(
+        name in form.errors for name in forms.IDENTITY_FIELDS + ("dob",)
+    )
+    carer = await _find_carer(keyring, patient, form) if identity_ok else None
+    if not form.ok:
+        return _invite_page(request, form)
+    email: str | None = form.data.get("email") if how == "email" else None
     try:
         _delegation, token = await services.invite(
             keyring,
             patient=patient,
             carer=carer,
             email=email,
-            relation=relation,
-            areas=areas,
-            ends_at=ends_at,
+            relation=form.data["relation"],
+            areas=form.data["areas"],
+            ends_at=_end_of_day(form.data["ends"], settings.timezone),
             max_carers=settings.max_carers_per_patient,
             max_people=settings.max_people_per_carer,
-            email_as_typed=values["email"] if email else None,
+            email_as_typed=form.value("email").strip() if email else None,
         )
     except services.DelegationError as exc:
         await record(patient, patient, actions.INVITE, None, outcome="denied")
-        field = {"who": "family_name" if values["how"] == "identity" else "email", "areas": "area-documents"}
-        return _invite_page(request, values, {field.get(exc.field, exc.field): exc.message})
+        field = {"who": "family_name" if how == "identity" else "email", "areas": "area-documents"}
+        form.error(field.get(exc.field, exc.field), exc.message)
+        return _invite_page(request, form)
     if carer is not None:
         # Found by name, date of birth and NIR: the patient knew who; they see it on their page.
         await tell(
@@ -401,11 +338,6 @@ async def answer_link(request: Request[Any, Any, Any], access: Access, token: Fr
     if not answered:
         await _not_theirs(access, reach, info.id)
     return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
-
-
-def one_year_from_now(timezone: str) -> dict[str, str]:
-    day = today(timezone) + timedelta(days=365)
-    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
 ROUTES = [

@@ -35,6 +35,7 @@ from portal.accounts.tables import Account
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.crypto import open_view, seal_view
+from portal.core.forms import FormReader, FormResult
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
@@ -118,20 +119,24 @@ async def usual_place(keyring: Keyring, mediator: uuid.UUID) -> Place | None:
     return Place(name, departments.department_of_address(name) or "")
 
 
-def read_place_form(form: Any) -> tuple[Place | None, dict[str, str], dict[str, str]]:
-    """The place typed on the mediator's home page: (place, values to show again, errors)."""
-    values = {"place": str(form.get("place", "")), "department": str(form.get("department", ""))}
-    name = " ".join(values["place"].split())
-    errors: dict[str, str] = {}
-    if not name:
-        errors["place"] = _("Enter the name of the place where you are working today.")
-    elif len(name) > PLACE_MAX:
-        errors["place"] = _("Write at most %(count)d characters.", count=PLACE_MAX)
-    if values["department"] not in departments.DEPARTMENTS:
-        errors["department"] = _("Choose the department of this place.")
-    if errors:
-        return None, values, errors
-    return Place(name, values["department"]), values, {}
+def read_place_form(sent: Any) -> FormResult:
+    """The place typed on the mediator's home page, read with ``portal.core.forms``: its
+    name and its department; once ``ok``, ``place_of`` says it."""
+    reader = FormReader(sent)
+    reader.text(
+        "place",
+        max_length=PLACE_MAX,
+        required=True,
+        missing=_("Enter the name of the place where you are working today."),
+    )
+    choose = _("Choose the department of this place.")
+    reader.choice("department", departments.DEPARTMENTS, required=True, missing=choose, unknown=choose)
+    return reader.result
+
+
+def place_of(form: FormResult) -> Place:
+    """The place of a place form that is ``ok``."""
+    return Place(form.data["place"], form.data["department"])
 
 
 async def place_or_usual(

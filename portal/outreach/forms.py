@@ -1,94 +1,96 @@
-"""The mediator's invitation form: each field checked, each error at its field."""
+"""The mediator's invitation form, read with ``portal.core.forms``: each field checked,
+each error at its field, in the order of the page.
+
+``read_invitation`` gives the form's result; once it is ``ok``, ``invited_person`` says
+who the space is made for. Nothing is made or sent here: that is the route's.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from portal.accounts import identity
 from portal.accounts.services import PersonIdentity
+from portal.core.forms import FieldError, FormReader, FormResult, Messages
 from portal.core.i18n import gettext as _
 
 NAME_MAX = 100
 ADDRESS_MAX = 300
-FIELDS = ("family_name", "given_names", "dob-day", "nir", "delivery", "email", "mobile", "postal_address")
+DELIVERIES = ("email", "letter")
 
 
-@dataclass
-class InvitationForm:
-    """What was typed (to show it again) and what is wrong with it."""
+def _optional(check: Callable[[str], str]) -> Callable[[str], str | None]:
+    """A reader of a field that may be left empty (None), else checked by ``check``
+    (``identity``'s), whose words say what to mend."""
 
-    values: dict[str, str]
-    errors: dict[str, str] = field(default_factory=dict)
-    person: PersonIdentity | None = None
+    def parse(typed: str) -> str | None:
+        if not typed.strip():
+            return None
+        try:
+            return check(typed.strip())
+        except identity.IdentityError as error:
+            raise FieldError(error.message) from None
 
-    @property
-    def delivery(self) -> str:
-        return self.values.get("delivery", "")
-
-    @property
-    def dates(self) -> dict[str, str]:
-        return {part: self.values.get(f"dob-{part}", "") for part in ("day", "month", "year")}
+    return parse
 
 
-def _name(values: dict[str, str], name: str, errors: dict[str, str], missing: str) -> str:
-    value = " ".join(values.get(name, "").split())
-    if not value:
-        errors[name] = missing
-    elif len(value) > NAME_MAX:
-        errors[name] = _("Write at most %(count)d characters.", count=NAME_MAX)
-    return value
+def _nir(typed: str) -> str:
+    found = _optional(identity.normalise_nir)(typed)
+    if found is None:
+        raise FieldError(_("Enter the social security number. It is on the Carte Vitale."))
+    return found
 
 
-def _checked(values: dict[str, str], name: str, errors: dict[str, str], check: Any) -> str | None:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        result: str = check(raw)
-    except identity.IdentityError as exc:
-        errors[name] = exc.message
-        return None
-    return result
-
-
-def read_invitation_form(form: Any, today: date) -> InvitationForm:
-    """Check the form; ``person`` is set only when everything is right."""
-    values = {name: str(form.get(name, "")) for name in (*FIELDS, "dob-month", "dob-year")}
-    errors: dict[str, str] = {}
-    family_name = _name(values, "family_name", errors, _("Enter the person's family name."))
-    given_names = _name(values, "given_names", errors, _("Enter the person's given names."))
-    born = None
-    try:
-        born = identity.parse_date_of_birth(values["dob-day"], values["dob-month"], values["dob-year"], today)
-    except identity.IdentityError as exc:
-        errors["dob-day"] = exc.message
-    nir = _checked(values, "nir", errors, identity.normalise_nir)
-    if nir is None and "nir" not in errors:
-        errors["nir"] = _("Enter the social security number. It is on the Carte Vitale.")
-    delivery = values["delivery"]
-    if delivery not in ("email", "letter"):
-        errors["delivery"] = _("Choose how the person receives their code.")
-    email = _checked(values, "email", errors, identity.normalise_email)
-    if delivery == "email" and email is None and "email" not in errors:
-        errors["email"] = _("Enter the person's email address, or choose the letter.")
-    mobile = _checked(values, "mobile", errors, identity.normalise_mobile)
-    address = "\n".join(line.strip() for line in values["postal_address"].splitlines() if line.strip())
+def _address(typed: str) -> str:
+    """The postal address: its lines, each trimmed, the empty ones left out."""
+    address = "\n".join(line.strip() for line in typed.splitlines() if line.strip())
     if len(address) > ADDRESS_MAX:
-        errors["postal_address"] = _("Write at most %(count)d characters.", count=ADDRESS_MAX)
-    elif delivery == "letter" and not address:
-        errors["postal_address"] = _("Enter the postal address: it is printed on the letter.")
-    ordered = {name: errors[name] for name in FIELDS if name in errors}
-    if ordered or born is None:
-        return InvitationForm(values, ordered)
-    person = PersonIdentity(
-        family_name=family_name,
-        given_names=given_names,
-        date_of_birth=born.isoformat(),
-        nir=nir,
-        email=email,
-        mobile=mobile,
-        postal_address=address or None,
+        raise FieldError(Messages.too_long(ADDRESS_MAX, len(address)))
+    return address
+
+
+def read_invitation(sent: Any, today: date) -> FormResult:
+    """The invitation's form, checked: the person's names, date of birth and social
+    security number, how they receive their code (by email, or on a letter printed now,
+    which needs the postal address), their email address and mobile number if any."""
+    reader = FormReader(sent)
+    reader.text(
+        "family_name", max_length=NAME_MAX, required=True, missing=_("Enter the person's family name.")
     )
-    return InvitationForm(values, {}, person)
+    reader.text(
+        "given_names", max_length=NAME_MAX, required=True, missing=_("Enter the person's given names.")
+    )
+    reader.date(
+        "dob",
+        latest=today,
+        earliest_year=identity.EARLIEST_BIRTH_YEAR,
+        missing=_("Enter your date of birth, for example 27 3 1948."),
+    )
+    reader.field("nir", _nir)
+    choose = _("Choose how the person receives their code.")
+    delivery = reader.choice("delivery", DELIVERIES, required=True, missing=choose, unknown=choose)
+    email = reader.field("email", _optional(identity.normalise_email))
+    form = reader.result
+    if delivery == "email" and email is None and "email" not in form.errors:
+        form.error("email", _("Enter the person's email address, or choose the letter."))
+    reader.field("mobile", _optional(identity.normalise_mobile))
+    address = reader.field("postal_address", _address)
+    if delivery == "letter" and address == "":
+        form.error("postal_address", _("Enter the postal address: it is printed on the letter."))
+    return form
+
+
+def invited_person(form: FormResult) -> PersonIdentity:
+    """Who the space is made for, from an invitation's form that is ``ok``."""
+    data = form.data
+    return PersonIdentity(
+        family_name=data["family_name"],
+        given_names=data["given_names"],
+        date_of_birth=data["dob"].isoformat(),
+        nir=data["nir"],
+        email=data["email"],
+        mobile=data["mobile"],
+        postal_address=data["postal_address"] or None,
+    )

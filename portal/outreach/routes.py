@@ -39,6 +39,7 @@ from portal.accounts.services import read_identity
 from portal.accounts.tables import Invitation
 from portal.core import audit
 from portal.core.access import Access, Action, Actor, Area, Role
+from portal.core.forms import FormResult
 from portal.core.i18n import current_locale, today
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring, key_owner
@@ -46,7 +47,7 @@ from portal.core.notify import DeliveryError, send_email
 from portal.core.sessions import requires_role
 from portal.core.web import content_disposition, page
 from portal.outreach import actions, assisted, departments, tour
-from portal.outreach.forms import InvitationForm, read_invitation_form
+from portal.outreach.forms import invited_person, read_invitation
 
 MEDIATORS = [requires_role(Role.MEDIATOR)]
 
@@ -63,23 +64,26 @@ async def _home(
     access: Access,
     mediator: Actor,
     *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    form: FormResult | None = None,
+    place_needed: str | None = None,
     status: int = 200,
 ) -> Template:
+    """The mediator's home page; ``form``: the place form, sent with a mistake;
+    ``place_needed``: why the place must be said first."""
     place = assisted.place_of_today(request, mediator.account_id)
-    changing = request.query_params.get("place") == "change" or bool(errors)
-    if values is None:
+    if form is None:
         known = place or await assisted.usual_place(access.keyring, mediator.account_id)
-        values = {"place": known.name, "department": known.department} if known else {}
+        form = FormResult.filled({"place": known.name, "department": known.department} if known else {})
+    if place_needed:
+        form.error("place", place_needed)
+    changing = request.query_params.get("place") == "change" or not form.ok
     return page(
         request,
         "outreach/home.html",
         status=status,
         place=place,
         show_place_form=place is None or changing,
-        values=values,
-        errors=errors or {},
+        **form.shown(),
         departments=departments.choices(),
     )
 
@@ -93,74 +97,69 @@ async def show_mediator_home(request: Request[Any, Any, Any], access: Access) ->
 async def choose_place(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     """Where the mediator works today: kept for this session, recorded with each activation they help."""
     mediator = access.own(Role.MEDIATOR)
-    place, values, errors = assisted.read_place_form(await request.form())
-    if place is None:
-        return await _home(request, access, mediator, values=values, errors=errors, status=400)
+    form = assisted.read_place_form(await request.form())
+    if not form.ok:
+        return await _home(request, access, mediator, form=form, status=400)
     response = _redirect("/mediator")
-    response.set_cookie(assisted.place_cookie(request, mediator.account_id, place))
+    response.set_cookie(assisted.place_cookie(request, mediator.account_id, assisted.place_of(form)))
     return response
 
 
 async def _place_needed(request: Request[Any, Any, Any], access: Access, mediator: Actor) -> Template:
     """Nothing says where the mediator works today: they say it first."""
     error = _("Say where you are working today, then start again.")
-    return await _home(request, access, mediator, errors={"place": error}, status=400)
+    return await _home(request, access, mediator, place_needed=error, status=400)
 
 
 # --------------------------------------------------------------------------- making a space
 
 
-def _invite_form(request: Request[Any, Any, Any], form: InvitationForm, status: int = 200) -> Template:
-    return page(
-        request,
-        "outreach/invite.html",
-        status=status,
-        form=form,
-        values=form.values,
-        errors=form.errors,
-    )
+def _invite_form(request: Request[Any, Any, Any], form: FormResult, status: int = 200) -> Template:
+    return page(request, "outreach/invite.html", status=status, **form.shown())
 
 
 @get("/mediator/invite", name="invite_form", guards=MEDIATORS)
 async def show_invite_form(request: Request[Any, Any, Any], access: Access) -> Template:
     access.own(Role.MEDIATOR)
-    return _invite_form(request, InvitationForm(values={}))
+    return _invite_form(request, FormResult())
 
 
 @post("/mediator/invite", name="invite", guards=MEDIATORS, status_code=200)
 async def invite(request: Request[Any, Any, Any], access: Access) -> Template:
     """Make the space and give the code; the answer says what happened and what next."""
     mediator = access.own(Role.MEDIATOR)
-    form = read_invitation_form(await request.form(), today(request.app.state.settings.timezone))
-    if form.person is None:
+    form = read_invitation(await request.form(), today(request.app.state.settings.timezone))
+    if not form.ok:
         return _invite_form(request, form, status=400)
+    person, delivery = invited_person(form), form.data["delivery"]
     settings = request.app.state.settings
     keyring = access.keyring
     try:
         invited = await invite_person(
-            keyring, form.person, delivery=form.delivery, invited_by=key_owner(mediator.account_id)
+            keyring, person, delivery=delivery, invited_by=key_owner(mediator.account_id)
         )
     except AlreadyHasASpace:
-        form.errors["nir"] = _(
-            "This person already has a space. If they lost their code, call us on 0 800 00 00 00 (free)."
+        form.error(
+            "nir",
+            _("This person already has a space. If they lost their code, call us on 0 800 00 00 00 (free)."),
         )
         return _invite_form(request, form, status=400)
-    if form.delivery == "email":
-        assert form.person.email
+    if delivery == "email":
+        assert person.email
         subject, body = activation_email(
             invited.code, invited.expires_at.date(), f"{settings.base_url}/activate"
         )
         try:
-            await send_email(settings, form.person.email, subject, body)
+            await send_email(settings, person.email, subject, body)
         except DeliveryError:
-            form.errors["email"] = _("The email could not be sent. Check the address, or choose the letter.")
+            form.error("email", _("The email could not be sent. Check the address, or choose the letter."))
             # 503: the request's transaction is rolled back, so no space is left half made.
             return _invite_form(request, form, status=503)
     return page(
         request,
         "outreach/invited.html",
-        person=form.person,
-        delivery=form.delivery,
+        person=person,
+        delivery=delivery,
         account_id=invited.account_id,
         expires_at=invited.expires_at,
         # The code again, sealed, for "Activate now" and "Print the letter" (never in an address).

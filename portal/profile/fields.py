@@ -30,11 +30,6 @@ class Field:
     missing: str | None = None  # what to say when a required field is empty
 
     @property
-    def error_id(self) -> str:
-        """The id of the box an error about this field links to (a date's day box)."""
-        return f"{self.name}-day" if self.kind == "date" else self.name
-
-    @property
     def max_length(self) -> int:
         return NOTE_MAX if self.kind == "note" else TEXT_MAX
 

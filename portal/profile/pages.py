@@ -9,19 +9,20 @@ JavaScript a form has a page of its own (``form_page``). ``again`` shows a form 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.response import Template
 
 from portal.accounts.people import names_of
+from portal.core.forms import FormResult
 from portal.core.web import is_htmx, page
 from portal.profile import services
 from portal.profile.door import Profile, record_read
 from portal.profile.fields import Section
 from portal.profile.presenters import Shown, charts, due, latest_first, shown
-from portal.profile.reading import Checked, values_of
+from portal.profile.reading import confirmation, values_of
 from portal.profile.wording import Described, describe
 
 DONE = frozenset({"added", "changed", "removed", "directives"})
@@ -35,20 +36,24 @@ class Conflict:
     typed: Described
 
 
-@dataclass
-class Form:
+@dataclass(frozen=True)
+class EntryForm:
     """The form of an entry, open on a page: to add one, or to change ``entry_id`` (read at
-    ``version``)."""
+    ``version``). ``result``: what it shows (``portal.core.forms``): what the entry says,
+    or what was typed and its errors."""
 
     action: str
     heading: str
     cancel: str
-    values: dict[str, Any]
-    errors: dict[str, str] = field(default_factory=dict)
-    confirm: str | None = None
+    result: FormResult
     entry_id: uuid.UUID | None = None
     version: int | None = None
     conflict: Conflict | None = None
+
+    @property
+    def confirm(self) -> str | None:
+        """The value of the "keep it as it is" box, when an unusual measurement asks for it."""
+        return confirmation(self.result)
 
 
 async def patient_name(profile: Profile) -> str:
@@ -86,7 +91,7 @@ async def section_page(
     section: Section,
     *,
     template: str = "profile/section.html",
-    form: Form | None = None,
+    form: EntryForm | None = None,
     status: int = 200,
 ) -> Template:
     """The section's page (or its part, for htmx), its entries shown, audited once."""
@@ -106,8 +111,7 @@ async def section_page(
         charts=charts(entries) if section.key == "measurements" else [],
         due=vaccinations_due,
         form=form,
-        values=form.values if form else {},
-        errors=form.errors if form else {},
+        errors=form.result.errors if form else {},
         base=profile.base,
         may_add=profile.writes and (not section.single or not entries),
         in_space=profile.in_space,
@@ -119,15 +123,13 @@ async def section_page(
     )
 
 
-def adding_form(profile: Profile, section: Section, checked: Checked | None = None) -> Form:
+def adding_form(profile: Profile, section: Section, checked: FormResult | None = None) -> EntryForm:
     """The form to add an entry: empty, or what was typed (``checked``)."""
-    return Form(
+    return EntryForm(
         action=address(profile, section, verb="add"),
         heading=section.add_heading,
         cancel=f"{address(profile, section)}?entry=add",
-        values=checked.values if checked else values_of(section, {}),
-        errors=checked.errors if checked else {},
-        confirm=checked.confirm if checked else None,
+        result=checked or FormResult.filled(values_of(section, {})),
     )
 
 
@@ -135,20 +137,18 @@ def changing_form(
     profile: Profile,
     section: Section,
     entry: services.Entry,
-    checked: Checked | None = None,
+    checked: FormResult | None = None,
     *,
     version: int | None = None,
     conflict: Conflict | None = None,
-) -> Form:
+) -> EntryForm:
     """The form to change ``entry``: what it says, or what was typed (``checked``), with the
     version it was read at (``version``, by default the entry's)."""
-    return Form(
+    return EntryForm(
         action=address(profile, section, entry.id, "edit"),
         heading=section.change_heading,
         cancel=f"{address(profile, section)}?entry={entry.id}",
-        values=checked.values if checked else values_of(section, entry.data),
-        errors=checked.errors if checked else {},
-        confirm=checked.confirm if checked else None,
+        result=checked or FormResult.filled(values_of(section, entry.data)),
         entry_id=entry.id,
         version=entry.version if version is None else version,
         conflict=conflict,
@@ -164,7 +164,7 @@ async def single_entry(profile: Profile, section: Section) -> services.Entry | N
 
 
 async def form_page(
-    request: Request[Any, Any, Any], profile: Profile, section: Section, form: Form, status: int = 200
+    request: Request[Any, Any, Any], profile: Profile, section: Section, form: EntryForm, status: int = 200
 ) -> Template:
     """A form on a page of its own (without JavaScript)."""
     return page(
@@ -173,8 +173,7 @@ async def form_page(
         status=status,
         section=section,
         form=form,
-        values=form.values,
-        errors=form.errors,
+        errors=form.result.errors,
         base=profile.base,
         in_space=profile.in_space,
         patient_name=await patient_name(profile),
@@ -184,7 +183,7 @@ async def form_page(
 
 
 async def again(
-    request: Request[Any, Any, Any], profile: Profile, section: Section, form: Form, status: int
+    request: Request[Any, Any, Any], profile: Profile, section: Section, form: EntryForm, status: int
 ) -> Template:
     """The form again (with its errors, or with what is saved now), everything typed kept:
     in place for htmx, a page of its own without."""
@@ -198,7 +197,7 @@ async def conflict_page(
     profile: Profile,
     section: Section,
     saved: services.Entry,
-    checked: Checked,
+    checked: FormResult,
 ) -> Template:
     """Someone saved ``saved`` while this form was open: 409, what is saved now and what
     was typed, the form holding what was typed at the saved version (sending it again

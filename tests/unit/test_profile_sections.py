@@ -15,7 +15,7 @@ from portal.core.i18n import use_locale
 from portal.profile.definitions import ORDER, section_of, sections
 from portal.profile.fields import NOTE_MAX, SINGLE, TEXT_MAX
 from portal.profile.numbers import parse_number, parse_time
-from portal.profile.reading import read_form, values_of
+from portal.profile.reading import confirmation, read_form, values_of
 from portal.profile.wording import describe
 
 TODAY = date(2026, 3, 10)
@@ -106,8 +106,8 @@ def test_required_fields_missing():
 )
 def test_dates_in_three_fields(fields, message):
     checked = read("vaccinations", vaccine="flu", **fields)
-    assert list(checked.errors) == ["given-day"]
-    assert checked.errors["given-day"].startswith(message)
+    assert list(checked.summary) == ["given-day"]
+    assert checked.summary["given-day"].startswith(message)
     assert checked.values["given"] == {
         "day": fields["given__day"],
         "month": fields["given__month"],
@@ -118,14 +118,14 @@ def test_dates_in_three_fields(fields, message):
 def test_an_optional_date_may_stay_empty_but_not_half_typed():
     assert read("treatments", name="Doliprane").data["started"] == ""
     half = read("treatments", name="Doliprane", started__year="2015")
-    assert half.errors == {"started-day": "Enter the date, for example 27 3 2024."}
+    assert half.summary == {"started-day": "Enter the date, for example 27 3 2024."}
 
 
 def test_a_date_only_in_the_past_when_only_the_past_makes_sense():
     future = {"day": "1", "month": "6", "year": "2026"}
     assert read(
         "measurements", kind="weight", value="70", taken__day="1", taken__month="6", taken__year="2026"
-    ).errors == {"taken-day": "This date is in the future. Check the year."}
+    ).summary == {"taken-day": "This date is in the future. Check the year."}
     # Leaving hospital may be planned.
     stay = read(
         "hospital_stays",
@@ -259,10 +259,10 @@ def test_a_measurement_is_stored_with_a_dot():
 )
 def test_unusual_measurements_ask_to_confirm(fields, token):
     checked = measurement(**fields)
-    assert list(checked.errors) == ["confirm"] and checked.confirm == token
+    assert list(checked.errors) == ["confirm"] and confirmation(checked) == token
     assert "unusual" in checked.errors["confirm"]
     confirmed = measurement(**fields, confirm=token)
-    assert confirmed.ok and confirmed.confirm is None
+    assert confirmed.ok and confirmation(confirmed) is None
 
 
 @pytest.mark.parametrize(
@@ -310,7 +310,7 @@ def test_errors_come_in_the_order_of_the_page():
     checked = read(
         "hospital_stays", reason="x" * 201, admitted__day="40", admitted__month="1", admitted__year="2020"
     )
-    assert list(checked.errors) == ["hospital", "reason", "admitted-day"]
+    assert list(checked.summary) == ["hospital", "reason", "admitted-day"]
 
 
 def test_the_form_of_an_entry_to_change():
