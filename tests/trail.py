@@ -16,17 +16,22 @@ def _who(person: UUID | str) -> str:
     return key_owner(person) if isinstance(person, UUID) else person
 
 
+ANY: Any = object()
+"""Any value of a column (``subject`` and ``actor``'s default): None asks for an empty one."""
+
+
 def audit_events(
     client: Any,
     *fields: str,
-    subject: UUID | str | None = None,
-    actor: UUID | str | None = None,
+    subject: UUID | str | None = ANY,
+    actor: UUID | str | None = ANY,
     since: int = 0,
     **columns: str | None,
 ) -> list[Any]:
     """The events recorded through ``client``'s app that match, oldest first.
 
-    ``subject`` and ``actor`` take a person's account id (or a trail name); ``since`` leaves
+    ``subject`` and ``actor`` take a person's account id (or a trail name; None: none, e.g.
+    an event about no one's record; left out: anyone); ``since`` leaves
     out events up to that id; any other keyword is a column's value (None: the column is
     empty), e.g. ``area="agenda"``. With ``fields``, each event is the tuple of those
     columns; without, the whole row as a dict.
@@ -35,10 +40,10 @@ def audit_events(
     async def read() -> list[dict[str, Any]]:
         query = AuditEvent.select().where(AuditEvent.id > since).order_by(AuditEvent.id)
         wanted: dict[str, str | None] = dict(columns)
-        if subject is not None:
-            wanted["subject"] = _who(subject)
-        if actor is not None:
-            wanted["actor"] = _who(actor)
+        if subject is not ANY:
+            wanted["subject"] = None if subject is None else _who(subject)
+        if actor is not ANY:
+            wanted["actor"] = None if actor is None else _who(actor)
         for name, value in wanted.items():
             column = getattr(AuditEvent, name)
             query = query.where(column.is_null() if value is None else column == value)

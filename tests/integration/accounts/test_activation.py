@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from portal.accounts.tables import Account, Invitation
 from portal.core.keys import Keyring, key_owner
 from portal.core.sessions import cookie_name
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.trail import audit_events
 
 BIRTH = date(1941, 3, 27)
@@ -89,10 +89,6 @@ def _identity(client: Any, account_id: UUID) -> PersonIdentity | None:
     return _in_transaction(client, work)  # type: ignore[no-any-return]
 
 
-def _events(client: Any, **where: str | None) -> list[dict[str, Any]]:
-    return audit_events(client, **where)
-
-
 def _post(client: Any, path: str, **data: str) -> Any:
     return client.post(path, data={"_csrf_token": csrf(client), **data}, follow_redirects=False)
 
@@ -107,11 +103,14 @@ def _start(client: Any, invited: Invited) -> None:
 
 
 def _error_at(response: Any, field: str) -> str:
-    found = re.search(
-        rf'<p class="error-message" id="{re.escape(field)}-error">(.*?)</p>', response.text, re.S
-    )
-    assert found, f"no error at {field}"
-    return re.sub(r'<span class="visually-hidden">.*?</span>', "", found.group(1)).strip()
+    error = page(response).field_error(field)
+    assert error is not None, f"no error at {field}"
+    return error
+
+
+def _anonymous_attempts(client: Any) -> list[dict[str, Any]]:
+    """The activation attempts the trail keeps with nobody as their subject."""
+    return audit_events(client, action="activate", actor="anonymous", subject=None)
 
 
 # --------------------------------------------------------------------------- the whole journey
@@ -119,8 +118,12 @@ def _error_at(response: Any, field: str) -> str:
 
 def test_a_person_activates_their_space_and_is_signed_in(client: Any) -> None:
     invited = _invite(client)
-    page = client.get("/activate")
-    assert page.status_code == 200 and 'href="/refuse"' in page.text and 'class="back-link"' in page.text
+    start = client.get("/activate")
+    assert (
+        start.status_code == 200
+        and page(start).has('main a[href="/refuse"]')
+        and page(start).has("a.back-link")
+    )
 
     response = _post(client, "/activate", **_code_form(group_code(invited.code)))
     assert response.status_code == 303
@@ -129,18 +132,21 @@ def test_a_person_activates_their_space_and_is_signed_in(client: Any) -> None:
     assert "max-age=1800" in cookie
 
     codes = client.get("/activate/codes")
-    assert codes.status_code == 200 and 'href="/refuse"' in codes.text
-    assert "j…@example.org" in codes.text and "06 •• •• •• 78" in codes.text
+    assert codes.status_code == 200 and page(codes).has('main a[href="/refuse"]')
+    channels = page(codes).texts('main form input[name="channel"] + label')
+    assert any("j…@example.org" in channel for channel in channels)
+    assert any("06 •• •• •• 78" in channel for channel in channels)
     assert _post(client, "/activate/codes", channel="sms").headers["location"] == "/activate/password"
 
     password_page = client.get("/activate/password")
-    assert 'autocomplete="new-password"' in password_page.text and 'type="password"' in password_page.text
+    box = page(password_page).one("input#password")
+    assert box["autocomplete"] == "new-password" and box["type"] == "password"
     response = _post(client, "/activate/password", password=GOOD_PASSWORD)
     assert response.headers["location"] == "/activate/terms"
     account = _account(client, invited.account_id)
     assert account["status"] == "invited" and account["password_hash"].startswith("$argon2id$")
 
-    assert 'href="/accessibility"' in client.get("/activate/terms").text
+    assert page(client.get("/activate/terms")).has('main a[href="/accessibility"]')
     response = _post(client, "/activate/terms", accept="yes")
     assert response.status_code == 303 and response.headers["location"] == "/activate/done"
     assert (
@@ -153,13 +159,13 @@ def test_a_person_activates_their_space_and_is_signed_in(client: Any) -> None:
     assert _run(client, lambda: verify_password(account["password_hash"], GOOD_PASSWORD))[0]
     assert _invitation(client, invited.account_id)["used_at"] is not None
     owner = key_owner(invited.account_id)
-    activated = _events(client, action="activate", subject=owner)
+    activated = audit_events(client, action="activate", subject=owner)
     assert [(e["actor"], e["outcome"]) for e in activated] == [(owner, "allowed")]
 
     assert cookie_name(client.app.state.settings) in client.cookies
     done = client.get("/activate/done", follow_redirects=False)
-    assert done.status_code == 200 and "Your space is ready" in done.text
-    assert 'class="summary-list"' in done.text and 'action="/sign-out"' in done.text
+    assert done.status_code == 200 and "Your space is ready" in page(done).heading
+    assert page(done).has("main .summary-list") and page(done).has('form[action="/sign-out"]')
 
 
 def test_the_done_page_needs_a_session(client: Any) -> None:
@@ -172,7 +178,7 @@ def test_the_done_page_needs_a_session(client: Any) -> None:
 
 def test_a_wrong_code_and_a_wrong_date_get_the_same_message_and_are_audited(client: Any) -> None:
     invited = _invite(client)
-    before = len(_events(client, action="activate", actor="anonymous", subject=None))
+    before = len(_anonymous_attempts(client))
     wrong_code = _post(client, "/activate", **_code_form("0000 0000 0000"))
     wrong_date = _post(client, "/activate", **_code_form(invited.code, date(1941, 3, 28)))
     for response in (wrong_code, wrong_date):
@@ -180,8 +186,9 @@ def test_a_wrong_code_and_a_wrong_date_get_the_same_message_and_are_audited(clie
         assert _error_at(response, "code") == WRONG
         assert STATE_COOKIE not in response.headers.get("set-cookie", "")
     # Nothing typed is lost.
-    assert 'value="1941"' in wrong_date.text and f'value="{invited.code}"' in wrong_date.text
-    events = _events(client, action="activate", actor="anonymous", subject=None)
+    typed = page(wrong_date).form_values('form[action="/activate"]')
+    assert typed["dob-year"] == "1941" and typed["code"] == invited.code
+    events = _anonymous_attempts(client)
     assert len(events) == before + 2 and {e["outcome"] for e in events[before:]} == {"denied"}
     assert _invitation(client, invited.account_id)["failed_attempts"] == 1
 
@@ -193,8 +200,9 @@ def test_the_fields_explain_what_is_missing(client: Any) -> None:
     assert response.status_code == 400
     assert "12 digits" in _error_at(response, "code")
     assert "does not exist" in _error_at(response, "dob")
-    assert 'href="#dob-day"' in response.text and 'href="#code"' in response.text
-    assert 'value="1234"' in response.text and 'value="31"' in response.text
+    assert {"dob-day", "code"} <= set(page(response).error_summary())
+    typed = page(response).form_values('form[action="/activate"]')
+    assert typed["code"] == "1234" and typed["dob-day"] == "31"
 
 
 def test_an_expired_code_opens_nothing(client: Any) -> None:
@@ -247,9 +255,10 @@ def test_steps_are_taken_in_order(client: Any) -> None:
 
 def test_a_person_with_only_an_email_has_it_chosen_and_explained(client: Any) -> None:
     _start(client, _invite(client, mobile=None))
-    page = client.get("/activate/codes")
-    assert page.text.count('name="channel"') == 1 and " checked" in page.text
-    assert "the only way we have to reach you" in page.text
+    codes = page(client.get("/activate/codes"))
+    [only] = codes.all('input[name="channel"]')
+    assert only.has_attr("checked")
+    assert "the only way we have to reach you" in codes.text("#channel-hint")
 
 
 def test_a_channel_must_be_chosen_among_those_offered(client: Any) -> None:
@@ -282,7 +291,7 @@ def test_a_weak_password_is_refused_and_kept(client: Any, password: str, message
     _post(client, "/activate/codes", channel="email")
     response = _post(client, "/activate/password", password=password)
     assert response.status_code == 400 and message in _error_at(response, "password")
-    assert f'value="{password}"' in response.text
+    assert page(response).one("input#password")["value"] == password
     assert _account(client, invited.account_id)["password_hash"] is None
 
 
@@ -291,10 +300,13 @@ def test_the_password_can_be_shown_without_javascript(client: Any) -> None:
     _post(client, "/activate/codes", channel="email")
     shown = _post(client, "/activate/password", password="my secret words", show="1")
     assert shown.status_code == 200
-    assert re.search(r'<input[^>]*id="password"[^>]*type="text"[^>]*value="my secret words"', shown.text)
-    assert 'name="show" value="0"' in shown.text and 'name="shown" value="1"' in shown.text
+    box = page(shown).one("input#password")
+    assert (box["type"], box["value"]) == ("text", "my secret words")
+    assert page(shown).one('button[name="show"]')["value"] == "0"
+    assert page(shown).form_values('form[action="/activate/password"]')["shown"] == "1"
     hidden = _post(client, "/activate/password", password="my secret words", show="0")
-    assert re.search(r'<input[^>]*id="password"[^>]*type="password"[^>]*value="my secret words"', hidden.text)
+    box = page(hidden).one("input#password")
+    assert (box["type"], box["value"]) == ("password", "my secret words")
 
 
 # --------------------------------------------------------------------------- terms
@@ -320,18 +332,18 @@ def _assert_refused(client: Any, account_id: UUID, actor: str) -> None:
     assert account["password_hash"] is None
     assert _invitation(client, account_id)["used_at"] is not None
     owner = key_owner(account_id)
-    events = _events(client, action="refuse", subject=owner)
+    events = audit_events(client, action="refuse", subject=owner)
     assert [(e["actor"], e["outcome"]) for e in events] == [(actor, "allowed")]
 
 
 def test_a_person_refuses_a_space_with_their_code(client: Any) -> None:
     invited = _invite(client)
-    page = client.get("/refuse")
-    assert page.status_code == 200 and 'name="code"' in page.text
+    refuse = client.get("/refuse")
+    assert refuse.status_code == 200 and page(refuse).has('form[action="/refuse"] input[name="code"]')
     response = _post(client, "/refuse", **_code_form(invited.code))
     assert response.status_code == 303 and response.headers["location"] == "/refuse/done"
     _assert_refused(client, invited.account_id, key_owner(invited.account_id))
-    assert "Your choice is recorded" in client.get("/refuse/done").text
+    assert page(client.get("/refuse/done")).heading == "Your choice is recorded"
     # The code now opens nothing.
     assert _post(client, "/activate", **_code_form(invited.code)).status_code == 400
 
@@ -341,8 +353,8 @@ def test_a_person_refuses_during_activation_without_typing_the_code_again(client
     _start(client, invited)
     _post(client, "/activate/codes", channel="email")
     _post(client, "/activate/password", password=GOOD_PASSWORD)
-    page = client.get("/refuse")
-    assert 'name="code"' not in page.text
+    refuse = client.get("/refuse")
+    assert 'name="code"' not in refuse.text
     response = _post(client, "/refuse")
     assert response.headers["location"] == "/refuse/done"
     _assert_refused(client, invited.account_id, key_owner(invited.account_id))
@@ -354,4 +366,4 @@ def test_a_refusal_with_a_wrong_code_erases_nothing(client: Any) -> None:
     response = _post(client, "/refuse", **_code_form(invited.code, date(1950, 1, 1)))
     assert response.status_code == 400 and _error_at(response, "code") == WRONG
     assert _identity(client, invited.account_id) is not None
-    assert _events(client, action="refuse", actor="anonymous", outcome="denied")
+    assert audit_events(client, action="refuse", actor="anonymous", outcome="denied")

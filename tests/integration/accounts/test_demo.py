@@ -16,6 +16,7 @@ from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.piccolo_app import APP_CONFIG
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.people import portal_client, run
 
 
@@ -44,11 +45,14 @@ def test_jeanne_signs_in_and_finds_her_doctor_and_pharmacist(app):
     signed = _sign_in(app, "jeanne.dupont@example.org")
     assert signed.status_code == 303
     home = app.get("/", follow_redirects=True)
-    assert "Hello Jeanne Dupont." in home.text
-    circle = app.get("/space/circle").text
-    assert "Dr Anne Martin, general practitioner" in circle and "Paul Girard, pharmacist" in circle
-    assert "they said they saw you for a consultation" in circle
-    activity = app.get("/space/activity").text
+    assert page(home).text("main .lead") == "Hello Jeanne Dupont."
+    circle = page(app.get("/space/circle"))
+    members = circle.texts("main ul.rows > li.row .row-title")
+    assert "Dr Anne Martin, general practitioner" in members and "Paul Girard, pharmacist" in members
+    assert any(
+        "they said they saw you for a consultation" in row for row in circle.texts("main ul.rows > li.row")
+    )
+    activity = page(app.get("/space/activity")).texts(".activity-item .activity-text")
     assert "You added Dr Anne Martin, general practitioner to your care circle." in activity
 
 

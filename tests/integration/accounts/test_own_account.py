@@ -14,9 +14,9 @@ from portal.accounts.tables import Account
 from portal.core.access import Role
 from portal.core.keys import key_owner
 from portal.core.sessions import cookie_name
-from portal.core.tables import AuditEvent
 from tests.conftest import csrf
 from tests.people import PASSWORD, act_for, delegate, make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 EVERY_AREA = "documents:write,messages:write,profile:write,agenda:write,notes:write,catalogue:write"
 ACCOUNT_PAGES = ("/space/close", "/space/activity", "/space/carers", "/space/circle", "/activate/done")
@@ -85,7 +85,7 @@ def test_a_carer_signs_herself_out_not_the_person_she_helps(app):
     )
     answer = app.post("/sign-out", data={"_csrf_token": csrf(app)}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
-    events = run(app, lambda: AuditEvent.select().where(AuditEvent.action == "sign_out"))
+    events = audit_events(app, action="sign_out")
     mine = [e for e in events if key_owner(patient) in (e["actor"], e["subject"], e["on_behalf_of"])]
     # Who signed out is the carer, in her own name; the person she helped is only named as such.
     assert [(e["actor"], e["subject"]) for e in mine] == [(key_owner(carer), key_owner(carer))]

@@ -34,6 +34,7 @@ from portal.core.keys import Keyring
 from portal.core.notify import read_outbox
 from portal.core.tables import AttemptCounter
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.personas import new_email, new_person
 
 PASSWORD = "correct horse battery"
@@ -236,7 +237,7 @@ def test_a_wrong_password_and_an_unknown_identifier_get_the_same_page_after_one_
         app, watch
     ):
         assert known_response.status_code == unknown_response.status_code == 400
-        assert NOT_RIGHT in known_response.text
+        assert page(known_response).field_error("identifier") == NOT_RIGHT
         assert _page(known_response, known) == _page(unknown_response, unknown)
         assert _cookie_names(known_response) == _cookie_names(unknown_response)
         assert PENDING_COOKIE not in _cookie_names(known_response)
@@ -360,7 +361,9 @@ def _wrong_reset_codes(app: Any, watch: Any) -> tuple[Any, Work, Any, Work]:
 def test_a_wrong_reset_code_gets_the_same_page_after_the_same_statements_for_any_step(app, watch):
     known_response, known, unknown_response, unknown = _wrong_reset_codes(app, watch)
     assert known_response.status_code == unknown_response.status_code == 400
-    assert "This code is not right. Check the code in the message we sent you." in known_response.text
+    assert page(known_response).field_error("code") == (
+        "This code is not right. Check the code in the message we sent you."
+    )
     assert _page(known_response, "") == _page(unknown_response, "")
     _same_work(known, unknown)
     assert known.after == unknown.after == []

@@ -21,6 +21,7 @@ from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token
 from portal.core.tables import AttemptCounter, Session
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.personas import new_email, new_person
 from tests.trail import audit_events, newest_event_id
 
@@ -84,12 +85,11 @@ def _session_token(client: Any) -> str | None:
     return client.cookies.get(cookie_name(client.app.state.settings))
 
 
-def _audit_events(client: Any, since: int) -> list[dict[str, Any]]:
-    return audit_events(client, since=since)
-
-
-def _last_audit_id(client: Any) -> int:
-    return newest_event_id(client)
+def _error(response: Any, field: str) -> str:
+    """The error the page shows at ``field``."""
+    error = page(response).field_error(field)
+    assert error is not None, f"no error at {field}"
+    return error
 
 
 def _backdate_codes(client: Any, account_id: UUID, **changes: timedelta) -> None:
@@ -106,9 +106,10 @@ def _backdate_codes(client: Any, account_id: UUID, **changes: timedelta) -> None
 
 def test_a_person_signs_in_with_a_password_and_the_emailed_code(app):
     account_id, email = _make_account(app)
-    page = app.get("/sign-in")
-    assert page.status_code == 200
-    assert 'href="/sign-in"' in page.text and 'autocomplete="current-password"' in page.text
+    start = app.get("/sign-in")
+    assert start.status_code == 200
+    assert page(start).has('a[href="/sign-in"]')
+    assert page(start).one("input#password")["autocomplete"] == "current-password"
     response = _password_step(app, email.upper().replace("@EXAMPLE.ORG", "@Example.org").lower())
     assert response.status_code == 303
     assert response.headers["location"] == "/sign-in/code"
@@ -121,14 +122,15 @@ def test_a_person_signs_in_with_a_password_and_the_emailed_code(app):
     assert len(stored) == 1 and code not in str(stored) and stored[0]["purpose"] == "sign_in"
     form = app.get("/sign-in/code")
     assert form.status_code == 200
-    assert 'autocomplete="one-time-code"' in form.text and 'inputmode="numeric"' in form.text
-    since = _last_audit_id(app)
+    box = page(form).one("input#code")
+    assert box["autocomplete"] == "one-time-code" and box["inputmode"] == "numeric"
+    since = newest_event_id(app)
     response = _post(app, "/sign-in/code", code=f"{code[:3]} {code[3:]}", next="/")
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert _session_token(app)
     home = app.get("/")
-    assert 'action="/sign-out"' in home.text and 'href="/sign-in"' not in home.text
-    events = _audit_events(app, since)
+    assert page(home).has('form[action="/sign-out"]') and 'href="/sign-in"' not in home.text
+    events = audit_events(app, since=since)
     owner = f"account:{account_id}"
     assert [(e["actor"], e["action"], e["outcome"], e["subject"]) for e in events] == [
         (owner, "sign_in", "allowed", owner)
@@ -151,10 +153,10 @@ def test_an_sms_account_gets_its_code_in_the_outbox_as_an_sms(app):
     assert _password_step(app, email).status_code == 303
     message = read_outbox(app.app.state.settings.outbox_dir)[0]
     assert message.to == MOBILE and message.subject == "SMS"
-    assert "text message" in app.get("/sign-in/code").text
+    assert "text message" in page(app.get("/sign-in/code")).text("main")
     code = _newest_code(app, MOBILE)
     assert _post(app, "/sign-in/code", code=code).status_code == 303
-    assert 'action="/sign-out"' in app.get("/").text
+    assert page(app.get("/")).has('form[action="/sign-out"]')
 
 
 def test_each_sign_in_gets_a_new_session_id_and_ends_the_old_one(app):
@@ -170,10 +172,13 @@ def test_each_sign_in_gets_a_new_session_id_and_ends_the_old_one(app):
 
 def test_next_is_kept_and_must_stay_on_the_site(app):
     _, email = _make_account(app)
-    assert 'name="next" value="/help?page=2"' in app.get("/sign-in?next=/help%3Fpage%3D2").text
+    assert page(app.get("/sign-in?next=/help%3Fpage%3D2")).form_values('form[action="/sign-in"]')["next"] == (
+        "/help?page=2"
+    )
     response = _password_step(app, email, next_path="/help?page=2")
     assert response.headers["location"] == "/sign-in/code?next=%2Fhelp%3Fpage%3D2"
-    assert 'name="next" value="/help?page=2"' in app.get(response.headers["location"]).text
+    code_page = page(app.get(response.headers["location"]))
+    assert {field["value"] for field in code_page.all('main form input[name="next"]')} == {"/help?page=2"}
     assert (
         _post(app, "/sign-in/code", code=_newest_code(app, email), next="/help?page=2").headers["location"]
         == "/help?page=2"
@@ -195,15 +200,15 @@ def test_an_off_site_next_goes_home_instead(make_client):
 
 def test_an_unknown_account_and_a_wrong_password_get_the_same_answer(app):
     account_id, email = _make_account(app)
-    since = _last_audit_id(app)
+    since = newest_event_id(app)
     wrong = _password_step(app, email, password="not my password")
     unknown = _password_step(app, "nobody@example.org")
     nir = _password_step(app, UNKNOWN_NIR)
     for response in (wrong, unknown, nir):
         assert response.status_code == 400
-        assert NOT_RIGHT in response.text
+        assert _error(response, "identifier") == NOT_RIGHT
         assert "not my password" not in response.text and PASSWORD not in response.text
-    events = _audit_events(app, since)
+    events = audit_events(app, since=since)
     assert [(e["actor"], e["action"], e["outcome"], e["subject"]) for e in events] == [
         ("anonymous", "sign_in", "failed", f"account:{account_id}"),
         ("anonymous", "sign_in", "failed", None),
@@ -216,28 +221,33 @@ def test_an_unknown_account_and_a_wrong_password_get_the_same_answer(app):
 def test_an_invited_account_cannot_sign_in(app):
     account_id, email = _make_account(app)
     _run(app, lambda: Account.update({Account.status: "invited"}).where(Account.id == account_id).run())
-    assert NOT_RIGHT in _password_step(app, email).text
+    assert _error(_password_step(app, email), "identifier") == NOT_RIGHT
 
 
 def test_a_badly_shaped_identifier_gets_its_message_at_the_field(app):
     response = _password_step(app, "1234", password="")
     assert response.status_code == 400
-    assert "A social security number has 15 characters" in response.text
-    assert "Enter your password." in response.text
-    assert 'href="#identifier"' in response.text and 'href="#password"' in response.text
-    assert 'value="1234"' in response.text
-    assert "marie.dupont@example.fr" in _password_step(app, "marie@").text
-    assert "Enter your email address or your social security number." in _password_step(app, "  ").text
+    assert "A social security number has 15 characters" in _error(response, "identifier")
+    assert _error(response, "password") == "Enter your password."
+    assert list(page(response).error_summary()) == ["identifier", "password"]
+    assert page(response).form_values('form[action="/sign-in"]')["identifier"] == "1234"
+    assert "marie.dupont@example.fr" in _error(_password_step(app, "marie@"), "identifier")
+    assert _error(_password_step(app, "  "), "identifier") == (
+        "Enter your email address or your social security number."
+    )
 
 
 def test_show_the_password_works_without_javascript(app):
     response = _post(app, "/sign-in", identifier="marie@example.org", password="my secret words", reveal="1")
     assert response.status_code == 200
-    assert 'type="text" value="my secret words"' in response.text
-    assert 'value="marie@example.org"' in response.text
-    assert 'name="reveal" value="0"' in response.text
+    shown = page(response)
+    box = shown.one("input#password")
+    assert (box["type"], box["value"]) == ("text", "my secret words")
+    assert shown.one("input#identifier")["value"] == "marie@example.org"
+    assert shown.one('button[name="reveal"]')["value"] == "0"
     hidden = _post(app, "/sign-in", identifier="marie@example.org", password="my secret words", reveal="0")
-    assert 'type="password" value=""' in hidden.text and "my secret words" not in hidden.text
+    box = page(hidden).one("input#password")
+    assert (box["type"], box["value"]) == ("password", "") and "my secret words" not in hidden.text
 
 
 # --------------------------------------------------------------------------- lock-out
@@ -255,14 +265,13 @@ def test_five_failures_lock_the_account_even_for_the_right_password(app):
         )
 
     _run(app, forget_address)
-    since = _last_audit_id(app)
+    since = newest_event_id(app)
     response = _password_step(app, email)
     assert response.status_code == 429
-    assert (
-        TOO_MANY in response.text and "wait 1 minute " in response.text and "0 800 00 00 00" in response.text
-    )
+    error = _error(response, "identifier")
+    assert TOO_MANY in error and "wait 1 minute " in error and "0 800 00 00 00" in error
     assert not read_outbox(app.app.state.settings.outbox_dir)
-    events = _audit_events(app, since)
+    events = audit_events(app, since=since)
     assert [(e["actor"], e["outcome"], e["subject"]) for e in events] == [
         ("anonymous", "denied", f"account:{account_id}")
     ]
@@ -273,7 +282,7 @@ def test_five_failures_from_one_address_lock_that_address(app):
     for number in range(5):
         assert _password_step(app, f"nobody{number}@example.org").status_code == 400
     response = _password_step(app, email)
-    assert response.status_code == 429 and TOO_MANY in response.text
+    assert response.status_code == 429 and TOO_MANY in _error(response, "identifier")
 
 
 def test_a_success_resets_the_account_counter(app):
@@ -387,12 +396,12 @@ def test_a_wrong_code_says_how_many_tries_are_left(app):
     _password_step(app, email)
     code = _newest_code(app, email)
     wrong = "000000" if code != "000000" else "111111"
-    since = _last_audit_id(app)
+    since = newest_event_id(app)
     response = _post(app, "/sign-in/code", code=wrong)
     assert response.status_code == 400
-    assert "This code is not right. You can try 4 more times." in response.text
-    assert "Enter the code we sent you" in _post(app, "/sign-in/code", code="12").text
-    events = _audit_events(app, since)
+    assert _error(response, "code") == "This code is not right. You can try 4 more times."
+    assert "Enter the code we sent you" in _error(_post(app, "/sign-in/code", code="12"), "code")
+    events = audit_events(app, since=since)
     assert [(e["action"], e["outcome"], e["subject"]) for e in events] == [
         ("sign_in_code", "failed", f"account:{account_id}")
     ]
@@ -403,16 +412,16 @@ def test_five_wrong_codes_wear_the_code_out(app):
     _password_step(app, email)
     code = _newest_code(app, email)
     wrong = "000000" if code != "000000" else "111111"
-    texts = [_post(app, "/sign-in/code", code=wrong).text for _ in range(5)]
+    texts = [_error(_post(app, "/sign-in/code", code=wrong), "code") for _ in range(5)]
     assert "You can try 1 more time." in texts[3]
     assert "You typed a wrong code too many times." in texts[4]
     # The failures also lock the account and the address for a while...
     locked = _post(app, "/sign-in/code", code=code)
-    assert locked.status_code == 429 and TOO_MANY in locked.text
+    assert locked.status_code == 429 and TOO_MANY in _error(locked, "code")
     # ...and when the lock is over, the code is still worn out.
     _run(app, lambda: AttemptCounter.delete(force=True).run())
     worn = _post(app, "/sign-in/code", code=code)
-    assert worn.status_code == 400 and "You typed a wrong code too many times." in worn.text
+    assert worn.status_code == 400 and "You typed a wrong code too many times." in _error(worn, "code")
     assert not _session_token(app)
 
 
@@ -421,7 +430,7 @@ def test_an_expired_code_is_refused(app):
     _password_step(app, email)
     _backdate_codes(app, account_id, expires_at=timedelta(minutes=11))
     response = _post(app, "/sign-in/code", code=_newest_code(app, email))
-    assert response.status_code == 400 and "This code has expired." in response.text
+    assert response.status_code == 400 and "This code has expired." in _error(response, "code")
     assert not _session_token(app)
 
 
@@ -469,16 +478,16 @@ def test_a_new_code_at_most_once_a_minute_and_three_times(app, monkeypatch):
     _password_step(app, email)
     first = _newest_code(app, email)
     too_soon = _post(app, "/sign-in/code", resend="1")
-    assert too_soon.status_code == 429 and "once a minute" in too_soon.text
+    assert too_soon.status_code == 429 and "once a minute" in _error(too_soon, "resend")
     monkeypatch.setattr(sign_in_services, "RESEND_EVERY", timedelta(0))
     for _ in range(3):
         response = _post(app, "/sign-in/code", resend="1")
         assert response.status_code == 303 and response.headers["location"] == "/sign-in/code?sent=again"
-    assert "We have sent you a new code." in app.get("/sign-in/code?sent=again").text
-    assert "You have asked for 3 new codes." in _post(app, "/sign-in/code", resend="1").text
+    assert "We have sent you a new code." in page(app.get("/sign-in/code?sent=again")).text(".banner-success")
+    assert "You have asked for 3 new codes." in _error(_post(app, "/sign-in/code", resend="1"), "resend")
     newest = _newest_code(app, email)
     if newest != first:
-        assert "This code has expired." in _post(app, "/sign-in/code", code=first).text
+        assert "This code has expired." in _error(_post(app, "/sign-in/code", code=first), "code")
     assert _post(app, "/sign-in/code", code=newest).status_code == 303
 
 
@@ -490,10 +499,12 @@ def test_the_forgotten_password_answer_is_the_same_for_anyone(app):
     for identifier in (email, "nobody@example.org"):
         response = _post(app, "/sign-in/forgot", identifier=identifier)
         assert response.status_code == 303 and response.headers["location"] == "/sign-in/forgot/code"
-        assert "If this identifier has a space, we have sent a code." in app.get("/sign-in/forgot/code").text
+        assert "If this identifier has a space, we have sent a code." in page(
+            app.get("/sign-in/forgot/code")
+        ).text("main")
     messages = read_outbox(app.app.state.settings.outbox_dir, limit=10)
     assert [m.to for m in messages] == [email]
-    assert "nobody" not in str(_audit_events(app, 0)[-3:])
+    assert "nobody" not in str(audit_events(app)[-3:])
 
 
 def test_a_person_chooses_a_new_password_with_the_code(app):
@@ -504,23 +515,27 @@ def test_a_person_chooses_a_new_password_with_the_code(app):
     _post(app, "/sign-in/forgot", identifier=email)
     code = _newest_code(app, email)
     weak = _post(app, "/sign-in/forgot/code", code=code, password="short")
-    assert weak.status_code == 400 and "at least 8 characters" in weak.text and "short" not in weak.text
+    assert weak.status_code == 400 and "at least 8 characters" in _error(weak, "password")
+    assert "short" not in weak.text
     personal = _post(app, "/sign-in/forgot/code", code=code, password="Martin 1948!")
-    assert personal.status_code == 400 and "easy to guess" in personal.text
+    assert personal.status_code == 400 and "easy to guess" in _error(personal, "password")
     shown = _post(app, "/sign-in/forgot/code", code=code, password="blue kettle morning", reveal="1")
-    assert 'type="text" value="blue kettle morning"' in shown.text
-    since = _last_audit_id(app)
+    box = page(shown).one("input#password")
+    assert (box["type"], box["value"]) == ("text", "blue kettle morning")
+    since = newest_event_id(app)
     saved = _post(app, "/sign-in/forgot/code", code=code, password="blue kettle morning")
     assert saved.status_code == 303 and saved.headers["location"] == "/sign-in?password=saved"
-    assert "Your new password is saved. You can sign in." in app.get(saved.headers["location"]).text
+    assert "Your new password is saved. You can sign in." in page(app.get(saved.headers["location"])).text(
+        ".banner-success"
+    )
     owner = f"account:{account_id}"
-    assert [(e["actor"], e["action"], e["subject"]) for e in _audit_events(app, since)] == [
+    assert [(e["actor"], e["action"], e["subject"]) for e in audit_events(app, since=since)] == [
         (owner, "reset_password", owner)
     ]
     assert (
         _run(app, lambda: Session.count().where(Session.token_hash == hash_token(other_session)).run()) == 0
     )
-    assert NOT_RIGHT in _password_step(app, email).text
+    assert _error(_password_step(app, email), "identifier") == NOT_RIGHT
     assert _password_step(app, email, password="blue kettle morning").status_code == 303
 
 
@@ -530,7 +545,7 @@ def test_a_wrong_reset_code_changes_nothing(app):
     code = _newest_code(app, email)
     wrong = "000000" if code != "000000" else "111111"
     response = _post(app, "/sign-in/forgot/code", code=wrong, password="blue kettle morning")
-    assert response.status_code == 400 and "This code is not right." in response.text
+    assert response.status_code == 400 and "This code is not right." in _error(response, "code")
     assert _password_step(app, email).status_code == 303
 
 

@@ -18,13 +18,14 @@ from icalendar import Calendar
 
 from portal.accounts.services import PersonIdentity, create_account
 from portal.accounts.tables import Account
-from portal.agenda import reminders, services
+from portal.agenda import changes, reminders, services
 from portal.agenda.tables import Appointment, AppointmentReminder, MedicineReminder
 from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.tasks import run_due_tasks
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -111,10 +112,10 @@ def _add(app: Any, when: datetime, **fields: str) -> uuid.UUID:
 
 
 def _version(text: str) -> str:
-    """The version an edit form carries (its hidden ``version`` field)."""
-    found = re.search(r'<input type="hidden" name="version" value="([0-9]+)">', text)
-    assert found, "no version field"
-    return found.group(1)
+    """The version an edit form carries (its one hidden ``version`` field)."""
+    version = page(text).one('input[type="hidden"][name="version"]')["value"]
+    assert version.isdigit(), version
+    return version
 
 
 def _reminders(app: Any, appointment: uuid.UUID) -> list[dict[str, Any]]:
@@ -182,9 +183,9 @@ def test_reminders_keep_their_hour_across_the_change_to_summer_time(app, patient
     }
     assert all(r["channel"] == "email" and r["sent_at"] is None for r in _reminders(app, appointment))
     # The appointment's page says it all, in words.
-    page = app.get(f"/space/agenda/{appointment}?done=added").text
-    assert "Sunday 31 March 2030 at 10:30" in page
-    assert "The day before, by email" in page and "A week before, by email" in page
+    said = page(app.get(f"/space/agenda/{appointment}?done=added")).summary()
+    assert said["When"] == "Sunday 31 March 2030 at 10:30"
+    assert "The day before, by email" in said["Reminders"] and "A week before, by email" in said["Reminders"]
 
 
 def test_the_change_back_to_winter_time_too(app, patient):
@@ -206,49 +207,51 @@ def test_the_list_and_month_views(app, patient):
 
     listed = app.get("/space/agenda")
     assert listed.status_code == 200
-    text = listed.text
+    shown = page(listed)
     # Upcoming first, the soonest first; the past one only on request.
-    assert text.index(f"/space/agenda/{soon}") < text.index(f"/space/agenda/{later}")
-    assert f"/space/agenda/{gone}" not in text and 'href="/space/agenda?past=1"' in text
-    assert "The day before, by email" in text and WITH in text
-    with_past = app.get("/space/agenda?past=1").text
+    rows = [link["href"] for link in shown.all(".appointment-row .row-title a")]
+    assert rows == [f"/space/agenda/{soon}", f"/space/agenda/{later}"]
+    assert (
+        f"/space/agenda/{gone}" not in listed.text
+        and shown.one("#show-past")["href"] == "/space/agenda?past=1"
+    )
+    soon_row = shown.text(f'.appointment-row:has(a[href="/space/agenda/{soon}"])')
+    assert "The day before, by email" in soon_row and f"With {WITH}" in soon_row
+    with_past = [
+        link["href"] for link in page(app.get("/space/agenda?past=1")).all(".appointment-row .row-title a")
+    ]
     assert with_past.index(f"/space/agenda/{later}") < with_past.index(f"/space/agenda/{gone}")
+    assert with_past[-1] == f"/space/agenda/{gone}"
 
     # The month of the first appointment: an accessible table.
     local = (now + timedelta(days=3)).astimezone(PARIS)
     month = f"{local.year:04d}-{local.month:02d}"
-    page = app.get(f"/space/agenda/month?month={month}").text
-    table = re.search(r'<table class="table month-table">.*?</table>', page, re.S)
-    assert table, page
-    table_html = table.group(0)
-    caption = re.search(r"<caption[^>]*>(.*?)</caption>", table_html, re.S)
-    assert caption and local.strftime("%B") in caption.group(1) and str(local.year) in caption.group(1)
-    headers = re.findall(r'<th scope="col">(.*?)</th>', table_html, re.S)
+    shown = page(app.get(f"/space/agenda/month?month={month}"))
+    caption = shown.text("table.month-table caption")
+    assert local.strftime("%B") in caption and str(local.year) in caption
+    headers = shown.texts('table.month-table thead th[scope="col"]')
     assert len(headers) == 7 and "Monday" in headers[0] and "Sunday" in headers[6]
-    rows = re.findall(r"<tr>(.*?)</tr>", table_html, re.S)[1:]
-    assert all(len(re.findall(r"<td", row)) == 7 for row in rows) and 4 <= len(rows) <= 6
-    assert f'href="/space/agenda/{soon}"' in table_html and "Dentiste" in table_html
-    cell = re.search(
-        rf'<td class="month-day[^"]*"[^>]*>\s*<span class="month-day-number">{local.day}</span>.*?</td>',
-        table_html,
-        re.S,
-    )
-    assert cell and f"/space/agenda/{soon}" in cell.group(0)
+    weeks = shown.all("table.month-table tbody tr")
+    assert all(len(week.select("td")) == 7 for week in weeks) and 4 <= len(weeks) <= 6
+    # The appointment is in the cell of its day.
+    cell = shown.one(f'table.month-table td.month-day:has(a[href="/space/agenda/{soon}"])')
+    assert cell.select_one(".month-day-number").get_text(strip=True) == str(local.day)
+    assert "Dentiste" in cell.get_text()
     # Previous and next months, by their number only (no health data in the address).
     previous = (local.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     following = (local.replace(day=28) + timedelta(days=5)).strftime("%Y-%m")
-    assert f'href="/space/agenda/month?month={previous}"' in page
-    assert f'href="/space/agenda/month?month={following}"' in page
+    months = [link["href"] for link in shown.all(".month-nav a")]
+    assert f"/space/agenda/month?month={previous}" in months
+    assert f"/space/agenda/month?month={following}" in months
 
     # Today is marked in words and for assistive technology, not by colour alone.
     today = datetime.now(PARIS).date()
-    this_month = app.get("/space/agenda/month").text
-    marked = re.search(r'<td class="month-day month-today" aria-current="date">(.*?)</td>', this_month, re.S)
-    assert marked and f'<span class="month-day-number">{today.day}</span>' in marked.group(1)
-    assert "Today" in marked.group(1)
-    assert this_month.count('aria-current="date"') == 1
+    marked = page(app.get("/space/agenda/month")).one('[aria-current="date"]')
+    assert marked.name == "td" and "month-today" in marked["class"]
+    assert marked.select_one(".month-day-number").get_text(strip=True) == str(today.day)
+    assert marked.select_one(".month-today-tag").get_text(strip=True) == "Today"
     # A month that is not a month is this month.
-    assert app.get("/space/agenda/month?month=2027-13").text.count('aria-current="date"') == 1
+    assert len(page(app.get("/space/agenda/month?month=2027-13")).all('[aria-current="date"]')) == 1
 
 
 def test_htmx_swaps_the_agenda_and_the_address_follows(app, patient):
@@ -256,19 +259,20 @@ def test_htmx_swaps_the_agenda_and_the_address_follows(app, patient):
     part = app.get("/space/agenda/month?month=2030-06", headers={"HX-Request": "true"})
     assert part.status_code == 200
     assert "<html" not in part.text and part.text.lstrip().startswith('<div id="agenda"')
-    assert '<div id="agenda" class="agenda">' in part.text and "month-table" in part.text
-    assert "Ophtalmo" in part.text
+    fragment = page(part)
+    assert "Ophtalmo" in fragment.text("div#agenda.agenda table.month-table")
     # Every link of the part swaps the agenda in place and pushes its address.
-    links = re.findall(r"<a [^>]*hx-get=\"([^\"]+)\"[^>]*>", part.text)
+    swapping = fragment.all("a[hx-get]")
+    links = [link["hx-get"] for link in swapping]
     assert "/space/agenda/month?month=2030-05" in links and "/space/agenda/month?month=2030-07" in links
     assert "/space/agenda" in links
-    for tag in re.findall(r"<a [^>]*hx-get=[^>]*>", part.text):
-        assert 'hx-target="#agenda"' in tag and 'hx-push-url="true"' in tag and 'hx-swap="outerHTML"' in tag
+    for link in swapping:
+        assert (link["hx-target"], link["hx-push-url"], link["hx-swap"]) == ("#agenda", "true", "outerHTML")
     listed = app.get("/space/agenda", headers={"HX-Request": "true"})
-    assert "<html" not in listed.text and 'id="agenda-heading"' in listed.text
+    assert "<html" not in listed.text and page(listed).has("div#agenda #agenda-heading")
     # The whole page holds the same part.
     whole = app.get("/space/agenda/month?month=2030-06").text
-    assert "<html" in whole and '<div id="agenda" class="agenda">' in whole
+    assert "<html" in whole and page(whole).has("main div#agenda.agenda table.month-table")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -291,16 +295,17 @@ def test_bad_appointments_are_explained_at_the_field_and_nothing_typed_is_lost(a
     data = _form(app, datetime(2030, 5, 6, 9, 0, tzinfo=PARIS), remind_day="email", **fields)
     response = app.post("/space/agenda/new", data=data, follow_redirects=False)
     assert response.status_code == 400
-    text = response.text
-    assert 'class="error-summary"' in text
-    assert f'id="{field}-error"' in text
-    summary_link = f'href="#{field}-day"' if field == "date" else f'href="#{field}"'
-    assert summary_link in text
+    shown = page(response)
+    error = shown.field_error(field)
+    assert error
+    # The summary links to the field (a date's first box), with the same words.
+    assert shown.error_summary() == {f"{field}-day" if field == "date" else field: error}
     # Everything typed is there again.
-    assert 'value="Dr Lefèvre"' in text and "Apporter l&#39;ordonnance" in text
-    assert re.search(r'<option value="email" selected>', text)
+    typed = shown.form_values('form[action="/space/agenda/new"]')
+    assert typed["with_whom"] == WITH and typed["notes"] == NOTES
+    assert typed["remind_day"] == "email"
     if field != "date":
-        assert 'id="date-year" name="date-year"' in text and 'value="2030"' in text
+        assert typed["date-year"] == "2030"
     assert run(app, lambda: Appointment.count().where(Appointment.patient == patient)) == 0
 
 
@@ -309,8 +314,10 @@ def test_a_past_appointment_asks_to_confirm_and_gets_no_reminder(app, patient):
     data = _form(app, when, remind_day="email", remind_1h="email")
     first = app.post("/space/agenda/new", data=data, follow_redirects=False)
     assert first.status_code == 200
-    assert 'class="warning-summary"' in first.text and 'name="confirm_past"' in first.text
-    assert 'value="Dr Lefèvre"' in first.text
+    shown = page(first)
+    assert shown.text(".warning-summary .warning-summary-title") == "This appointment is in the past"
+    assert shown.has('form[action="/space/agenda/new"] input[name="confirm_past"]')
+    assert shown.form_values('form[action="/space/agenda/new"]')["with_whom"] == WITH
     assert run(app, lambda: Appointment.count().where(Appointment.patient == patient)) == 0
     appointment = _add(app, when, remind_day="email", remind_1h="email", confirm_past="1")
     assert _reminders(app, appointment) == []
@@ -333,11 +340,9 @@ def test_changing_and_removing_an_appointment(app, patient):
     when = datetime(2030, 9, 10, 14, 0, tzinfo=PARIS)
     appointment = _add(app, when, remind_day="email", remind_1h="email")
     form = app.get(f"/space/agenda/{appointment}/change").text
-    assert 'value="10"' in form and 'value="14:00"' in form and 'value="Dr Lefèvre"' in form
-    assert re.search(
-        r'id="remind_day" name="remind_day"[^>]*>\s*<option value="">[^<]*</option>\s*<option value="email" selected>',
-        form,
-    )
+    shown = page(form).form_values(f'form[action="/space/agenda/{appointment}/change"]')
+    assert (shown["date-day"], shown["time"], shown["with_whom"]) == ("10", "14:00", WITH)
+    assert shown["remind_day"] == "email" and shown["remind_1h"] == "email" and shown["remind_week"] == ""
 
     # A new time: the reminders follow it; one taken off is gone.
     data = _form(
@@ -356,13 +361,14 @@ def test_changing_and_removing_an_appointment(app, patient):
     assert [(r["minutes_before"], _utc(r["due_at"])) for r in rows] == [
         (24 * 60, datetime(2030, 9, 10, 14, 30, tzinfo=UTC))
     ]
-    assert "Cardiologue (déplacé)" in app.get(f"/space/agenda/{appointment}").text
+    assert page(app.get(f"/space/agenda/{appointment}")).heading == "Cardiologue (déplacé)"
 
     # Bad input when changing: explained, and the appointment is as it was.
     bad = app.post(
         f"/space/agenda/{appointment}/change", data={**data, "time": "25:70"}, follow_redirects=False
     )
-    assert bad.status_code == 400 and 'id="time-error"' in bad.text and 'value="25:70"' in bad.text
+    assert bad.status_code == 400 and page(bad).field_error("time")
+    assert page(bad).form_values(f'form[action="/space/agenda/{appointment}/change"]')["time"] == "25:70"
 
     confirm = app.get(f"/space/agenda/{appointment}/remove")
     assert confirm.status_code == 200
@@ -550,10 +556,12 @@ def test_every_view_and_change_is_audited(app, patient):
 
 
 def test_medicine_reminders_are_added_paused_resumed_and_removed(app, patient):
-    page = app.get("/space/agenda/medicines/new").text
+    new = app.get("/space/agenda/medicines/new")
     today = datetime.now(PARIS).date()
-    assert 'id="first-year" name="first-year" type="text"' in page and f'value="{today.year}"' in page
-    assert 'value="sms"' not in page  # no mobile number: no text messages
+    assert page(new).form_values('form[action="/space/agenda/medicines/new"]')["first-year"] == str(
+        today.year
+    )
+    assert 'value="sms"' not in new.text  # no mobile number: no text messages
     response = app.post(
         "/space/agenda/medicines/new",
         data={
@@ -578,7 +586,7 @@ def test_medicine_reminders_are_added_paused_resumed_and_removed(app, patient):
     next_due = _utc(row["next_due_at"])
     assert now < next_due <= now + timedelta(hours=24)
     assert next_due.astimezone(PARIS).strftime("%H:%M") in ("08:00", "20:00")
-    listed = app.get("/space/agenda/medicines").text
+    listed = page(app.get("/space/agenda/medicines")).text(f"#medicine-{row['id']}")
     assert "Kardegic" in listed and "08:00, 20:00" in listed
 
     reminder = row["id"]
@@ -592,7 +600,9 @@ def test_medicine_reminders_are_added_paused_resumed_and_removed(app, patient):
     )
     paused = run(app, lambda: MedicineReminder.select().where(MedicineReminder.id == reminder).first())
     assert not paused["active"] and paused["next_due_at"] is None
-    assert f"/space/agenda/medicines/{reminder}/resume" in app.get("/space/agenda/medicines").text
+    assert page(app.get("/space/agenda/medicines")).has(
+        f'form[action="/space/agenda/medicines/{reminder}/resume"]'
+    )
     app.post(f"/space/agenda/medicines/{reminder}/resume", data={"_csrf_token": csrf(app)})
     resumed = run(app, lambda: MedicineReminder.select().where(MedicineReminder.id == reminder).first())
     assert resumed["active"] and _utc(resumed["next_due_at"]) == next_due
@@ -632,10 +642,12 @@ def test_bad_medicine_reminders_are_explained_and_nothing_typed_is_lost(app, pat
     }
     response = app.post("/space/agenda/medicines/new", data=data, follow_redirects=False)
     assert response.status_code == 400
-    assert f'id="{field}-error"' in response.text
-    assert 'value="1 sachet"' in response.text and "après le repas" in response.text
+    shown = page(response)
+    assert shown.field_error(field)
+    typed = shown.form_values('form[action="/space/agenda/medicines/new"]')
+    assert typed["dose"] == "1 sachet" and typed["note"] == "après le repas"
     if field != "times":
-        assert f'value="{data["times"]}"' in response.text
+        assert typed["times"] == data["times"]
     assert run(app, lambda: MedicineReminder.count().where(MedicineReminder.patient == patient)) == 0
 
 
@@ -670,7 +682,7 @@ def test_the_task_sends_a_due_reminder_once_and_says_nothing_of_the_appointment(
         f"appointment:{appointment}",
     ) in _events(app, patient)
     # The page says it was sent.
-    assert "(sent)" in app.get(f"/space/agenda/{appointment}").text
+    assert "(sent)" in page(app.get(f"/space/agenda/{appointment}")).summary()["Reminders"]
 
 
 def test_a_text_message_goes_to_the_mobile_and_falls_back_to_email_without_one(app):
@@ -693,7 +705,7 @@ def test_a_text_message_goes_to_the_mobile_and_falls_back_to_email_without_one(a
 
     async def add() -> uuid.UUID:
         async with app.app.state.engine.transaction():
-            return await services.add_appointment(
+            return await changes.add_appointment(
                 Keyring(TEST_MASTER_KEY),
                 patient=plain,
                 author=plain,
@@ -715,7 +727,7 @@ def test_a_reminder_of_an_appointment_long_gone_is_marked_sent_without_sending(a
 
     async def add() -> uuid.UUID:
         async with app.app.state.engine.transaction():
-            return await services.add_appointment(
+            return await changes.add_appointment(
                 Keyring(TEST_MASTER_KEY),
                 patient=patient,
                 author=patient,

@@ -5,7 +5,6 @@ removals), with and without htmx; every number of an address or a form is bounde
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,9 +15,10 @@ import pytest
 
 from portal.agenda.tables import Appointment, MedicineReminder
 from portal.core.keys import key_owner
-from portal.core.tables import AuditEvent
 from tests.conftest import csrf
+from tests.html import page
 from tests.people import SecondBrowser, act_for, delegate, make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PARIS = ZoneInfo("Europe/Paris")
 HTMX = {"HX-Request": "true"}
@@ -101,15 +101,15 @@ def _add_medicine(app: Any, patient: uuid.UUID, **fields: str) -> uuid.UUID:
 
 
 def _version(text: str) -> str:
-    found = re.search(r'<input type="hidden" name="version" value="([0-9]+)">', text)
-    assert found, "no version field"
-    return found.group(1)
+    """The version the page's one form carries (its hidden ``version`` field)."""
+    version = page(text).one('input[type="hidden"][name="version"]')["value"]
+    assert version.isdigit(), version
+    return version
 
 
 def _input(text: str, name: str) -> str:
-    found = re.search(rf'id="{name}" name="{name}" type="text" value="([^"]*)"', text)
-    assert found, f"no {name} field"
-    return html.unescape(found.group(1))
+    """What the page's one text box ``name`` holds."""
+    return page(text).one(f'input#{name}[type="text"][name="{name}"]')["value"]
 
 
 def _appointment(app: Any, appointment: uuid.UUID) -> dict[str, Any]:
@@ -118,19 +118,7 @@ def _appointment(app: Any, appointment: uuid.UUID) -> dict[str, Any]:
 
 
 def _agenda_events(app: Any, patient: uuid.UUID) -> list[tuple[str, str, str]]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "agenda"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [(r["actor"], r["action"], r["outcome"]) for r in rows]
-
-
-def _text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    return audit_events(app, "actor", "action", "outcome", subject=patient, area="agenda")
 
 
 # --------------------------------------------------------------------------- authors
@@ -145,8 +133,8 @@ def test_what_a_carer_adds_is_hers_and_says_so_to_the_patient(app, patient, care
     row = run(app, lambda: MedicineReminder.select().where(MedicineReminder.id == medicine).first())
     assert row["created_by"] == carer and row["patient"] == patient
     # The carer's own entries say "you" on their page, and nothing in the lists.
-    assert "Added by you" in _text(app.get(f"/space/agenda/{appointment}").text)
-    assert "Added by" not in _text(app.get("/space/agenda").text)
+    assert page(app.get(f"/space/agenda/{appointment}")).text(".appointment-author") == "Added by you"
+    assert "Added by" not in page(app.get("/space/agenda")).text()
     # Done by the carer, in the patient's agenda (the audit trail names the carer).
     assert (key_owner(carer), "appointment.add", "allowed") in _agenda_events(app, patient)
     assert (key_owner(carer), "medicine_reminder.add", "allowed") in _agenda_events(app, patient)
@@ -154,12 +142,17 @@ def test_what_a_carer_adds_is_hers_and_says_so_to_the_patient(app, patient, care
     app.cookies.clear()
     sign_in_as(app, patient)
     mine = _add(app, title="Dentiste")
-    listing = _text(app.get("/space/agenda").text)
-    assert "Added by your daughter Claire Dupont" in listing
-    assert listing.count("Added by") == 1  # the patient's own say nothing in the list
-    assert "Added by your daughter Claire Dupont" in _text(app.get(f"/space/agenda/{appointment}").text)
-    assert "Added by you" in _text(app.get(f"/space/agenda/{mine}").text)
-    assert "Added by your daughter Claire Dupont" in _text(app.get("/space/agenda/medicines").text)
+    listing = page(app.get("/space/agenda"))
+    # The patient's own say nothing in the list.
+    assert listing.texts(".appointment-row .appointment-author") == ["Added by your daughter Claire Dupont"]
+    assert listing.text("main").count("Added by") == 1
+    author = ".appointment-author"
+    assert (
+        page(app.get(f"/space/agenda/{appointment}")).text(author) == "Added by your daughter Claire Dupont"
+    )
+    assert page(app.get(f"/space/agenda/{mine}")).text(author) == "Added by you"
+    medicines = page(app.get("/space/agenda/medicines"))
+    assert medicines.text(f"#medicine-{medicine} .medicine-author") == "Added by your daughter Claire Dupont"
 
 
 # --------------------------------------------------------------------------- what a carer may do
@@ -281,14 +274,15 @@ def test_an_appointment_changed_meanwhile_is_not_saved_over(app, make_client, pa
     assert response.status_code == 409
     text = response.text
     assert "<main" in text  # with htmx, the page whose main part is swapped
-    words = _text(text)
-    assert "Someone changed this while you were writing" in words
+    shown = page(text)
+    assert shown.text("#conflict-title") == "Someone changed this while you were writing"
     # Both: what is saved now, and what was typed (in the form, with the version saved now).
-    assert "Cardiologue (avancé)" in words and "09:15" in words
+    saved = shown.text(".summary-list")
+    assert "Cardiologue (avancé)" in saved and "09:15" in saved
     assert _input(text, "title") == "Cardiologue, apporter les résultats"
     assert _input(text, "time") == "14:00"
     assert _version(text) == "2" and read_at == "1"
-    assert f'href="/space/agenda/{appointment}"' in text  # keep what is saved
+    assert shown.links("main")["Keep what is saved"] == f"/space/agenda/{appointment}"
     row = _appointment(app, appointment)
     assert row["version"] == 2 and row["created_by"] == patient
     # Sending it again keeps what was typed, on purpose.
@@ -341,8 +335,10 @@ def test_a_medicine_reminder_is_changed_and_a_change_meanwhile_is_not_saved_over
         follow_redirects=False,
     )
     assert response.status_code == 409
-    words = _text(response.text)
-    assert "Someone changed this while you were writing" in words and "Paused" in words and "75 mg" in words
+    shown = page(response)
+    assert shown.text("#conflict-title") == "Someone changed this while you were writing"
+    saved = shown.text(".summary-list")
+    assert "Paused" in saved and "75 mg" in saved
     assert _input(response.text, "dose") == "160 mg" and _input(response.text, "times") == "08:00, 20:00"
     assert _version(response.text) == "2"
     row = run(app, lambda: MedicineReminder.select().where(MedicineReminder.id == medicine).first())
@@ -359,7 +355,7 @@ def test_a_medicine_reminder_is_changed_and_a_change_meanwhile_is_not_saved_over
     row = run(app, lambda: MedicineReminder.select().where(MedicineReminder.id == medicine).first())
     assert row["times"] == "08:00,20:00" and not row["active"] and row["next_due_at"] is None
     assert row["version"] == 3 and row["created_by"] == patient
-    assert "160 mg" in app.get("/space/agenda/medicines").text
+    assert "160 mg" in page(app.get("/space/agenda/medicines")).text(f"#medicine-{medicine}")
 
 
 def test_a_changed_medicine_reminder_moves_its_next_time(app, patient):
@@ -376,7 +372,7 @@ def test_a_changed_medicine_reminder_moves_its_next_time(app, patient):
         data=_medicine_form(app, times="25:99", version=_version(form)),
         follow_redirects=False,
     )
-    assert bad.status_code == 400 and 'id="times-error"' in bad.text and _version(bad.text) == "1"
+    assert bad.status_code == 400 and page(bad).field_error("times") and _version(bad.text) == "1"
     changed = app.post(
         f"/space/agenda/medicines/{medicine}/change",
         data=_medicine_form(
@@ -419,7 +415,8 @@ def test_removing_what_changed_since_asks_again(app, make_client, patient, carer
         follow_redirects=False,
     )
     assert again.status_code == 409
-    assert "Someone changed this appointment" in _text(again.text) and "Cardiologue (déplacé)" in again.text
+    assert page(again).text("#conflict-title") == "Someone changed this appointment"
+    assert "Cardiologue (déplacé)" in page(again).text("main")
     assert run(app, lambda: Appointment.count().where(Appointment.id == appointment)) == 1
     gone = app.post(
         f"/space/agenda/{appointment}/remove",
@@ -436,7 +433,8 @@ def test_removing_what_changed_since_asks_again(app, make_client, patient, carer
         data={"_csrf_token": csrf(app), "version": _version(confirm_medicine)},
         follow_redirects=False,
     )
-    assert asked.status_code == 409 and "Someone changed this medicine reminder" in _text(asked.text)
+    assert asked.status_code == 409
+    assert page(asked).text("#conflict-title") == "Someone changed this medicine reminder"
     assert run(app, lambda: MedicineReminder.count().where(MedicineReminder.id == medicine)) == 1
 
 

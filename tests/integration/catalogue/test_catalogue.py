@@ -5,7 +5,6 @@ revocation taking effect at once, reports, reminders, encryption and audit."""
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,8 +19,8 @@ from portal.catalogue.tables import ServiceConsent, ServiceReport
 from portal.core.access import Area
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
-from portal.core.tables import AuditEvent
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -64,12 +63,27 @@ def _connect(app: Any, service: str, kinds: list[str]) -> str:
     """Tick ``kinds``, check the summary, confirm: the access key shown once."""
     data = {"_csrf_token": csrf(app), "kinds": kinds, "action": "review"}
     review = app.post(f"/space/catalogue/{service}/connect", data=data)
-    assert review.status_code == 200 and "Confirm and connect" in review.text
+    assert review.status_code == 200
+    assert page(review).text(
+        f'form[action="/space/catalogue/{service}/connect"] button[value="confirm"]'
+    ) == ("Confirm and connect")
     confirmed = app.post(f"/space/catalogue/{service}/connect", data={**data, "action": "confirm"})
     assert confirmed.status_code == 200
-    found = re.search(r'<p class="access-key"><code>([A-Za-z0-9_-]+)</code>', confirmed.text)
-    assert found
-    return found.group(1)
+    token = page(confirmed).text("p.access-key > code")
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", token), token
+    return token
+
+
+def _services(text: str) -> list[str]:
+    """The services a list of the catalogue shows (their ids), in order."""
+    return [
+        link["href"].removeprefix("/space/catalogue/") for link in page(text).all(".service-row .row-title a")
+    ]
+
+
+def _ticked(text: str) -> list[str]:
+    """The kinds of data ticked in the page's form."""
+    return [box["value"] for box in page(text).all('input[type="checkbox"][name="kinds"][checked]')]
 
 
 def _api(app: Any, path: str, token: str | None) -> Any:
@@ -85,7 +99,7 @@ def test_searching_works_alike_with_a_plain_form_and_with_htmx_and_keeps_the_wor
     app, patient
 ):
     everything = app.get("/space/catalogue").text
-    assert len(re.findall(r'class="row service-row"', everything)) == len(catalogue())
+    assert len(page(everything).all(".service-row")) == len(catalogue())
     sent = app.get("/space/catalogue?q=vaccination&category=", follow_redirects=False)
     assert sent.status_code == 303 and "vaccination" not in sent.headers["location"]
     plain = app.get(sent.headers["location"]).text
@@ -94,23 +108,28 @@ def test_searching_works_alike_with_a_plain_form_and_with_htmx_and_keeps_the_wor
     assert htmx.headers["hx-push-url"] == sent.headers["location"].split("&")[0] or htmx.headers[
         "hx-push-url"
     ].startswith("/space/catalogue?s=")
-    names = re.findall(r'<h2 class="row-title"><a href="/space/catalogue/([a-z0-9-]+)"', plain)
-    assert names == re.findall(r'<h2 class="row-title"><a href="/space/catalogue/([a-z0-9-]+)"', htmx.text)
+    names = _services(plain)
+    assert names == _services(htmx.text)
     assert "carnet-vaccins-plus" in names and "<html" not in htmx.text
     kind = app.get("/space/catalogue?category=carers", headers={"HX-Request": "true"}).text
-    assert set(re.findall(r'href="/space/catalogue/([a-z0-9-]+)"', kind)) == {
-        e.id for e in catalogue().values() if e.category == "carers"
-    }
+    assert set(_services(kind)) == {e.id for e in catalogue().values() if e.category == "carers"}
     assert app.get("/space/catalogue/no-such-service").status_code == 404
 
 
 def test_a_service_page_says_item_by_item_what_it_would_see(app, patient):
-    page = html.unescape(app.get(f"/space/catalogue/{GLYCO}").text)
+    shown = page(app.get(f"/space/catalogue/{GLYCO}"))
     entry = catalogue()[GLYCO]
-    for ask in entry.asks:
-        assert ask.why.en in page
-    assert "Your medical profile: measurements" in page and "needed" in page and "if you wish" in page
-    assert "It may also add to your space" in page
+    asks = shown.texts("main ul.rows > li.row")
+    assert len(asks) == len(entry.asks)
+    for ask, said in zip(entry.asks, asks, strict=True):
+        assert ask.why.en in said
+    titles = shown.texts("main ul.rows > li.row > .row-title")
+    assert any(
+        title.startswith("Your medical profile: measurements") and title.endswith("needed")
+        for title in titles
+    )
+    assert any(title.endswith("if you wish") for title in titles)
+    assert "It may also add to your space" in shown.text("main")
 
 
 def test_connecting_needs_the_required_kinds_and_a_confirmation(app, patient):
@@ -119,26 +138,28 @@ def test_connecting_needs_the_required_kinds_and_a_confirmation(app, patient):
         data={"_csrf_token": csrf(app), "kinds": ["documents:lab_results"], "action": "review"},
     )
     assert refused.status_code == 400
-    text = html.unescape(refused.text)
-    assert "This service cannot work without: Your medical profile: measurements" in text
-    assert 'value="documents:lab_results" checked' in text
+    assert "This service cannot work without: Your medical profile: measurements" in page(
+        refused
+    ).field_error("kinds")
+    assert _ticked(refused.text) == ["documents:lab_results"]
     # The summary, then "change my choices" comes back with them ticked, nothing recorded.
     data = {"_csrf_token": csrf(app), "kinds": ["profile:measurements", "documents:lab_results"]}
-    summary = html.unescape(
-        app.post(f"/space/catalogue/{GLYCO}/connect", data={**data, "action": "review"}).text
-    )
-    assert "will be able to read:" in summary and "It will not read:" in summary
+    summary = page(app.post(f"/space/catalogue/{GLYCO}/connect", data={**data, "action": "review"}))
+    assert "will be able to read:" in summary.text("main") and "It will not read:" in summary.text("main")
+    sent = summary.form_fields(f'form[action="/space/catalogue/{GLYCO}/connect"]')
+    assert {value for name, value in sent if name == "kinds"} == {
+        "profile:measurements",
+        "documents:lab_results",
+    }
     change = app.post(f"/space/catalogue/{GLYCO}/connect", data={**data, "action": "change"})
-    assert 'value="documents:lab_results" checked' in change.text
+    assert "documents:lab_results" in _ticked(change.text)
     assert run(app, lambda: ServiceConsent.count().where(ServiceConsent.patient == patient)) == 0
     token = _connect(app, GLYCO, ["profile:measurements", "documents:lab_results"])
     assert len(token) >= 40
-    mine = html.unescape(app.get("/space/services").text)
-    assert (
-        "GlycoSuivi" in mine
-        and "Your documents: Lab results" in mine
-        and "It has not read anything yet." in mine
-    )
+    mine = page(app.get("/space/services"))
+    assert mine.text(".consent-row .row-title") == "GlycoSuivi"
+    row = mine.text(".consent-row")
+    assert "Your documents: Lab results" in row and "It has not read anything yet." in row
     # What was connected is sealed; only the hash of the key is kept.
     rows = run(app, lambda: ServiceConsent.select().where(ServiceConsent.patient == patient))
     assert len(rows) == 1 and rows[0]["token_hash"] != token
@@ -181,26 +202,26 @@ def test_the_api_returns_only_what_was_consented_and_revoking_stops_it_at_once(a
     events = _events(app, patient)
     assert ("api.documents", "allowed") in [(e[1], e[2]) for e in events]
     assert ("api.document", "denied") in [(e[1], e[2]) for e in events]
-    activity = html.unescape(app.get("/space/activity").text)
+    activity = page(app.get("/space/activity")).texts(".activity-item .activity-text")
     assert (
         "The service “Ma Pharmacie du Quartier” read the list of your documents you allowed it." in activity
     )
-    assert "Connected on" in app.get("/space/services").text and "It last read your data on" in html.unescape(
-        app.get("/space/services").text
-    )
+    connected = page(app.get("/space/services")).text(".consent-row")
+    assert "Connected on" in connected and "It last read your data on" in connected
 
     # Revoking takes effect at the very next call.
     consent = run(
         app, lambda: ServiceConsent.select(ServiceConsent.id).where(ServiceConsent.patient == patient).first()
     )["id"]
     confirm = app.get(f"/space/services/{consent}/disconnect")
-    assert "Disconnect Ma Pharmacie du Quartier?" in html.unescape(confirm.text)
+    assert page(confirm).heading == "Disconnect Ma Pharmacie du Quartier?"
     done = app.post(
         f"/space/services/{consent}/disconnect", data={"_csrf_token": csrf(app)}, follow_redirects=False
     )
     assert done.headers["location"] == "/space/services?done=disconnected"
     assert _api(app, "/DocumentReference", token).status_code == 401
-    assert "No service is connected to your space." in app.get("/space/services").text
+    assert not page(app.get("/space/services")).has(".consent-row")
+    assert "No service is connected to your space." in page(app.get("/space/services")).text("main")
     assert (key_owner(patient), "service.revoke", "allowed") in _events(app, patient)
 
 
@@ -216,12 +237,12 @@ def test_another_patient_cannot_see_nor_disconnect_my_services(app, patient):
     assert (
         app.post(f"/space/services/{consent}/disconnect", data={"_csrf_token": csrf(app)}).status_code == 404
     )
-    assert "No service is connected" in app.get("/space/services").text
+    assert "No service is connected" in page(app.get("/space/services")).text("main")
 
 
 def test_a_report_is_kept_for_the_operator_without_who_made_it(app, patient):
     refused = app.post(f"/space/catalogue/{GLYCO}/report", data={"_csrf_token": csrf(app), "details": "x"})
-    assert refused.status_code == 400 and "Choose what is wrong." in refused.text
+    assert refused.status_code == 400 and page(refused).field_error("reason") == "Choose what is wrong."
     sent = app.post(
         f"/space/catalogue/{GLYCO}/report",
         data={
@@ -323,17 +344,17 @@ def test_a_carer_with_connected_services_only_cannot_let_a_service_read_document
         'href="/space/catalogue/ma-pharmacie-du-quartier/connect"'
         not in app.get(f"/space/catalogue/{PHARMACY}").text
     )
-    form = html.unescape(app.get(f"/space/catalogue/{PHARMACY}/connect").text)
-    assert "Only the person whose space it is can connect this service." in form
-    assert 'name="kinds"' not in form
+    form = app.get(f"/space/catalogue/{PHARMACY}/connect")
+    assert "Only the person whose space it is can connect this service." in page(form).text("#kinds")
+    assert 'name="kinds"' not in form.text
     # Sent all the same (by hand): refused next to the field, at each step, nothing kept.
     for action in ("review", "confirm"):
         refused = _ask(app, PHARMACY, ["documents:prescriptions"], action)
         assert refused.status_code == 400
-        text = html.unescape(refused.text)
-        assert "You may only let a service read what you may see yourself in this space." in text
-        assert 'id="kinds-error"' in text and "Your documents: Prescriptions" in text
-        assert "Ordonnance de janvier" not in text
+        error = page(refused).field_error("kinds")
+        assert "You may only let a service read what you may see yourself in this space." in error
+        assert "Your documents: Prescriptions" in page(refused).text("#kinds")
+        assert "Ordonnance de janvier" not in refused.text
     assert _consents(app, patient) == 0
 
 
@@ -341,15 +362,16 @@ def test_a_service_connected_by_a_carer_reads_no_document_she_may_not_see(app, p
     blood_test = _add(app, "Prise de sang", "lab_results")
     carer = _carer_in(app, patient, "catalogue:write,profile:read")
     # Only what she may read herself is offered.
-    form = html.unescape(app.get(f"/space/catalogue/{GLYCO}/connect").text)
-    assert 'value="profile:measurements"' in form and 'value="profile:treatments"' in form
-    assert 'value="documents:lab_results"' not in form
-    assert "it is not offered: Your documents: Lab results" in form
+    form = app.get(f"/space/catalogue/{GLYCO}/connect")
+    offered = [box["value"] for box in page(form).all('input[type="checkbox"][name="kinds"]')]
+    assert "profile:measurements" in offered and "profile:treatments" in offered
+    assert 'value="documents:lab_results"' not in form.text
+    assert "it is not offered: Your documents: Lab results" in page(form).text("main")
     # Lab results ticked by hand: refused at the field, at the summary and at the confirmation.
     for action in ("review", "confirm"):
         refused = _ask(app, GLYCO, ["profile:measurements", "documents:lab_results"], action)
-        assert refused.status_code == 400 and 'id="kinds-error"' in refused.text
-        assert 'value="profile:measurements" checked' in refused.text
+        assert refused.status_code == 400 and page(refused).field_error("kinds")
+        assert "profile:measurements" in _ticked(refused.text)
     assert _consents(app, patient) == 0
     token = _connect(app, GLYCO, ["profile:measurements"])
 
@@ -368,20 +390,14 @@ def test_a_service_connected_by_a_carer_reads_no_document_she_may_not_see(app, p
         return [c.granted_by for c in await services.consents_of(Keyring(TEST_MASTER_KEY), patient)]
 
     assert run(app, granted) == [carer]
-    connected = run(
-        app,
-        lambda: (
-            AuditEvent.select()
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.action == "service.connect"))
-            .first()
-        ),
-    )
+    connected = audit_events(app, subject=patient, action="service.connect")[0]
     assert connected["actor"] == key_owner(carer) and connected["on_behalf_of"] == key_owner(patient)
     # The patient sees who connected it.
     app.cookies.clear()
     sign_in_as(app, patient)
-    mine = html.unescape(app.get("/space/services").text)
-    assert "GlycoSuivi" in mine and "by your daughter Claire Dupont." in mine
+    mine = page(app.get("/space/services"))
+    assert mine.text(".consent-row .row-title") == "GlycoSuivi"
+    assert "by your daughter Claire Dupont." in mine.text(".consent-row")
 
 
 def test_a_carer_who_may_only_read_the_services_connects_and_disconnects_nothing(app, patient):
@@ -391,7 +407,7 @@ def test_a_carer_who_may_only_read_the_services_connects_and_disconnects_nothing
     )["id"]
     _carer_in(app, patient, "catalogue:read,profile:read")
     mine = app.get("/space/services")
-    assert mine.status_code == 200 and "GlycoSuivi" in mine.text
+    assert mine.status_code == 200 and page(mine).text(".consent-row .row-title") == "GlycoSuivi"
     assert f"/space/services/{consent}/disconnect" not in mine.text
     assert f'href="/space/catalogue/{GLYCO}/connect"' not in app.get(f"/space/catalogue/{PHARMACY}").text
     assert app.get(f"/space/catalogue/{PHARMACY}/connect").status_code == 404
@@ -413,15 +429,7 @@ def test_a_carer_without_the_services_in_her_delegation_does_not_reach_them(app,
         assert "GlycoSuivi" not in app.get(path).text
     assert _ask(app, GLYCO, ["profile:measurements"], "confirm").status_code == 404
     assert _consents(app, patient) == 1
-    denied = run(
-        app,
-        lambda: AuditEvent.count().where(
-            (AuditEvent.actor == key_owner(carer))
-            & (AuditEvent.area == "catalogue")
-            & (AuditEvent.outcome == "denied")
-        ),
-    )
-    assert denied >= 4
+    assert len(audit_events(app, actor=carer, area="catalogue", outcome="denied")) >= 4
 
 
 def test_a_service_a_carer_connected_reads_no_more_than_she_still_may(app, patient):

@@ -22,8 +22,9 @@ from portal.core.actions import ActionError, AuditAction, Wording
 from portal.core.audit import AuditError
 from portal.core.i18n import use_locale
 from portal.core.keys import key_owner
-from portal.core.tables import AuditEvent
+from tests.html import page
 from tests.people import make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PORTAL = Path(portal.__file__).parent
 # Every module that declares actions: each feature's ``actions.py``, and core's door.
@@ -166,10 +167,10 @@ def test_recording_an_undeclared_action_raises_and_writes_nothing(app):
         {"action": stray, "outcome": "allowed"},  # not the declared object
     ]
 
-    async def count() -> int:
-        return int(await AuditEvent.count().where(AuditEvent.subject == me))
+    def count() -> int:
+        return len(audit_events(app, subject=me))
 
-    before = run(app, count)
+    before = count()
     for fields in wrong:
 
         async def attempt(fields: dict[str, Any] = fields) -> None:
@@ -184,7 +185,7 @@ def test_recording_an_undeclared_action_raises_and_writes_nothing(app):
 
     with pytest.raises(AuditError):  # a name without its area
         run(app, without_area)
-    assert run(app, count) == before
+    assert count() == before
 
 
 def _record(app: Any, **fields: Any) -> None:
@@ -196,7 +197,8 @@ def _record(app: Any, **fields: Any) -> None:
 
 
 def _texts(html: str) -> list[str]:
-    return re.findall(r'<p class="activity-text">([^<]*)</p>', html)
+    """What each event of the activity page says, in order."""
+    return page(html).texts(".activity-item .activity-text")
 
 
 def test_old_events_keep_their_wording(app):

@@ -6,7 +6,6 @@ there?" comes at the kiosk's own time."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from typing import Any
@@ -17,10 +16,8 @@ from portal.core import sessions
 from portal.core.access import Role
 from portal.core.sessions import cookie_name, start_session
 from portal.core.web import STATIC_DIR
+from tests.html import page
 from tests.people import make_person, portal_client, run, sign_in_as
-
-BANNER = re.compile(r'data-session-warn="(\d+)" data-session-expires-in="(\d+)" hidden>')
-WARNING = re.compile(r"<p [^>]*data-session-warning>([^<]*)</p>")
 
 # portal.js with a pretend page holding only the warning banner: prints the delays of the
 # timers it sets once the page is loaded (in milliseconds).
@@ -60,11 +57,11 @@ def app(make_client: Any) -> Any:
 
 def _banner(client: Any) -> tuple[int, int, str]:
     """The time left, the warning time and the warning's words on a signed-in page."""
-    html = client.get("/help").text
-    found = BANNER.search(html)
-    words = WARNING.search(html)
-    assert found and words, "no session warning on the page"
-    return int(found.group(2)), int(found.group(1)), words.group(1)
+    shown = page(client.get("/help"))
+    banner = shown.one("[data-session-warn][data-session-expires-in]")
+    assert banner.has_attr("hidden")
+    words = shown.text("[data-session-warn] p[data-session-warning]")
+    return int(banner["data-session-expires-in"]), int(banner["data-session-warn"]), words
 
 
 def _timers_of_the_script(expires_in: int, warn: int) -> list[int]:
@@ -120,9 +117,9 @@ def test_a_kiosk_session_is_asked_at_the_kiosk_s_time(make_client):
             return await start_session(client.app.state.sessions, patient, Role.PATIENT, kiosk=True)
 
     client.cookies.set(cookie_name(client.app.state.settings), run(client, go), domain=client.base_url.host)
-    html = client.get("/space").text
-    assert 'data-kiosk-warn="30"' in html
-    assert "data-session-warn=" not in html
+    shown = page(client.get("/space"))
+    assert shown.one("[data-kiosk-warn]")["data-kiosk-warn"] == "30"
+    assert not shown.has("[data-session-warn]")
     assert sessions.warn_before_seconds(client.app.state.settings, kiosk=True) == 30
     assert (
         sessions.warn_before_seconds(client.app.state.settings, kiosk=False) == sessions.WARN_BEFORE_SECONDS

@@ -4,7 +4,6 @@ guards, idle and absolute time-outs, "stay signed in", and sign-out."""
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,8 +26,10 @@ from portal.core.sessions import (
     start_session,
     touch_or_expire,
 )
-from portal.core.tables import AuditEvent, Session
+from portal.core.tables import Session
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
+from tests.trail import audit_events
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -209,11 +210,8 @@ def test_sign_out_ends_the_session_and_clears_the_browser(app_client):
     assert cookie.startswith("session=") and "Max-Age=0" in cookie and "HttpOnly" in cookie
     assert "session" not in app_client.cookies
     assert _run(app_client, lambda: Session.count().where(Session.token_hash == hash_token(token))) == 0
-    events = _run(
-        app_client,
-        lambda: AuditEvent.select().where(AuditEvent.actor == f"account:{account_id}"),
-    )
-    assert [(e["area"], e["action"], e["outcome"]) for e in events] == [("account", "sign_out", "allowed")]
+    events = audit_events(app_client, "area", "action", "outcome", actor=f"account:{account_id}")
+    assert events == [("account", "sign_out", "allowed")]
 
     _set_cookie(app_client, "session", token)
     assert app_client.get("/test-whoami", follow_redirects=False).status_code == 303
@@ -267,13 +265,14 @@ def test_stay_signed_in_keeps_the_session_and_goes_back(app_client):
 def test_a_signed_in_page_has_the_sign_out_button_and_the_time_out_warning(app_client):
     assert 'action="/sign-out"' not in app_client.get("/help").text
     _sign_in(app_client)
-    html = app_client.get("/help").text  # the page check runs on it
-    assert 'action="/sign-out"' in html
-    assert 'action="/session/extend"' in html
-    expires_in = int(re.search(r'data-session-expires-in="(\d+)" hidden', html).group(1))
+    shown = page(app_client.get("/help"))  # the page check runs on it
+    assert shown.has('form[action="/sign-out"]')
+    warning = shown.one("[data-session-expires-in]")
+    assert warning.has_attr("hidden")
+    expires_in = int(warning["data-session-expires-in"])
     assert 25 * 60 < expires_in <= 30 * 60
-    assert '<input type="hidden" name="next" value="/help">' in html
-    assert "Rester connecté" in html
+    assert shown.form_values('[data-session-expires-in] form[action="/session/extend"]')["next"] == "/help"
+    assert shown.text('[data-session-expires-in] form[action="/session/extend"] button') == "Rester connecté"
 
 
 def test_over_https_the_cookie_is_host_only_and_secure(make_client):

@@ -18,16 +18,20 @@ from portal.core.access import Role
 from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token, start_session, touch_or_expire
-from portal.core.tables import AttemptCounter, AuditEvent, Session
+from portal.core.tables import AttemptCounter, Session
 from portal.documents.services import Details, add_document
 from portal.kiosk import services
 from portal.kiosk.tables import KioskLink, KioskTerminal
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.people import PASSWORD, make_person, portal_client, run, sign_in_as
+from tests.trail import audit_events
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 3000
-KIOSK_NOTICE = 'class="banner kiosk-notice"'
-KIOSK_DIALOG = "data-kiosk-expires-in="
+KIOSK_NOTICE = ".banner.kiosk-notice"
+KIOSK_DIALOG = "[data-kiosk-expires-in]"
+# What a test reads of each audit event.
+EVENT = ("area", "action", "outcome", "object_id")
 
 
 @pytest.fixture
@@ -91,14 +95,6 @@ def _revoke(client: Any, terminal_id: UUID) -> bool:
             return await services.revoke(terminal_id)
 
     return run(client, go)
-
-
-def _events(client: Any, subject: UUID) -> list[tuple[str, str, str, str | None]]:
-    rows = run(
-        client,
-        lambda: AuditEvent.select().where(AuditEvent.subject == key_owner(subject)).order_by(AuditEvent.id),
-    )
-    return [(r["area"], r["action"], r["outcome"], r["object_id"]) for r in rows]
 
 
 def _newest_code(client: Any, to: str) -> str:
@@ -191,39 +187,32 @@ def test_an_enrolment_code_makes_the_browser_a_kiosk_once(app):
     row = _terminal_row(app, terminal.terminal_id)
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest() != token
     assert row["enrolled_at"] is not None
-    page = app.get("/kiosk/enrolled")
-    assert page.status_code == 200 and "Maison de santé de Guéret, accueil" in page.text
-    assert KIOSK_NOTICE in app.get("/sign-in").text
+    enrolled = app.get("/kiosk/enrolled")
+    assert enrolled.status_code == 200 and "Maison de santé de Guéret, accueil" in page(enrolled).text("main")
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)
 
     # The same code, typed again at another computer: refused, and that one is no kiosk.
     _another_browser(app)
     again = _enrol(app, terminal.code)
     assert again.status_code == 400
-    assert 'id="code-error"' in again.text
+    assert page(again).field_error("code")
     assert _kiosk_cookie(app) is None
-    assert KIOSK_NOTICE not in app.get("/sign-in").text
+    assert not page(app.get("/sign-in")).has(KIOSK_NOTICE)
     assert app.get("/kiosk/enrolled", follow_redirects=False).headers["location"] == "/kiosk/enrol"
-    failures = run(
-        app,
-        lambda: AuditEvent.select().where(
-            (AuditEvent.area == "system")
-            & (AuditEvent.action == "kiosk.enrol")
-            & (AuditEvent.outcome == "failed")
-        ),
-    )
+    failures = audit_events(app, area="system", action="kiosk.enrol", outcome="failed")
     assert failures and all(f["actor"] == "anonymous" and f["object_id"] is None for f in failures)
 
 
 def test_an_expired_or_wrong_code_is_refused(app):
     old = _new_terminal(app, now=datetime.now(UTC) - timedelta(minutes=61))
     response = _enrol(app, old.code)
-    assert response.status_code == 400 and 'id="code-error"' in response.text
-    assert f'value="{old.code}"' in response.text  # what was typed is shown again
+    assert response.status_code == 400 and page(response).field_error("code")
+    assert page(response).one("input#code")["value"] == old.code  # what was typed is shown again
     assert _kiosk_cookie(app) is None
     assert _terminal_row(app, old.terminal_id)["enrolled_at"] is None
 
     empty = _enrol(app, "  ")
-    assert empty.status_code == 400 and 'id="code-error"' in empty.text
+    assert empty.status_code == 400 and page(empty).field_error("code")
     wrong = _enrol(app, "ABCD-EFGH-JKMN")
     assert wrong.status_code == 400
     for _ in range(4):
@@ -236,16 +225,16 @@ def test_an_expired_or_wrong_code_is_refused(app):
 
 def test_a_revoked_terminal_is_a_kiosk_no_more(app):
     terminal = _enrolled(app)
-    assert KIOSK_NOTICE in app.get("/sign-in").text
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)
     assert _revoke(app, terminal.terminal_id) is True
     assert _revoke(app, terminal.terminal_id) is False
     # The cookie is still in the browser, and worth nothing.
     assert _kiosk_cookie(app)
-    assert KIOSK_NOTICE not in app.get("/sign-in").text
+    assert not page(app.get("/sign-in")).has(KIOSK_NOTICE)
     patient = make_person(app, password=PASSWORD)
     assert _sign_in_through_the_pages(app, patient).status_code == 303
     assert _session_row(app)["kiosk"] is False
-    assert not [e for e in _events(app, patient) if e[1].startswith("session.kiosk")]
+    assert not [e for e in audit_events(app, "action", subject=patient) if e[0].startswith("session.kiosk")]
 
 
 def test_a_terminal_revoked_before_its_code_is_typed_cannot_be_enrolled(app):
@@ -260,54 +249,56 @@ def test_no_address_lets_a_visitor_drop_kiosk_mode(app):
     for path in ("/kiosk", "/kiosk/enrol", "/kiosk/timeout", "/kiosk/still-there", "/sign-in", "/"):
         response = app.get(path, follow_redirects=False)
         assert not [c for c in response.headers.get_list("set-cookie") if c.startswith("kiosk=")], path
-    assert KIOSK_NOTICE in app.get("/sign-in").text
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)
 
 
 # --------------------------------------------------------------------------- signing in
 
 
 def test_an_ordinary_computer_says_nothing_of_kiosks(app):
-    page = app.get("/sign-in")
-    assert KIOSK_NOTICE not in page.text
+    assert not page(app.get("/sign-in")).has(KIOSK_NOTICE)
     patient = make_person(app, password=PASSWORD)
     assert _sign_in_through_the_pages(app, patient).status_code == 303
     assert _session_row(app)["kiosk"] is False
-    space = app.get("/space").text
-    assert KIOSK_DIALOG not in space and 'http-equiv="refresh"' not in space
-    assert "data-session-expires-in=" in space
+    space = page(app.get("/space"))
+    assert not space.has(KIOSK_DIALOG) and not space.has('meta[http-equiv="refresh"]')
+    assert space.has("[data-session-expires-in]")
 
 
 def test_signing_in_on_a_terminal_starts_a_short_kiosk_session(app):
     terminal = _enrolled(app)
-    page = app.get("/sign-in")
-    assert KIOSK_NOTICE in page.text
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)
     patient = make_person(app, password=PASSWORD)
     response = _sign_in_through_the_pages(app, patient)
     assert response.status_code == 303 and response.headers["location"] == "/space"
     assert _session_row(app)["kiosk"] is True
-    assert ("account", "session.kiosk", "allowed", f"kiosk:{terminal.terminal_id}") in _events(app, patient)
+    assert ("account", "session.kiosk", "allowed", f"kiosk:{terminal.terminal_id}") in audit_events(
+        app, *EVENT, subject=patient
+    )
 
     space = app.get("/space")
     assert space.headers["x-session-expires-in"]
-    html = space.text
-    expires_in = int(re.search(r'data-kiosk-expires-in="(\d+)"', html).group(1))
+    shown = page(space)
+    dialog = shown.one(KIOSK_DIALOG)
+    expires_in = int(dialog["data-kiosk-expires-in"])
     assert 150 <= expires_in <= 180
-    assert 'data-kiosk-warn="60"' in html
-    assert "data-session-expires-in=" not in html  # the ordinary warning gives way to the dialog
+    assert dialog["data-kiosk-warn"] == "60"
+    assert not shown.has("[data-session-expires-in]")  # the ordinary warning gives way to the dialog
     # Without JavaScript, the page opens "Are you still there?" a minute before the end.
-    refresh = re.search(r'<noscript>\s*<meta http-equiv="refresh" content="(\d+);url=([^"]+)">', html)
-    assert refresh and int(refresh.group(1)) == expires_in - 60
-    assert refresh.group(2) == "/kiosk/still-there?next=/space"
+    refresh = shown.one('noscript > meta[http-equiv="refresh"]')["content"]
+    assert refresh == f"{expires_in - 60};url=/kiosk/still-there?next=/space"
 
 
 def test_the_setting_makes_every_browser_a_kiosk(make_client):
     app = portal_client(make_client, kiosk=True)
     run(app, lambda: AttemptCounter.delete(force=True))
-    assert KIOSK_NOTICE in app.get("/sign-in").text
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)
     patient = make_person(app, password=PASSWORD)
     assert _sign_in_through_the_pages(app, patient).status_code == 303
     assert _session_row(app)["kiosk"] is True
-    assert ("account", "session.kiosk", "allowed", "kiosk:setting") in _events(app, patient)
+    assert ("account", "session.kiosk", "allowed", "kiosk:setting") in audit_events(
+        app, *EVENT, subject=patient
+    )
     # With no terminal cookie to keep, sign-out clears the cookies too.
     response = app.post("/sign-out", data={"_csrf_token": csrf(app)}, follow_redirects=False)
     assert response.headers["location"] == "/kiosk"
@@ -348,8 +339,10 @@ def test_i_need_more_time_keeps_the_session_and_goes_back(app):
     # "Are you still there?" does not keep the session alive by being shown.
     still = app.get("/kiosk/still-there?next=%2Fspace%2Fdocuments")
     assert still.status_code == 200
-    assert 'name="next" value="/space/documents"' in still.text
-    assert re.search(r'<meta http-equiv="refresh" content="\d+;url=/kiosk/timeout">', still.text)
+    shown = page(still)
+    assert shown.form_values('main form[action="/kiosk/more-time"]')["next"] == "/space/documents"
+    seconds, to = shown.one('noscript > meta[http-equiv="refresh"]')["content"].split(";url=")
+    assert seconds.isdigit() and to == "/kiosk/timeout"
     assert run(app, lambda: store.load(hash_token(token))).last_seen_at == before
 
     response = app.post(
@@ -385,7 +378,7 @@ def test_the_time_out_ends_the_session_and_keeps_the_kiosk(app):
     assert not [c for c in cookies if c.startswith("kiosk=")]
     assert _kiosk_cookie(app) == kiosk_token
     assert run(app, lambda: Session.count().where(Session.token_hash == hash_token(token))) == 0
-    assert _events(app, patient)[-1] == (
+    assert audit_events(app, *EVENT, subject=patient)[-1] == (
         "account",
         "session.kiosk.timeout",
         "allowed",
@@ -393,7 +386,7 @@ def test_the_time_out_ends_the_session_and_keeps_the_kiosk(app):
     )
     welcome = app.get("/kiosk?ended=1")
     assert welcome.status_code == 200
-    assert 'action="/sign-out"' not in welcome.text and 'href="/sign-in"' in welcome.text
+    assert not page(welcome).has('form[action="/sign-out"]') and page(welcome).has('a[href="/sign-in"]')
     assert app.get("/space", follow_redirects=False).headers["location"].startswith("/sign-in")
     # Gone already: the time-out only shows the welcome screen again.
     assert app.get("/kiosk/timeout", follow_redirects=False).headers["location"] == "/kiosk?ended=1"
@@ -424,8 +417,8 @@ def test_signing_out_of_a_terminal_clears_everything_but_the_terminal(app):
     assert not [c for c in cookies if c.startswith("kiosk=")]
     assert _kiosk_cookie(app) == kiosk_token
     assert run(app, lambda: Session.count().where(Session.token_hash == hash_token(token))) == 0
-    assert KIOSK_NOTICE in app.get("/sign-in").text  # still a kiosk
-    assert _events(app, patient)[-2:] == [
+    assert page(app.get("/sign-in")).has(KIOSK_NOTICE)  # still a kiosk
+    assert audit_events(app, *EVENT, subject=patient)[-2:] == [
         ("account", "sign_out", "allowed", None),
         ("account", "session.kiosk.sign_out", "allowed", f"kiosk:{terminal.terminal_id}"),
     ]
@@ -445,9 +438,9 @@ def test_the_patient_sees_kiosk_sessions_in_their_activity(app):
     _sign_in_through_the_pages(app, patient)
     app.get("/kiosk/timeout")
     sign_in_as(app, patient)
-    page = app.get("/space/activity").text
-    assert "You signed in on a shared computer." in page
-    assert "You were signed out of the shared computer after some time without activity." in page
+    activity = page(app.get("/space/activity")).text("main")
+    assert "You signed in on a shared computer." in activity
+    assert "You were signed out of the shared computer after some time without activity." in activity
 
 
 # --------------------------------------------------------------------------- no downloads
@@ -462,8 +455,9 @@ def test_a_kiosk_refuses_downloads_and_offers_print_or_phone(app):
     assert response.status_code == 403
     assert "attachment" not in response.headers.get("content-disposition", "")
     assert response.headers["content-type"].startswith("text/html")
-    assert f'href="/space/documents/{document}/print"' in response.text
-    assert 'action="/kiosk/phone"' in response.text and f'value="{document}"' in response.text
+    refusal = page(response)
+    assert refusal.links("main")["Print the document"] == f"/space/documents/{document}/print"
+    assert refusal.form_values('form[action="/kiosk/phone"]')["document"] == str(document)
     # Shown in its page (and printed from there), the file is not saved: no-store.
     inline = app.get(f"/space/documents/{document}/file")
     assert inline.status_code == 200 and inline.headers["content-disposition"].startswith("inline")
@@ -515,11 +509,13 @@ def test_a_link_sends_the_document_to_the_phone_once(app):
     assert row["patient"] == patient and row["document"] == document and row["used_at"] is None
     expires = row["expires_at"] if row["expires_at"].tzinfo else row["expires_at"].replace(tzinfo=UTC)
     assert timedelta(minutes=9) < expires - datetime.now(UTC) <= timedelta(minutes=10)
-    page = app.get(f"/kiosk/phone/{link_id}")
-    assert page.status_code == 200
-    assert '<svg role="img" aria-label=' in page.text and 'class="qr-code"' in page.text
-    assert token not in page.text
-    assert "(in 10 minutes)" in page.text or "(in 9 minutes)" in page.text
+    shown = app.get(f"/kiosk/phone/{link_id}")
+    assert shown.status_code == 200
+    qr = page(shown).one(".kiosk-qr svg.qr-code")
+    assert qr["role"] == "img" and qr["aria-label"]
+    assert token not in shown.text
+    expiry = page(shown).text(".kiosk-expiry")
+    assert "(in 10 minutes)" in expiry or "(in 9 minutes)" in expiry
 
     kiosk = _another_browser(app)
     phone = app
@@ -532,24 +528,30 @@ def test_a_link_sends_the_document_to_the_phone_once(app):
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.content == PDF
     assert run(app, lambda: KioskLink.select().where(KioskLink.id == link_id).first())["used_at"] is not None
-    events = _events(app, patient)
+    events = audit_events(app, *EVENT, subject=patient)
     assert ("documents", "document.send_to_phone", "allowed", f"document:{document}") in events
     assert events[-1] == ("documents", "document.download", "allowed", f"document:{document}")
     phone_cookies = _another_browser(app)
     # The kiosk's page now says the phone has it.
     _back_to(app, kiosk)
-    assert "qr-code" not in app.get(f"/kiosk/phone/{link_id}").text
+    assert not page(app.get(f"/kiosk/phone/{link_id}")).has(".qr-code")
     # ... also when htmx asks for that part of the page (every few seconds, in place).
     part = app.get(f"/kiosk/phone/{link_id}", headers={"HX-Request": "true", "x-portal-refresh": "1"})
     assert part.status_code == 200 and "<html" not in part.text
-    assert 'id="phone-link"' in part.text and "banner-success" in part.text and "hx-get" not in part.text
+    link_state = page(part).one("#phone-link")
+    assert link_state.select_one(".banner-success") and not page(part).has("[hx-get]")
 
     # Used twice: refused, audited, nothing sent.
     _back_to(app, phone_cookies)
     again = _open_on_phone(phone, token)
     assert again.status_code == 410 and again.headers["content-type"].startswith("text/html")
     assert token not in again.text
-    assert _events(app, patient)[-1] == ("documents", "document.phone_link", "denied", f"document:{document}")
+    assert audit_events(app, *EVENT, subject=patient)[-1] == (
+        "documents",
+        "document.phone_link",
+        "denied",
+        f"document:{document}",
+    )
 
 
 def test_a_link_expires_after_10_minutes(app):
@@ -572,11 +574,16 @@ def test_a_link_expires_after_10_minutes(app):
     answer = _open_on_phone(phone, _token(link_id))
     assert answer.status_code == 410
     assert run(app, lambda: KioskLink.select().where(KioskLink.id == link_id).first())["used_at"] is None
-    assert _events(app, patient)[-1] == ("documents", "document.phone_link", "denied", f"document:{document}")
+    assert audit_events(app, *EVENT, subject=patient)[-1] == (
+        "documents",
+        "document.phone_link",
+        "denied",
+        f"document:{document}",
+    )
     # The kiosk's page of the link offers a new one.
-    page = app.get(f"/kiosk/phone/{link_id}")
-    assert page.status_code == 200 and "qr-code" not in page.text
-    assert 'action="/kiosk/phone"' in page.text and f'value="{document}"' in page.text
+    offer = app.get(f"/kiosk/phone/{link_id}")
+    assert offer.status_code == 200 and not page(offer).has(".qr-code")
+    assert page(offer).form_values('#phone-link form[action="/kiosk/phone"]')["document"] == str(document)
 
 
 def test_a_link_opens_for_nobody_else(app):
@@ -592,15 +599,7 @@ def test_a_link_opens_for_nobody_else(app):
     answer = _open_on_phone(phone, _token(link_id))
     assert answer.status_code == 404 and "%PDF" not in answer.text
     assert run(app, lambda: KioskLink.select().where(KioskLink.id == link_id).first())["used_at"] is None
-    refused = run(
-        app,
-        lambda: (
-            AuditEvent.select()
-            .where(AuditEvent.subject == key_owner(patient))
-            .order_by(AuditEvent.id, ascending=False)
-            .first()
-        ),
-    )
+    refused = audit_events(app, subject=patient)[-1]
     assert (refused["actor"], refused["action"], refused["outcome"]) == (
         key_owner(someone),
         "document.phone_link",

@@ -20,6 +20,7 @@ from portal.documents.services import Details, add_document
 from portal.kiosk.tables import KioskLink
 from portal.messages import services as messages
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page
 from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"k" * 3000
@@ -109,7 +110,7 @@ def test_a_patient_on_a_kiosk_gets_no_file_by_any_address(app, record):
     assert b"%PDF" not in library.content and "attachment" not in library.headers.get(
         "content-disposition", ""
     )
-    assert 'action="/kiosk/phone"' in library.text
+    assert page(library).form_values('main form[action="/kiosk/phone"]')["document"] == str(document)
 
 
 def test_a_professional_on_a_kiosk_gets_no_file_by_any_address(app, record):
@@ -124,7 +125,7 @@ def test_a_conversations_attachment_leaves_no_file_on_a_kiosk_for_either_side(ap
     _kiosk_session(app, record["patient"])
     patient = app.get(_attachment(record, "space"), follow_redirects=False)
     assert patient.status_code == 403 and PDF not in patient.content
-    assert "Send it to my phone" in patient.text
+    assert "Send it to my phone" in page(patient).texts("main h2")
     _kiosk_session(app, record["doctor"], Role.PROFESSIONAL)
     doctor = app.get(_attachment(record, "pro"), follow_redirects=False)
     assert doctor.status_code == 403 and PDF not in doctor.content
@@ -161,14 +162,15 @@ def test_the_same_addresses_download_at_home(app, record):
 def test_the_no_file_page_says_why_and_leads_back(app, record):
     anonymous = app.get(NO_FILE)
     assert anonymous.status_code == 200
-    assert "Files are not saved on a shared computer" in anonymous.text
-    assert 'href="/kiosk"' in anonymous.text
+    assert page(anonymous).heading == "Files are not saved on a shared computer"
+    assert page(anonymous).links("main")["Go back"] == "/kiosk"
     _kiosk_session(app, record["patient"])
     followed = app.get("/space/agenda.ics")
     assert followed.status_code == 200 and str(followed.url).endswith(NO_FILE)
-    assert "Files are not saved on a shared computer" in followed.text and 'href="/space"' in followed.text
+    assert page(followed).heading == "Files are not saved on a shared computer"
+    assert page(followed).links("main")["Go back"] == "/space"
     _kiosk_session(app, record["doctor"], Role.PROFESSIONAL)
-    assert 'href="/pro"' in app.get(NO_FILE).text
+    assert page(app.get(NO_FILE)).links("main")["Go back"] == "/pro"
 
 
 def test_a_carer_on_a_kiosk_may_print_but_is_never_offered_to_send_to_a_phone(app, record):
@@ -178,7 +180,7 @@ def test_a_carer_on_a_kiosk_may_print_but_is_never_offered_to_send_to_a_phone(ap
     act_for(app, carer, patient, kiosk=True)
     refused = app.get(f"/space/documents/{document}/file?download=1", follow_redirects=False)
     assert refused.status_code == 403 and b"%PDF" not in refused.content
-    assert f'href="/space/documents/{document}/print"' in refused.text
+    assert page(refused).links("main")["Print the document"] == f"/space/documents/{document}/print"
     assert 'action="/kiosk/phone"' not in refused.text and "Send it to my phone" not in refused.text
     sent = app.post("/kiosk/phone", data={"_csrf_token": csrf(app), "document": str(document)})
     assert sent.status_code == 404
@@ -186,4 +188,5 @@ def test_a_carer_on_a_kiosk_may_print_but_is_never_offered_to_send_to_a_phone(ap
     # The patient herself, on the same kiosk, is offered both.
     _kiosk_session(app, patient)
     own = app.get(f"/space/documents/{document}/file?download=1", follow_redirects=False)
-    assert 'action="/kiosk/phone"' in own.text and f'href="/space/documents/{document}/print"' in own.text
+    assert page(own).form_values('main form[action="/kiosk/phone"]')["document"] == str(document)
+    assert page(own).links("main")["Print the document"] == f"/space/documents/{document}/print"

@@ -5,7 +5,6 @@ a forged form, bad input), each audited."""
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from typing import Any
@@ -19,6 +18,7 @@ from portal.core.notify import read_outbox
 from portal.notes.services import new_note_id
 from portal.notes.tables import Note
 from tests.conftest import csrf
+from tests.html import page
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -86,7 +86,9 @@ def _row(app: Any, note: uuid.UUID) -> dict[str, Any] | None:
 
 
 def _note_links(text: str, base: str = "/space/notes") -> list[str]:
-    return re.findall(rf'<a href="{re.escape(base)}/([0-9a-f-]{{36}})">', text)
+    """The ids of the notes a page links to under ``base``, in the page's order."""
+    links = [link["href"].removeprefix(f"{base}/") for link in page(text).all(f'a[href^="{base}/"]')]
+    return [link for link in links if len(link) == 36 and "/" not in link and "?" not in link]
 
 
 def _events(app: Any, subject: uuid.UUID) -> list[tuple[str, str, str, str | None]]:
@@ -94,24 +96,20 @@ def _events(app: Any, subject: uuid.UUID) -> list[tuple[str, str, str, str | Non
 
 
 def _field_value(text: str, name: str) -> str:
-    found = re.search(rf'<input class="input" id="{name}" name="{name}" type="text" value="([^"]*)"', text)
-    assert found, f"no {name} field"
-    return html.unescape(found.group(1))
+    """What the page's one text box ``name`` holds."""
+    return page(text).one(f'input#{name}[type="text"][name="{name}"]')["value"]
 
 
 def _version(text: str) -> str:
-    """The version a note's form carries (its hidden ``version`` field)."""
-    found = re.search(r'<input type="hidden" name="version" value="([0-9]+)">', text)
-    assert found, "no version field"
-    return found.group(1)
+    """The version a note's form carries (its one hidden ``version`` field)."""
+    version = page(text).one('input[type="hidden"][name="version"]')["value"]
+    assert version.isdigit(), version
+    return version
 
 
 def _textarea(text: str, name: str = "body") -> str:
-    found = re.search(
-        rf'<textarea class="textarea" id="{name}" name="{name}"[^>]*>(.*?)</textarea>', text, re.S
-    )
-    assert found, f"no {name} textarea"
-    return html.unescape(found.group(1))
+    """What the page's one text area ``name`` holds."""
+    return page(text).one(f'textarea#{name}[name="{name}"]').get_text()
 
 
 # --------------------------------------------------------------------------- writing
@@ -123,17 +121,20 @@ def test_a_patient_writes_changes_and_removes_notes(app, patient):
     assert app.get("/space/notes/new").status_code == 200
     first = _add(app)
     # The note's page shows it, in a form that changes it.
-    page = app.get(f"/space/notes/{first}?done=added").text
-    assert "<h1" in page and html.escape(TITLE, quote=False) in page.split("</h1>")[0]
-    assert _field_value(page, "title") == TITLE and _textarea(page) == BODY
-    assert f'action="/space/notes/{first}"' in page and f'href="/space/notes/{first}/remove"' in page
+    note = app.get(f"/space/notes/{first}?done=added").text
+    assert TITLE in page(note).heading
+    assert _field_value(note, "title") == TITLE and _textarea(note) == BODY
+    assert page(note).has(f'form[action="/space/notes/{first}"]')
+    assert page(note).has(f'a[href="/space/notes/{first}/remove"]')
     second = _add(app, "Rendez-vous kiné", "Apporter les radios.")
     # The list: the last changed first, each with its title, the start of its text, when
     # it was last changed, and that it is not shared.
     listing = app.get("/space/notes").text
     assert _note_links(listing) == [str(second), str(first)]
-    assert listing.count('class="note-preview"') == 2 and listing.count('class="note-not-shared"') == 2
-    assert "Faut-il continuer la metformine ? Et mes douleurs" in html.unescape(listing)
+    rows = page(listing).all(".note-list .note-row")
+    assert [len(row.select(".note-preview")) for row in rows] == [1, 1]
+    assert [len(row.select(".note-not-shared")) for row in rows] == [1, 1]
+    assert "Faut-il continuer la metformine ? Et mes douleurs" in page(listing).texts(".note-preview")[1]
 
     # Changing the first brings it to the top.
     changed = _post(
@@ -141,16 +142,16 @@ def test_a_patient_writes_changes_and_removes_notes(app, patient):
         f"/space/notes/{first}",
         title="Questions pour Dr Martin",
         body="Et la tension ?",
-        version=_version(page),
+        version=_version(note),
     )
     assert changed.status_code == 303 and changed.headers["location"] == f"/space/notes/{first}?done=saved"
-    page = app.get(changed.headers["location"]).text
-    assert _field_value(page, "title") == "Questions pour Dr Martin" and _textarea(page) == "Et la tension ?"
+    note = app.get(changed.headers["location"]).text
+    assert _field_value(note, "title") == "Questions pour Dr Martin" and _textarea(note) == "Et la tension ?"
     assert _note_links(app.get("/space/notes").text) == [str(first), str(second)]
 
     # Removing asks first, then erases it.
     confirm = app.get(f"/space/notes/{second}/remove")
-    assert confirm.status_code == 200 and f'action="/space/notes/{second}/remove"' in confirm.text
+    assert confirm.status_code == 200 and page(confirm).has(f'form[action="/space/notes/{second}/remove"]')
     assert _row(app, second) is not None
     removed = _post(app, f"/space/notes/{second}/remove", version=_version(confirm.text))
     assert removed.status_code == 303 and removed.headers["location"] == "/space/notes?done=removed"
@@ -201,8 +202,8 @@ def test_bad_input_is_explained_at_the_field_and_nothing_typed_is_lost(app, pati
     assert response.status_code == 400
     text = response.text
     for field in ("title", "body"):
-        assert (f'id="{field}-error"' in text) == (field in fields)
-        assert (f'<li><a href="#{field}">' in text) == (field in fields)
+        assert (page(text).field_error(field) is not None) == (field in fields)
+    assert set(page(text).error_summary()) == set(fields)
     assert _field_value(text, "title") == title and _textarea(text) == body.strip()
     assert run(app, lambda: Note.count().where(Note.patient == patient)) == (
         1 if (title or body.strip()) else 0
@@ -216,17 +217,17 @@ def test_bad_input_is_explained_at_the_field_and_nothing_typed_is_lost(app, pati
     response = _post(app, f"/space/notes/{note}", title=title, body=body)
     assert response.status_code == 400
     for field in fields:
-        assert f'id="{field}-error"' in response.text
-    page = app.get(f"/space/notes/{note}").text
-    assert _field_value(page, "title") == title and _textarea(page) == body.strip()
-    assert f'action="/space/notes/{note}/forget"' in page
-    assert 'class="tag tag-warning"' in app.get("/space/notes").text
+        assert page(response).field_error(field)
+    shown = app.get(f"/space/notes/{note}").text
+    assert _field_value(shown, "title") == title and _textarea(shown) == body.strip()
+    assert page(shown).has(f'form[action="/space/notes/{note}/forget"]')
+    assert page(app.get("/space/notes")).text(".note-row .tag.tag-warning") == "Changes not saved yet"
     # Dropping the changes brings back the note as it was saved.
     dropped = _post(app, f"/space/notes/{note}/forget")
     assert dropped.headers["location"] == f"/space/notes/{note}?done=forgotten"
-    page = app.get(dropped.headers["location"]).text
-    assert _field_value(page, "title") == TITLE and _textarea(page) == BODY
-    assert f'action="/space/notes/{note}/forget"' not in page
+    shown = app.get(dropped.headers["location"]).text
+    assert _field_value(shown, "title") == TITLE and _textarea(shown) == BODY
+    assert f'action="/space/notes/{note}/forget"' not in shown
 
 
 def test_what_is_typed_is_kept_as_one_types_and_the_answer_is_only_the_status(app, patient):
@@ -236,11 +237,11 @@ def test_what_is_typed_is_kept_as_one_types_and_the_answer_is_only_the_status(ap
     assert saved.status_code == 200
     assert saved.text.strip().startswith('<p class="hint draft-status" id="draft-status" role="status">')
     assert "<html" not in saved.text and "<main" not in saved.text and "<form" not in saved.text
-    assert re.search(r'<span class="draft-status-text">[^<]+</span></p>', saved.text)
+    assert page(saved).text("#draft-status > .draft-status-text")
     _as(app, patient)
-    page = app.get("/space/notes/new").text
-    assert _field_value(page, "title") == "Pour la pharmacie" and _textarea(page) == "Demander"
-    assert 'href="/space/notes/new"' in app.get("/space/notes").text
+    new = app.get("/space/notes/new").text
+    assert _field_value(new, "title") == "Pour la pharmacie" and _textarea(new) == "Demander"
+    assert page(app.get("/space/notes")).links("main")["Go on writing my new note"] == "/space/notes/new"
     # Nobody reaches the draft by an address, and no list shows it as a note.
     assert app.get(f"/space/notes/{new_note_id(patient)}").status_code == 404
     assert _note_links(app.get("/space/notes").text) == []
@@ -263,20 +264,22 @@ def test_what_is_typed_is_kept_as_one_types_and_the_answer_is_only_the_status(ap
         body=BODY + "\nEt le vaccin ?",
         version="1",
     )
-    assert kept.status_code == 200 and 'id="draft-status"' in kept.text and "<main" not in kept.text
+    assert kept.status_code == 200 and page(kept).has("#draft-status") and "<main" not in kept.text
     after = _row(app, note)
     assert after is not None and after["updated_at"] == before["updated_at"]
-    page = app.get(f"/space/notes/{note}").text
-    assert _textarea(page) == BODY + "\nEt le vaccin ?" and f'action="/space/notes/{note}/forget"' in page
+    shown = app.get(f"/space/notes/{note}").text
+    assert _textarea(shown) == BODY + "\nEt le vaccin ?"
+    assert page(shown).has(f'form[action="/space/notes/{note}/forget"]')
     # Saving with htmx: the browser follows to the note's page, whose main part is swapped.
-    assert _version(page) == "1"
+    assert _version(shown) == "1"
     done = _post(
         app, f"/space/notes/{note}", headers=HTMX, title=TITLE, body=BODY + "\nEt le vaccin ?", version="1"
     )
     assert done.status_code == 303 and done.headers["location"] == f"/space/notes/{note}?done=saved"
-    page = app.get(done.headers["location"], headers=HTMX).text
-    assert "<main" in page and f'action="/space/notes/{note}/forget"' not in page
-    assert 'hx-target="main"' in page and f'hx-post="/space/notes/{note}/draft"' in page
+    shown = app.get(done.headers["location"], headers=HTMX).text
+    assert "<main" in shown and f'action="/space/notes/{note}/forget"' not in shown
+    assert page(shown).has('main form[hx-target="main"]')
+    assert page(shown).has(f'main [hx-post="/space/notes/{note}/draft"]')
     # Typing back what is saved leaves no changes to save.
     _post(
         app,
@@ -289,10 +292,10 @@ def test_what_is_typed_is_kept_as_one_types_and_the_answer_is_only_the_status(ap
     assert f'action="/space/notes/{note}/forget"' not in app.get(f"/space/notes/{note}").text
     # A failed save with htmx answers the page with its errors (htmx swaps its main part).
     failed = _post(app, f"/space/notes/{note}", headers=HTMX, title="", body="Encore", version="2")
-    assert failed.status_code == 400 and 'id="title-error"' in failed.text and "<main" in failed.text
+    assert failed.status_code == 400 and page(failed).field_error("title") and page(failed).has("main")
     # A new note that cannot be saved: its form, in place; once saved, the whole note's page.
     refused = _post(app, "/space/notes/new", headers=HTMX, title="", body="Encore")
-    assert refused.status_code == 400 and 'id="title-error"' in refused.text and "<main" in refused.text
+    assert refused.status_code == 400 and page(refused).field_error("title") and page(refused).has("main")
     added = _post(app, "/space/notes/new", headers=HTMX, title="Autre", body="Encore")
     assert added.status_code == 200
     assert re.match(r"/space/notes/[0-9a-f-]{36}\?done=added$", added.headers["hx-redirect"])
@@ -310,10 +313,13 @@ def test_a_note_is_shared_with_one_professional_at_a_time(app, patient):
     _as(app, patient)
     note = _add(app)
     other = _add(app, "Pour moi seule", "Rien à partager.")
-    page = app.get(f"/space/notes/{note}").text
+    shown = page(app.get(f"/space/notes/{note}"))
     # The choices: the professionals of the circle, none checked.
-    assert f'value="{anne}"' in page and f'value="{paul}"' in page and f'value="{outside}"' not in page
-    assert f'action="/space/notes/{note}/unshare"' not in page
+    choices = {
+        choice["value"]: choice.has_attr("checked") for choice in shown.all('input[name="share_with"]')
+    }
+    assert choices[str(anne)] is False and choices[str(paul)] is False and str(outside) not in choices
+    assert not shown.has(f'form[action="/space/notes/{note}/unshare"]')
 
     def sees(doctor: uuid.UUID) -> bool:
         _as(app, doctor, Role.PROFESSIONAL)
@@ -323,8 +329,8 @@ def test_a_note_is_shared_with_one_professional_at_a_time(app, patient):
         if shown.status_code == 200:
             assert listing.status_code == 200
             assert _note_links(listing.text, f"/pro/patients/{patient}/notes") == [str(note)]
-            assert html.escape(BODY, quote=False) in shown.text or BODY in html.unescape(shown.text)
-            assert 'id="note-text"' in shown.text and "<form" not in shown.text.split("<main")[1]
+            assert BODY in page(shown).one("#note-text").get_text()
+            assert not page(shown).has("main form")
             return True
         assert shown.status_code == 404
         assert listing.status_code == 404 or _note_links(listing.text, f"/pro/patients/{patient}/notes") == []
@@ -336,10 +342,11 @@ def test_a_note_is_shared_with_one_professional_at_a_time(app, patient):
     assert _row(app, note)["shared_with"] == anne
     assert sees(anne) and not sees(paul) and not sees(outside)
     _as(app, patient)
-    listing = app.get("/space/notes").text
-    assert listing.count('class="note-shared"') == 1 and "Anne Martin" in listing
-    page = app.get(f"/space/notes/{note}").text
-    assert f'value="{anne}" checked' in page and f'action="/space/notes/{note}/unshare"' in page
+    shared = page(app.get("/space/notes")).texts(".note-row .note-shared")
+    assert len(shared) == 1 and "Anne Martin" in shared[0]
+    shown = page(app.get(f"/space/notes/{note}"))
+    assert shown.one(f'input[name="share_with"][value="{anne}"]').has_attr("checked")
+    assert shown.has(f'form[action="/space/notes/{note}/unshare"]')
 
     # Shared with Paul instead: Anne no longer sees it, at once.
     _share(app, note, paul)
@@ -358,8 +365,8 @@ def test_a_note_is_shared_with_one_professional_at_a_time(app, patient):
     _share(app, note, anne)
     _block(app, patient, anne, True)
     assert not sees(anne)
-    page = app.get(f"/space/notes/{note}").text
-    assert f'value="{anne}"' not in page and f'action="/space/notes/{note}/unshare"' in page
+    shown = app.get(f"/space/notes/{note}").text
+    assert f'value="{anne}"' not in shown and page(shown).has(f'form[action="/space/notes/{note}/unshare"]')
     _block(app, patient, anne, False)
     assert sees(anne)
 
@@ -409,14 +416,15 @@ def test_sharing_with_someone_not_in_the_circle_is_refused_and_changes_nothing(a
     }[who]
     refused = _post(app, f"/space/notes/{note}/share", share_with=chosen)
     assert refused.status_code == 400
-    assert 'id="share_with-error"' in refused.text and '<li><a href="#share_with">' in refused.text
-    assert "<title>Error:" in refused.text
+    assert page(refused).field_error("share_with")
+    assert list(page(refused).error_summary()) == ["share_with"]
+    assert page(refused).title.startswith("Error:")
     assert _row(app, note)["shared_with"] == anne
     # With htmx, the sharing part alone, with its own error summary.
     fragment = _post(app, f"/space/notes/{note}/share", headers=HTMX, share_with=chosen)
     assert fragment.status_code == 400
     assert fragment.text.lstrip().startswith('<section class="note-sharing" id="sharing"')
-    assert 'class="error-summary"' in fragment.text and "<html" not in fragment.text
+    assert page(fragment).has("#sharing .error-summary") and "<html" not in fragment.text
     assert _row(app, note)["shared_with"] == anne
     assert (key_owner(patient), "note.share", "denied", f"note:{note}") in _events(app, patient)
 
@@ -430,11 +438,14 @@ def test_sharing_in_place_answers_only_the_sharing_part(app, patient):
     assert shared.status_code == 200
     text = shared.text.lstrip()
     assert text.startswith('<section class="note-sharing" id="sharing"') and "<html" not in text
-    assert "data-takes-focus" in text and f'action="/space/notes/{note}/unshare"' in text
-    assert f'value="{anne}" checked' in text
+    shown = page(text)
+    assert shown.has("#sharing [data-takes-focus]") and shown.has(
+        f'form[action="/space/notes/{note}/unshare"]'
+    )
+    assert shown.one(f'input[name="share_with"][value="{anne}"]').has_attr("checked")
     stopped = _post(app, f"/space/notes/{note}/unshare", headers=HTMX)
     assert stopped.status_code == 200 and stopped.text.lstrip().startswith('<section class="note-sharing"')
-    assert f'action="/space/notes/{note}/unshare"' not in stopped.text
+    assert not page(stopped).has(f'form[action="/space/notes/{note}/unshare"]')
     assert _row(app, note)["shared_with"] is None
 
 
@@ -493,6 +504,6 @@ def test_a_physiotherapist_reads_a_note_shared_with_them(app, patient):
     assert _share(app, note, physio).status_code == 303
     _as(app, physio, Role.PROFESSIONAL)
     listing = app.get(f"/pro/patients/{patient}/notes")
-    assert listing.status_code == 200 and '<a class="back-link" href="/pro">' in listing.text
+    assert listing.status_code == 200 and page(listing).one("a.back-link")["href"] == "/pro"
     assert _note_links(listing.text, f"/pro/patients/{patient}/notes") == [str(note)]
     assert app.get(f"/pro/patients/{patient}/notes/{note}").status_code == 200

@@ -6,7 +6,6 @@ save and for the draft kept as one types, with and without htmx."""
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from typing import Any
@@ -18,6 +17,7 @@ from portal.core.access import Role
 from portal.core.keys import key_owner
 from portal.notes.tables import Note
 from tests.conftest import csrf
+from tests.html import page
 from tests.people import SecondBrowser, act_for, delegate, make_person, portal_client, run, sign_in_as
 from tests.trail import audit_events
 
@@ -73,25 +73,25 @@ def _row(app: Any, note: uuid.UUID) -> dict[str, Any]:
 
 
 def _version(text: str) -> str:
-    found = re.search(r'<input type="hidden" name="version" value="([0-9]+)">', text)
-    assert found, "no version field"
-    return found.group(1)
+    """The version the note's form carries (its one hidden ``version`` field)."""
+    version = page(text).one('input[type="hidden"][name="version"]')["value"]
+    assert version.isdigit(), version
+    return version
 
 
 def _title_field(text: str) -> str:
-    found = re.search(r'<input class="input" id="title" name="title" type="text" value="([^"]*)"', text)
-    assert found, "no title field"
-    return html.unescape(found.group(1))
+    """What the note's title box holds."""
+    return page(text).one('input#title[type="text"][name="title"]')["value"]
 
 
 def _textarea(text: str) -> str:
-    found = re.search(r'<textarea class="textarea" id="body" name="body"[^>]*>(.*?)</textarea>', text, re.S)
-    assert found, "no body field"
-    return html.unescape(found.group(1))
+    """What the note's text area holds."""
+    return page(text).one('textarea#body[name="body"]').get_text()
 
 
-def _words(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+def _author(text: str) -> str:
+    """Who wrote the note, as its page (or the one note of a list) says."""
+    return page(text).text(".note-author")
 
 
 def _events(app: Any, patient: uuid.UUID, area: str = "notes") -> list[tuple[str, str, str]]:
@@ -112,33 +112,34 @@ def test_a_note_a_carer_writes_is_hers_to_the_patient_and_to_the_professional(ap
     note = _add(app)
     row = _row(app, note)
     assert row["written_by"] == carer and row["patient"] == patient
-    assert "Written by you" in _words(app.get(f"/space/notes/{note}").text)
+    assert _author(app.get(f"/space/notes/{note}").text) == "Written by you"
     assert (key_owner(carer), "note.add", "allowed") in _events(app, patient)
 
     _as_patient(app, patient)
-    assert "Written by your daughter Claire Dupont" in _words(app.get("/space/notes").text)
-    assert "Written by your daughter Claire Dupont" in _words(app.get(f"/space/notes/{note}").text)
+    assert _author(app.get("/space/notes").text) == "Written by your daughter Claire Dupont"
+    assert _author(app.get(f"/space/notes/{note}").text) == "Written by your daughter Claire Dupont"
     assert _post(app, f"/space/notes/{note}/share", share_with=str(doctor)).status_code == 303
 
     app.cookies.clear()
     sign_in_as(app, doctor, Role.PROFESSIONAL)
-    shown = _words(app.get(f"/pro/patients/{patient}/notes/{note}").text)
-    assert "Written by Claire Dupont for Jeanne Dupont" in shown
-    assert "Written by Claire Dupont for Jeanne Dupont" in _words(
-        app.get(f"/pro/patients/{patient}/notes").text
+    shown = app.get(f"/pro/patients/{patient}/notes/{note}").text
+    assert _author(shown) == "Written by Claire Dupont for Jeanne Dupont"
+    assert (
+        _author(app.get(f"/pro/patients/{patient}/notes").text)
+        == "Written by Claire Dupont for Jeanne Dupont"
     )
 
     # Once the patient changes it, it is hers: whoever last wrote it.
     _as_patient(app, patient)
-    page = app.get(f"/space/notes/{note}").text
+    shown = app.get(f"/space/notes/{note}").text
     changed = _post(
-        app, f"/space/notes/{note}", title=TITLE, body=BODY + " Et le genou.", version=_version(page)
+        app, f"/space/notes/{note}", title=TITLE, body=BODY + " Et le genou.", version=_version(shown)
     )
     assert changed.status_code == 303
     assert _row(app, note)["written_by"] == patient
     app.cookies.clear()
     sign_in_as(app, doctor, Role.PROFESSIONAL)
-    assert "Written by Jeanne Dupont" in _words(app.get(f"/pro/patients/{patient}/notes/{note}").text)
+    assert _author(app.get(f"/pro/patients/{patient}/notes/{note}").text) == "Written by Jeanne Dupont"
 
 
 # --------------------------------------------------------------------------- what a carer may do
@@ -152,16 +153,15 @@ def test_a_carer_with_the_notes_read_only_reads_them_and_writes_nothing(app, pat
     delegate(app, patient, carer, "notes:read")
     act_for(app, carer, patient)
     listing = app.get("/space/notes")
-    assert listing.status_code == 200 and TITLE in listing.text
+    assert listing.status_code == 200 and page(listing).texts(".note-row .row-title") == [TITLE]
     assert 'href="/space/notes/new"' not in listing.text
     # Whom it is shared with is the patient's care circle: not named to a carer.
-    assert (
-        "Anne Martin" not in listing.text and "Shared with a professional of the care circle" in listing.text
-    )
-    page = app.get(f"/space/notes/{note}")
-    assert page.status_code == 200 and BODY in html.unescape(page.text)
-    assert "<textarea" not in page.text and f'action="/space/notes/{note}/' not in page.text
-    assert "Anne Martin" not in page.text
+    assert "Anne Martin" not in listing.text
+    assert page(listing).text(".note-row .note-shared") == "Shared with a professional of the care circle"
+    shown = app.get(f"/space/notes/{note}")
+    assert shown.status_code == 200 and BODY in page(shown).one("main .note-text").get_text()
+    assert "<textarea" not in shown.text and f'action="/space/notes/{note}/' not in shown.text
+    assert "Anne Martin" not in shown.text
     for path in ("/space/notes/new", f"/space/notes/{note}/remove"):
         assert app.get(path).status_code == 404, path
     for path in (
@@ -185,9 +185,9 @@ def test_whom_a_note_is_shared_with_stays_the_patients_choice(app, patient, care
     delegate(app, patient, carer, "notes:write")
     act_for(app, carer, patient)
     note = _add(app)
-    page = app.get(f"/space/notes/{note}").text
-    assert "Anne Martin" not in page and f'action="/space/notes/{note}/share"' not in page
-    assert "Only the person you help can choose with whom a note is shared." in _words(page)
+    shown = app.get(f"/space/notes/{note}").text
+    assert "Anne Martin" not in shown and f'action="/space/notes/{note}/share"' not in shown
+    assert "Only the person you help can choose with whom a note is shared." in page(shown).text("#sharing")
     assert _post(app, f"/space/notes/{note}/share", share_with=str(doctor)).status_code == 404
     assert _post(app, f"/space/notes/{note}/unshare").status_code == 404
     assert _row(app, note)["shared_with"] is None
@@ -239,7 +239,7 @@ def test_each_writer_keeps_their_own_drafts(app, make_client, patient, carer):
     )
     assert _textarea(app.get(f"/space/notes/{note}").text) == "Version de Jeanne"
     assert _textarea(other.get(f"/space/notes/{note}").text) == "Version de Claire"
-    assert "Changes not saved yet" in app.get("/space/notes").text
+    assert page(app.get("/space/notes")).text(".note-row .tag") == "Changes not saved yet"
     # The carer saves her new note: the patient's new note is still kept.
     _post(other, "/space/notes/new", title="Pour le kiné", body="Le genou")
     assert _textarea(app.get("/space/notes/new").text) == "Demander"
@@ -278,24 +278,27 @@ def test_a_note_saved_meanwhile_is_not_saved_over_and_both_are_shown(app, make_c
     assert response.status_code == 409
     text = response.text
     assert "<main" in text
-    words = _words(text)
-    assert "Someone changed this while you were writing" in words
-    assert "Texte de Claire" in words and "Written by your daughter Claire Dupont" in words
+    shown = page(text)
+    assert shown.text("#conflict-title") == "Someone changed this while you were writing"
+    assert (
+        shown.text("#saved-text") == "Texte de Claire"
+        and _author(text) == "Written by your daughter Claire Dupont"
+    )
     assert _textarea(text) == "Texte de Jeanne" and _version(text) == "2" and read_at == "1"
-    assert f'action="/space/notes/{note}/forget"' in text  # keep what is saved
+    assert shown.has(f'form[action="/space/notes/{note}/forget"]')  # keep what is saved
     row = _row(app, note)
     assert row["version"] == 2 and row["written_by"] == carer
     # Nothing typed is lost: coming back shows both again.
     again = app.get(f"/space/notes/{note}").text
-    assert "Someone changed this while you were writing" in _words(again)
+    assert page(again).text("#conflict-title") == "Someone changed this while you were writing"
     assert _textarea(again) == "Texte de Jeanne" and _version(again) == "2"
     # Sending it again (with the version saved now) keeps what was typed, on purpose.
     kept = _post(app, f"/space/notes/{note}", title=TITLE, body="Texte de Jeanne", version=_version(text))
     assert kept.status_code == 303
     row = _row(app, note)
     assert row["version"] == 3 and row["written_by"] == patient
-    page = app.get(f"/space/notes/{note}").text
-    assert _textarea(page) == "Texte de Jeanne" and "Someone changed" not in page
+    shown = app.get(f"/space/notes/{note}").text
+    assert _textarea(shown) == "Texte de Jeanne" and "Someone changed" not in shown
 
 
 def test_keeping_what_is_saved_drops_what_was_typed(app, make_client, patient, carer):
@@ -310,8 +313,8 @@ def test_keeping_what_is_saved_drops_what_was_typed(app, make_client, patient, c
         == 409
     )
     _post(app, f"/space/notes/{note}/forget")
-    page = app.get(f"/space/notes/{note}").text
-    assert _textarea(page) == "Texte de Claire" and "Someone changed" not in page and _version(page) == "2"
+    shown = app.get(f"/space/notes/{note}").text
+    assert _textarea(shown) == "Texte de Claire" and "Someone changed" not in shown and _version(shown) == "2"
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -334,13 +337,16 @@ def test_a_draft_kept_over_an_older_version_says_so_in_place(app, make_client, p
     )
     assert status.status_code == 409
     assert status.text.strip().startswith('<p class="hint draft-status" id="draft-status" role="status">')
-    assert "Someone saved a newer version of this note while you were writing." in _words(status.text)
+    assert "Someone saved a newer version of this note while you were writing." in page(status).text(
+        "#draft-status .draft-outdated"
+    )
     row = _row(app, note)
     assert row["version"] == 2 and row["written_by"] == carer
     assert _textarea(other.get(f"/space/notes/{note}").text) == "Texte de Claire"
-    page = app.get(f"/space/notes/{note}").text
-    assert "Someone changed this while you were writing" in _words(page) and "Texte de Claire" in page
-    assert _textarea(page) == "Texte de Jeanne, en cours" and _version(page) == "2"
+    shown = app.get(f"/space/notes/{note}").text
+    assert page(shown).text("#conflict-title") == "Someone changed this while you were writing"
+    assert page(shown).text("#saved-text") == "Texte de Claire"
+    assert _textarea(shown) == "Texte de Jeanne, en cours" and _version(shown) == "2"
     # Typed over the version saved now, the draft is an ordinary draft again.
     fine = _post(
         app, f"/space/notes/{note}/draft", headers=HTMX, title=TITLE, body="Texte de Jeanne", version="2"
@@ -357,7 +363,7 @@ def test_removing_a_note_saved_since_asks_again(app, make_client, patient, carer
     act_for(other, carer, patient)
     _post(other, f"/space/notes/{note}", title=TITLE, body="Texte de Claire", version="1")
     asked = _post(app, f"/space/notes/{note}/remove", version=_version(confirm))
-    assert asked.status_code == 409 and "Texte de Claire" in asked.text
+    assert asked.status_code == 409 and page(asked).text("#conflict #saved-text") == "Texte de Claire"
     assert _row(app, note) is not None
     gone = _post(app, f"/space/notes/{note}/remove", version=_version(asked.text))
     assert gone.status_code == 303 and run(app, lambda: Note.count().where(Note.id == note)) == 0

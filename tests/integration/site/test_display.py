@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import csrf
+from tests.html import page
 
 
 def test_choosing_english_remembers_it_and_goes_back(client):
@@ -20,17 +21,17 @@ def test_choosing_english_remembers_it_and_goes_back(client):
         and "SameSite=lax" in cookie
         and "Max-Age=31536000" in cookie
     )
-    assert '<html lang="en"' in client.get("/help").text
+    assert page(client.get("/help")).one("html")["lang"] == "en"
 
 
 def test_choosing_a_text_size_and_contrast_changes_the_page_class(client):
     token = csrf(client)
     client.post("/display", data={"text": "larger", "next": "/", "_csrf_token": token})
     client.post("/display", data={"theme": "contrast", "next": "/", "_csrf_token": token})
-    html = client.get("/").text
-    assert 'class="text-larger theme-contrast"' in html
-    assert 'name="text" value="larger" aria-pressed="true"' in html
-    assert 'name="theme" value="standard" aria-pressed="true"' in html
+    shown = page(client.get("/"))
+    assert shown.one("html")["class"] == ["text-larger", "theme-contrast"]
+    assert shown.one('[name="text"][value="larger"]')["aria-pressed"] == "true"
+    assert shown.one('[name="theme"][value="standard"]')["aria-pressed"] == "true"
 
 
 def test_the_display_page_saves_all_three_at_once(client):
@@ -45,15 +46,16 @@ def test_the_display_page_saves_all_three_at_once(client):
         },
     )
     assert response.status_code == 200
-    assert '<html lang="en" class="text-large theme-contrast">' in response.text
-    assert "Accessibility statement</h1>" in response.text
+    root = page(response).one("html")
+    assert root["lang"] == "en" and root["class"] == ["text-large", "theme-contrast"]
+    assert page(response).heading == "Accessibility statement"
 
 
 def test_the_display_page_shows_the_current_choices(client):
     client.cookies.set("text", "large")
-    html = client.get("/display", params={"next": "/help"}).text
-    assert 'id="text-2" name="text" type="radio" value="large" checked' in html
-    assert 'class="back-link" href="/help"' in html
+    shown = page(client.get("/display", params={"next": "/help"}))
+    assert shown.one('input#text-2[name="text"][type="radio"][value="large"]').has_attr("checked")
+    assert shown.one("a.back-link")["href"] == "/help"
 
 
 def test_a_next_address_off_the_site_goes_home_instead(client):
@@ -72,9 +74,10 @@ def test_an_unknown_value_gets_a_message_at_the_field_and_nothing_is_saved(clien
     )
     assert response.status_code == 400
     assert "set-cookie" not in response.headers or "lang=" not in response.headers.get("set-cookie", "")
-    assert '<a href="#text">Choisissez l&#39;une des tailles de texte.</a>' in response.text
-    assert 'id="text-error"' in response.text
-    assert "<title>Erreur\u00a0: Réglages d'affichage" in response.text
+    shown = page(response)
+    assert shown.error_summary() == {"text": "Choisissez l'une des tailles de texte."}
+    assert shown.field_error("text") == "Choisissez l'une des tailles de texte."
+    assert shown.title.startswith("Erreur\u00a0: Réglages d'affichage")
 
 
 def test_htmx_requests_may_send_the_token_in_a_header(client):
@@ -91,10 +94,10 @@ def test_a_form_without_its_token_says_it_expired_and_saves_nothing(client):
     client.get("/")
     response = client.post("/display", data={"lang": "en", "next": "/"}, follow_redirects=False)
     assert response.status_code == 403
-    assert "Ce formulaire a expiré" in response.text
-    assert 'href="/display"' in response.text  # a way back
+    assert page(response).heading == "Ce formulaire a expiré"
+    assert page(response).links("main")["Revenir au formulaire"] == "/display"  # a way back
     assert "lang=en" not in response.headers.get("set-cookie", "")
-    assert '<html lang="fr"' in client.get("/").text
+    assert page(client.get("/")).one("html")["lang"] == "fr"
 
 
 def test_a_token_from_another_browser_is_refused(client, make_client):

@@ -8,29 +8,39 @@ import re
 
 import brotli
 
+from tests.html import page
+
 FRENCH = {"lang": "fr"}
+
+
+def _current_page(text: str) -> str:
+    """The address of the page of help points shown, as the pagination marks it."""
+    return page(text).one('.pagination [aria-current="page"]')["href"]
 
 
 def test_the_home_page_is_in_french_by_default(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert '<html lang="fr"' in response.text
-    assert '<h1 class="title-xl">Votre espace santé</h1>' in response.text
-    assert "Aller au contenu principal" in response.text
+    shown = page(response)
+    assert shown.one("html")["lang"] == "fr"
+    assert shown.heading == "Votre espace santé"
+    assert shown.text("a.skip-link") == "Aller au contenu principal"
 
 
 def test_the_home_page_is_in_english_when_chosen(client):
     client.cookies.set("lang", "en")
     response = client.get("/")
-    assert '<html lang="en"' in response.text
-    assert "Your health space</h1>" in response.text
+    shown = page(response)
+    assert shown.one("html")["lang"] == "en"
+    assert shown.heading == "Your health space"
     # the switch offers French, named in French
-    assert 'lang="fr">Français</button>' in response.text
+    switch = shown.one('button[name="lang"]')
+    assert (switch["value"], switch["lang"], switch.get_text(strip=True)) == ("fr", "fr", "Français")
 
 
 def test_an_unknown_language_cookie_falls_back_to_french(client):
     client.cookies.set("lang", "de")
-    assert '<html lang="fr"' in client.get("/").text
+    assert page(client.get("/")).one("html")["lang"] == "fr"
 
 
 def test_every_page_sends_the_security_headers(client):
@@ -54,8 +64,8 @@ def test_hsts_is_sent_over_https(make_client):
 
 
 def test_static_files_are_kept_by_browsers_for_a_year(client):
-    html = client.get("/").text
-    css = re.search(r'href="(/static/css/portal\.css\?v=\w+)"', html).group(1)
+    [css] = [link["href"] for link in page(client.get("/")).all('link[rel="stylesheet"][href]')]
+    assert re.fullmatch(r"/static/css/portal\.css\?v=\w+", css), css
     response = client.get(css)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
@@ -76,9 +86,11 @@ def _compressed_size(client, path):
 
 def test_the_home_page_weighs_less_than_14_kb_of_html_and_50_kb_in_all(client):
     html_br, html_gz, raw = _compressed_size(client, "/")
-    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js)\?v=\w+)"', raw)
+    linked = page(raw.decode()).all('link[href^="/static/"], script[src^="/static/"]')
+    assets = [element.get("href") or element.get("src") for element in linked]
+    assets = [asset for asset in assets if re.fullmatch(r"/static/[^\s]+\.(css|js)\?v=\w+", asset)]
     assert len(assets) == 3  # the stylesheet, htmx and portal.js
-    total = html_br + sum(_compressed_size(client, asset.decode())[0] for asset in assets)
+    total = html_br + sum(_compressed_size(client, asset)[0] for asset in assets)
     assert html_br <= 14 * 1024 and html_gz <= 14 * 1024
     assert total <= 50 * 1024
 
@@ -86,29 +98,31 @@ def test_the_home_page_weighs_less_than_14_kb_of_html_and_50_kb_in_all(client):
 def test_the_help_page_lists_help_points_with_their_phone(client):
     response = client.get("/help")
     assert response.status_code == 200
-    assert "12 lieux d'aide" in response.text
-    assert "France Services Guéret" in response.text
-    assert 'href="tel:0555001010"' in response.text
+    shown = page(response)
+    assert shown.text("#help-points .result-count") == "12 lieux d'aide"
+    assert "France Services Guéret" in shown.texts("#help-points .row-title")
+    assert shown.has('#help-points .row a[href="tel:0555001010"]')
 
 
 def test_the_help_page_filters_by_department(client):
     response = client.get("/help", params={"department": "19"})
-    assert "2 lieux d'aide" in response.text
-    assert "Ussel" in response.text and "Guéret" not in response.text
+    assert page(response).text("#help-points .result-count") == "2 lieux d'aide"
+    assert "Ussel" in page(response).text("#help-points ul.rows") and "Guéret" not in response.text
 
 
 def test_the_help_page_pages_through_help_points(client):
     first = client.get("/help").text
     second = client.get("/help", params={"page": "2"}).text
-    assert 'aria-current="page" href="/help?department=&amp;page=1"' in first
-    assert 'aria-current="page" href="/help?department=&amp;page=2"' in second
-    assert "Page suivante" in first and "Page précédente" in second
+    assert _current_page(first) == "/help?department=&page=1"
+    assert _current_page(second) == "/help?department=&page=2"
+    assert "Page suivante" in page(first).links(".pagination")
+    assert "Page précédente" in page(second).links(".pagination")
 
 
 def test_a_page_number_out_of_range_shows_the_last_page(client):
     response = client.get("/help", params={"page": "999"})
     assert response.status_code == 200
-    assert 'aria-current="page" href="/help?department=&amp;page=3"' in response.text
+    assert _current_page(response.text) == "/help?department=&page=3"
     assert client.get("/help", params={"page": "abc"}).status_code == 200
 
 
@@ -117,27 +131,28 @@ def test_htmx_gets_only_the_help_points_list(client):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<div id="help-points"')
-    assert "5 lieux d'aide" in response.text
+    assert page(response).text("#help-points .result-count") == "5 lieux d'aide"
     assert "Cookie, HX-Request" in response.headers["vary"]
 
 
 def test_an_unknown_department_gets_a_message_at_the_field(client):
     response = client.get("/help", params={"department": "99"})
     assert response.status_code == 400
-    assert "<title>Erreur\u00a0: Aide et contact" in response.text
-    assert '<a href="#department">Choisissez un département dans la liste.</a>' in response.text
-    assert 'id="department-error"' in response.text
-    assert 'aria-describedby="department-error"' in response.text
+    shown = page(response)
+    assert shown.title.startswith("Erreur\u00a0: Aide et contact")
+    assert shown.error_summary() == {"department": "Choisissez un département dans la liste."}
+    assert shown.field_error("department") == "Choisissez un département dans la liste."
+    assert "department-error" in shown.one("#department")["aria-describedby"].split()
     # the full list is still shown below
-    assert "12 lieux d'aide" in response.text
+    assert shown.text("#help-points .result-count") == "12 lieux d'aide"
 
 
 def test_the_accessibility_statement_gives_the_compliance_status(client):
     response = client.get("/accessibility")
     assert response.status_code == 200
-    assert "partiellement conforme" in response.text
+    assert "partiellement conforme" in page(response).text("main")
     client.cookies.set("lang", "en")
-    assert "partially compliant" in client.get("/accessibility").text
+    assert "partially compliant" in page(client.get("/accessibility")).text("main")
 
 
 def test_health_check_answers_when_the_database_does(client):
@@ -148,4 +163,4 @@ def test_health_check_answers_when_the_database_does(client):
 def test_a_page_number_too_large_for_any_database_shows_the_first_page(client):
     response = client.get("/help", params={"page": "99999999999999999999999999"})
     assert response.status_code == 200
-    assert 'aria-current="page" href="/help?department=&amp;page=1"' in response.text
+    assert _current_page(response.text) == "/help?department=&page=1"

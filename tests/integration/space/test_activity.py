@@ -10,6 +10,7 @@ import pytest
 from portal.core import audit
 from portal.core.access import Role
 from portal.core.keys import key_owner
+from tests.html import page
 from tests.people import act_for, delegate, make_person, portal_client, run, sign_in_as
 
 
@@ -28,7 +29,15 @@ def _record(app: Any, count: int = 1, **fields: str) -> None:
 
 
 def _texts(html: str) -> list[str]:
-    return re.findall(r'<p class="activity-text">([^<]*)</p>', html)
+    """What each event of the activity says, in the page's order."""
+    return page(html).texts(".activity-item .activity-text")
+
+
+def _times(html: str) -> list[str]:
+    """When each event happened, in words, each with its machine-readable twin."""
+    times = page(html).all(".activity-item .activity-when time")
+    assert all(time.get("datetime") for time in times)
+    return [time.get_text(strip=True) for time in times]
 
 
 def test_the_activity_says_who_did_what_in_plain_words(app):
@@ -46,9 +55,9 @@ def test_the_activity_says_who_did_what_in_plain_words(app):
     _record(app, actor=me, area="circle", action="circle.block", outcome="allowed", subject=me, object_id=pro)
     _record(app, actor=pro, area="documents", action="read", outcome="denied", subject=me)
     sign_in_as(app, patient)
-    page = app.get("/space/activity")
-    assert page.status_code == 200
-    assert _texts(page.text) == [
+    shown = app.get("/space/activity")
+    assert shown.status_code == 200
+    assert _texts(shown.text) == [
         "Dr Anne Martin, general practitioner tried to see your documents and was refused.",
         "You blocked Dr Anne Martin, general practitioner: they can no longer see anything in your space.",
         "Dr Anne Martin, general practitioner declared a consultation with you and joined your care circle.",
@@ -57,7 +66,8 @@ def test_the_activity_says_who_did_what_in_plain_words(app):
         "The health space team created your space and gave you an activation code.",
     ]
     # The time is said in the portal's time zone, in words, with a machine-readable twin.
-    assert re.search(r'<time datetime="[^"]+">\w+ \d{1,2}, \d{4} at \d{2}:\d{2}</time>', page.text)
+    times = _times(shown.text)
+    assert len(times) == 6 and all(re.fullmatch(r"\w+ \d{1,2}, \d{4} at \d{2}:\d{2}", time) for time in times)
 
 
 def test_the_activity_is_in_french_too(app):
@@ -66,9 +76,10 @@ def test_the_activity_is_in_french_too(app):
     _record(app, actor=me, area="account", action="activate", outcome="allowed", subject=me)
     sign_in_as(app, patient)
     app.cookies.set("lang", "fr", domain=app.base_url.host)
-    page = app.get("/space/activity")
-    assert _texts(page.text) == ["Vous avez activé votre espace."]
-    assert re.search(r"<time[^>]*>\d{1,2} \w+ \d{4} à \d{2}:\d{2}</time>", page.text)
+    shown = app.get("/space/activity")
+    assert _texts(shown.text) == ["Vous avez activé votre espace."]
+    [time] = _times(shown.text)
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4} à \d{2}:\d{2}", time), time
 
 
 def test_nobody_sees_another_persons_activity(app):
@@ -82,8 +93,8 @@ def test_nobody_sees_another_persons_activity(app):
         subject=key_owner(other),
     )
     sign_in_as(app, patient)
-    page = app.get("/space/activity")
-    assert _texts(page.text) == [] and "Nothing has happened in your space yet." in page.text
+    shown = app.get("/space/activity")
+    assert _texts(shown.text) == [] and "Nothing has happened in your space yet." in page(shown).text("main")
 
 
 def test_older_activity_comes_twenty_at_a_time_with_a_plain_link_or_htmx(app):
@@ -93,18 +104,21 @@ def test_older_activity_comes_twenty_at_a_time_with_a_plain_link_or_htmx(app):
     sign_in_as(app, patient)
     first = app.get("/space/activity")
     assert len(_texts(first.text)) == 20
-    more = re.search(r'href="(/space/activity\?before=(\d+))"', first.text)
-    assert more and f'hx-get="{more.group(1)}"' in first.text
+    more = page(first).one(".activity-more a")
+    assert re.fullmatch(r"/space/activity\?before=\d+", more["href"]) and more["hx-get"] == more["href"]
     # Without JavaScript: the link opens the next twenty, with a way back to the newest.
-    second = app.get(more.group(1))
-    assert len(_texts(second.text)) == 20 and 'href="/space/activity">' in second.text
+    second = app.get(more["href"])
+    assert len(_texts(second.text)) == 20
+    assert page(second).links("main")["Back to the newest activity"] == "/space/activity"
     # With htmx: only the next events and the next link, the first of them ready to take focus.
-    fragment = app.get(more.group(1), headers={"HX-Request": "true"})
+    fragment = app.get(more["href"], headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and len(_texts(fragment.text)) == 20
-    assert fragment.text.count("data-takes-focus") == 1
-    last = re.search(r'href="(/space/activity\?before=\d+)"', fragment.text)
-    assert last
-    end = app.get(last.group(1), headers={"HX-Request": "true"})
+    items = page(fragment).all(".activity-item")
+    assert [item.has_attr("data-takes-focus") for item in items] == [True] + [False] * 19
+    assert len(page(fragment).all("[data-takes-focus]")) == 1
+    last = page(fragment).one(".activity-more a")["href"]
+    assert re.fullmatch(r"/space/activity\?before=\d+", last)
+    end = app.get(last, headers={"HX-Request": "true"})
     assert len(_texts(end.text)) == 5 and "Show older activity" not in end.text
 
 
@@ -116,9 +130,9 @@ def test_a_bad_page_marker_shows_the_newest(app):
     # Not a number, below one, or too large for any database (SQLite stops at 2**63, an
     # id of the trail on PostgreSQL at 2**31): the newest events, never an error.
     for marker in ("abc", "-4", "0", "99999999999999999999999999", str(2**63), str(2**31), " 1e9"):
-        page = app.get("/space/activity", params={"before": marker})
-        assert page.status_code == 200, marker
-        assert _texts(page.text) == ["You activated your space."], marker
+        shown = app.get("/space/activity", params={"before": marker})
+        assert shown.status_code == 200, marker
+        assert _texts(shown.text) == ["You activated your space."], marker
 
 
 def test_professionals_and_mediators_have_no_activity_page(app):
@@ -134,6 +148,6 @@ def test_a_carer_never_reads_the_activity_of_the_space_she_helps_in(app):
     _record(app, actor=me, area="account", action="sign_in", outcome="allowed", subject=me)
     delegate(app, patient, carer, "documents:write,messages:write,profile:write,agenda:write,notes:write")
     act_for(app, carer, patient)
-    page = app.get("/space/activity")
-    assert page.status_code == 404 and "You signed in." not in page.text
+    refused = app.get("/space/activity")
+    assert refused.status_code == 404 and "You signed in." not in refused.text
     assert app.get("/space/activity", headers={"HX-Request": "true"}).status_code == 404

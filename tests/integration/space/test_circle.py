@@ -10,8 +10,8 @@ import pytest
 from portal.circle.services import add_to_circle, circle_standing
 from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import key_owner
-from portal.core.tables import AuditEvent
 from tests.conftest import csrf
+from tests.html import page
 from tests.people import (
     act_for,
     delegate,
@@ -22,6 +22,7 @@ from tests.people import (
     sign_in_as,
     unique_rpps,
 )
+from tests.trail import audit_events
 
 
 @pytest.fixture
@@ -64,15 +65,7 @@ def _post(app: Any, path: str, htmx: bool = False, **data: str) -> Any:
 
 
 def _circle_events(app: Any, patient: Any) -> list[str]:
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.action)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "circle"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    return [row["action"] for row in rows]
+    return [action for (action,) in audit_events(app, "action", subject=patient, area="circle")]
 
 
 def test_a_patient_adds_their_doctor_by_rpps_number_after_seeing_who_it_is(app):
@@ -80,20 +73,24 @@ def test_a_patient_adds_their_doctor_by_rpps_number_after_seeing_who_it_is(app):
     doctor = _doctor(app, rpps)
     patient = make_person(app)
     sign_in_as(app, patient)
-    assert "Nobody yet." in app.get("/space/circle").text
+    assert "Nobody yet." in page(app.get("/space/circle")).text("main")
     # Typed with spaces, as printed on a prescription.
     spaced = f"{rpps[:3]} {rpps[3:7]} {rpps[7:]}"
     found = app.get("/space/circle/find", params={"rpps": spaced})
     assert found.status_code == 200
-    assert "Dr Anne Martin" in found.text and "Maison de santé, Guéret" in found.text
+    said = " ".join(page(found).summary().values())
+    assert "Dr Anne Martin" in said and "Maison de santé, Guéret" in said
     assert _standing(app, patient, doctor) == "outside"
     added = _post(app, "/space/circle/add", professional=str(doctor))
     assert added.status_code == 303 and added.headers["location"] == "/space/circle?done=add"
     assert _standing(app, patient, doctor) == "member" and _may_read(app, patient, doctor)
-    page = app.get("/space/circle?done=add")
-    assert "The professional joined your care circle." in page.text
-    assert "Dr Anne Martin, general practitioner" in page.text and "You added them on" in page.text
-    assert "already in your care circle" in app.get("/space/circle/find", params={"rpps": rpps}).text
+    shown = page(app.get("/space/circle?done=add"))
+    assert "The professional joined your care circle." in shown.text("#circle-banner")
+    assert shown.text("main ul.rows > li.row .row-title") == "Dr Anne Martin, general practitioner"
+    assert "You added them on" in shown.text("main ul.rows > li.row")
+    assert "already in your care circle" in page(app.get("/space/circle/find", params={"rpps": rpps})).text(
+        "main"
+    )
     assert _circle_events(app, patient) == ["circle.add"]
 
 
@@ -109,9 +106,10 @@ def test_a_patient_adds_their_doctor_by_rpps_number_after_seeing_who_it_is(app):
 def test_a_wrong_rpps_number_is_explained_at_the_field(app, typed, message):
     patient = make_person(app)
     sign_in_as(app, patient)
-    page = app.get("/space/circle/find", params={"rpps": typed})
-    assert page.status_code == 400 and message in page.text
-    assert f'value="{typed}"' in page.text and 'href="#rpps"' in page.text
+    response = app.get("/space/circle/find", params={"rpps": typed})
+    shown = page(response)
+    assert response.status_code == 400 and message in shown.field_error("rpps")
+    assert shown.one("input#rpps")["value"] == typed and list(shown.error_summary()) == ["rpps"]
 
 
 def test_only_an_active_professional_can_be_added(app):
@@ -129,13 +127,15 @@ def test_blocking_takes_effect_at_once_and_unblocking_gives_access_back(app):
     blocked = _post(app, f"/space/circle/{doctor}/block")
     assert blocked.status_code == 303 and blocked.headers["location"] == "/space/circle?done=block"
     assert _standing(app, patient, doctor) == "blocked" and not _may_read(app, patient, doctor)
-    page = app.get("/space/circle?done=block")
-    assert "The professional is blocked" in page.text and "Blocked since" in page.text
-    assert f'action="/space/circle/{doctor}/unblock"' in page.text
+    shown = page(app.get("/space/circle?done=block"))
+    assert "The professional is blocked" in shown.text("#circle-banner")
+    assert shown.text("main ul.rows > li.row .tag-warning").startswith("Blocked since")
+    assert shown.has(f'main li.row form[action="/space/circle/{doctor}/unblock"]')
     # With htmx, the row comes back in place, saying what changed.
     row = _post(app, f"/space/circle/{doctor}/unblock", htmx=True)
     assert row.status_code == 200 and "<html" not in row.text
-    assert "Done: unblocked." in row.text and f'action="/space/circle/{doctor}/block"' in row.text
+    assert page(row).text('li.row [role="status"]') == "Done: unblocked."
+    assert page(row).has(f'li.row form[action="/space/circle/{doctor}/block"]')
     assert _standing(app, patient, doctor) == "member" and _may_read(app, patient, doctor)
     # Unblocking twice changes nothing and records nothing more.
     _post(app, f"/space/circle/{doctor}/unblock")
@@ -146,11 +146,13 @@ def test_a_declared_consultation_is_shown_and_can_be_undone(app):
     doctor, patient = _doctor(app), make_person(app)
     _join(app, patient, doctor, joined_by="declared")
     sign_in_as(app, patient)
-    page = app.get("/space/circle")
-    assert "they said they saw you for a consultation" in page.text
-    assert "This was not me: take them out" in page.text
+    shown = page(app.get("/space/circle"))
+    assert "they said they saw you for a consultation" in shown.text("main ul.rows > li.row")
+    assert (
+        shown.text(f'form[action="/space/circle/{doctor}/remove"] button') == "This was not me: take them out"
+    )
     row = _post(app, f"/space/circle/{doctor}/remove", htmx=True)
-    assert "no longer in your care circle" in row.text
+    assert "no longer in your care circle" in page(row).text('li.row [role="status"]')
     assert _standing(app, patient, doctor) == "outside" and not _may_read(app, patient, doctor)
     assert _circle_events(app, patient) == ["circle.remove"]
 
@@ -172,7 +174,7 @@ def test_professionals_and_mediators_have_no_circle_page(app):
     mediator = make_person(app, Role.MEDIATOR)
     sign_in_as(app, mediator, Role.MEDIATOR)
     assert app.get("/space/circle").status_code == 404
-    assert "We cannot find this page" in app.get("/space/circle").text
+    assert page(app.get("/space/circle")).heading == "We cannot find this page"
 
 
 def test_a_carer_never_sees_nor_changes_the_circle(app):
@@ -183,8 +185,8 @@ def test_a_carer_never_sees_nor_changes_the_circle(app):
     # A legal representative has every area a delegation may give: never the circle.
     delegate(app, patient, carer, "", legal_representative=True)
     act_for(app, carer, patient)
-    page = app.get("/space/circle")
-    assert page.status_code == 404 and "Dr Anne Martin" not in page.text
+    refused = app.get("/space/circle")
+    assert refused.status_code == 404 and "Dr Anne Martin" not in refused.text
     assert app.get("/space/circle/find", params={"rpps": rpps}).status_code == 404
     for change in ("block", "remove"):
         assert _post(app, f"/space/circle/{doctor}/{change}").status_code == 404
@@ -203,12 +205,5 @@ def test_a_change_to_someone_outside_the_circle_is_refused_and_audited(app):
     sign_in_as(app, patient)
     assert _post(app, f"/space/circle/{doctor}/block").status_code == 404
     assert _post(app, f"/space/circle/{doctor}/promote").status_code == 404
-    rows = run(
-        app,
-        lambda: (
-            AuditEvent.select(AuditEvent.outcome, AuditEvent.object_id)
-            .where((AuditEvent.subject == key_owner(patient)) & (AuditEvent.area == "circle"))
-            .order_by(AuditEvent.id)
-        ),
-    )
-    assert [(r["outcome"], r["object_id"]) for r in rows] == [("denied", key_owner(doctor))] * 2
+    rows = audit_events(app, "outcome", "object_id", subject=patient, area="circle")
+    assert rows == [("denied", key_owner(doctor))] * 2
