@@ -37,7 +37,7 @@ from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.circle.services import circle_standing, circles_open
-from portal.core import access, crypto, db, sessions
+from portal.core import access, crypto, db, session_stores, sessions
 from portal.core import kiosk as kiosk_sessions
 from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext, size_in_words
 from portal.core.web import (
@@ -195,7 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def on_shutdown() -> None:
         await db.stop(engine)
 
-    session_store = sessions.store_for(settings)
+    session_store = session_stores.store_for(settings)
 
     async def close_sessions() -> None:
         await session_store.close()

@@ -15,8 +15,8 @@ from litestar import Request, get
 from portal.accounts.services import PersonIdentity, create_account
 from portal.core.access import Role
 from portal.core.keys import Keyring
+from portal.core.session_stores import RedisSessionStore
 from portal.core.sessions import (
-    RedisSessionStore,
     SignedIn,
     cookie_name,
     end_session,
@@ -413,7 +413,7 @@ def test_a_session_touch_that_loses_the_sqlite_write_race_does_not_fail_the_page
         pytest.skip("SQLite only")
     import sqlite3
 
-    from portal.core.sessions import DatabaseSessionStore
+    from portal.core.session_stores import DatabaseSessionStore
 
     account_id, _token = _sign_in(app_client, now=datetime.now(UTC) - timedelta(minutes=5))
     real_load = DatabaseSessionStore.load

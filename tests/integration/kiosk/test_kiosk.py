@@ -660,7 +660,7 @@ def _redis_reachable() -> bool:
 async def test_redis_keeps_a_kiosk_session_only_as_long_as_its_short_time_out():
     from uuid import uuid4
 
-    from portal.core.sessions import RedisSessionStore
+    from portal.core.session_stores import RedisSessionStore
 
     store = RedisSessionStore(
         "redis://127.0.0.1:6379/0",
