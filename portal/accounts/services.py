@@ -97,7 +97,7 @@ def _identity_read(names: tuple[str, ...]) -> db.Statement:
     """The read of an identity's profession and ``names`` (asked on most signed-in pages:
     SQL written once per set of fields)."""
     columns = ", ".join(["profession", *names])
-    return db.Statement(f"SELECT {columns} FROM identity WHERE account = {{}}")  # the names are ours
+    return db.Statement(f"SELECT {columns} FROM identity WHERE account = {{}}")  # noqa: S608 (the names are ours)
 
 
 async def find_account_id(keyring: Keyring, identifier: str) -> uuid.UUID | None:

@@ -133,11 +133,15 @@ def _long_date(day: date, locale: str) -> str:
     return format_date(day, format="long", locale=_parsed(locale))
 
 
+def long_date(day: date) -> str:
+    """ "3 March 2026": a date in the current language."""
+    return _long_date(day, current_locale())
+
+
 def format_day(value: date | datetime, timezone: str) -> str:
     """ "3 March 2026" in the current language: a date as it is, a moment on the day it
     was where people live."""
-    day = _local(value, timezone).date() if isinstance(value, datetime) else value
-    return _long_date(day, current_locale())
+    return long_date(_local(value, timezone).date() if isinstance(value, datetime) else value)
 
 
 def format_moment(value: datetime, timezone: str) -> str:

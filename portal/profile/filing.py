@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from portal.core.i18n import gettext as _
-from portal.core.i18n import today
+from portal.core.i18n import long_date, today
 from portal.core.keys import Keyring
 from portal.core.records import record
 from portal.documents.services import Details, add_document
@@ -15,7 +15,6 @@ from portal.profile import actions
 from portal.profile.services import Entry
 from portal.profile.summary import Summary, iso_date, summary_title
 from portal.profile.summary_pdf import directives_pdf, summary_pdf
-from portal.profile.wording import long_date
 from portal.settings import Settings
 
 

@@ -18,7 +18,7 @@ from datetime import date
 
 from portal.accounts.services import read_identity
 from portal.core.i18n import gettext as _
-from portal.core.i18n import today
+from portal.core.i18n import long_date, today
 from portal.core.keys import Keyring
 from portal.profile.services import Entry, entries
 from portal.profile.vocabulary import (
@@ -35,7 +35,6 @@ from portal.profile.vocabulary import (
     severity_names,
     situation_names,
 )
-from portal.profile.wording import long_date
 from portal.settings import Settings
 
 SUMMARY_SECTIONS = ("treatments", "allergies", "contacts", "directives", "organ_donation")

@@ -17,7 +17,7 @@ from functools import partial
 import anyio.to_thread
 
 from portal.accounts.services import read_identity
-from portal.core.i18n import current_locale, use_locale
+from portal.core.i18n import current_locale, long_date, use_locale
 from portal.core.i18n import gettext as _
 from portal.core.keys import Keyring
 from portal.core.letters import BODY_PT, HEADING_PT, MARGIN, TITLE_PT, letter_font
@@ -25,7 +25,6 @@ from portal.profile.printout import TABLE_PT, Cells, Printout
 from portal.profile.services import Entry
 from portal.profile.summary import Directives, Summary, directives_of, iso_date
 from portal.profile.vocabulary import ANSWERS, TIMES, answer_names, situation_names, time_names
-from portal.profile.wording import long_date
 
 # --- the summary -------------------------------------------------------------------
 

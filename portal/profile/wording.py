@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
-
-from portal.core.i18n import babel_locale
 from portal.core.i18n import gettext as _
+from portal.core.i18n import long_date
 from portal.profile.numbers import measurement_text
 from portal.profile.vaccines import vaccine_names
 from portal.profile.vocabulary import (
@@ -30,11 +28,6 @@ from portal.profile.vocabulary import (
     time_names,
     topic_names,
 )
-
-
-def long_date(value: date) -> str:
-    """ "3 March 2026", in the current language."""
-    return format_date(value, format="long", locale=babel_locale())
 
 
 def day_text(iso: object) -> str:
