@@ -140,7 +140,7 @@ def start_reference(workdir: Path) -> Server:
     port = free_port()
     log_path = workdir / "reference.log"
     env = clean_env(workdir / "reference-data")
-    # The same uvicorn settings as `portal serve` (portal/cli.py): one worker,
+    # The same uvicorn settings as `portal serve` (portal/serve.py): one worker,
     # proxy headers, no Server header, log level info, no access log.
     command = [
         sys.executable,
