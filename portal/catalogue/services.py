@@ -20,7 +20,7 @@ from portal.accounts.notify import tell
 from portal.catalogue import actions
 from portal.catalogue.entries import Entry, catalogue
 from portal.catalogue.tables import ServiceConsent, ServiceReport
-from portal.core import audit
+from portal.core import audit, db
 from portal.core.actions import AuditAction
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
@@ -192,9 +192,10 @@ async def record_call(consent: Consent, action: AuditAction, outcome: str = "all
     """Audit a call of the API (in the patient's trail, under the service's consent) and
     note when the service last read something."""
     if outcome == "allowed":
-        await ServiceConsent.update({ServiceConsent.last_access_at: datetime.now(UTC)}).where(
-            ServiceConsent.id == consent.id
-        )
+        async with db.aside(ServiceConsent._meta.db):  # the API only reads: on the side
+            await ServiceConsent.update({ServiceConsent.last_access_at: datetime.now(UTC)}).where(
+                ServiceConsent.id == consent.id
+            )
     await _record(consent_actor(consent.id), consent.patient, action, consent.id, outcome)
 
 

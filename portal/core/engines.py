@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 if TYPE_CHECKING:
     from portal.core.db import Statement
@@ -149,7 +150,20 @@ class _LazyPostgresTransaction(_LazyStart, PostgresTransaction):
         await (self.transaction.commit() if keep else self.transaction.rollback())
 
 
-_WRITES = frozenset({"insert", "update", "delete"})
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
+def _first_word(querystring: Any) -> str:
+    """The statement's first word ("SELECT", "UPDATE"...), in capitals. Piccolo marks only
+    inserts as writes (``query_type``); an update or a delete is "generic" like a select,
+    so the words themselves are read: the template's, or its first part's when the
+    template begins with one (an update is "{} WHERE {}", its first part "UPDATE ...")."""
+    while True:
+        template = querystring.template.lstrip()
+        if template.startswith("{}") and querystring.args and isinstance(querystring.args[0], QueryString):
+            querystring = querystring.args[0]
+            continue
+        return template[:6].upper()
 
 
 class _StartsLazyTransactions:
@@ -168,17 +182,26 @@ class _StartsLazyTransactions:
         current = self.current_transaction.get()
         if isinstance(current, _LazyStart):
             await current.start()
-            if querystring.query_type in _WRITES:
-                current._wrote = True
-                if current.reads_only and not current._aside:
-                    self.writes_in_reads.append(str(querystring.table._meta.tablename))
+            if _first_word(querystring) in _WRITES:
+                table = querystring.table
+                self._wrote(
+                    current, str(table._meta.tablename) if table is not None else str(querystring)[:40]
+                )
         return await super().run_querystring(querystring, *args, **kwargs)  # type: ignore[misc]
 
-    async def run_ddl(self, *args: Any, **kwargs: Any) -> Any:
+    async def run_ddl(self, ddl: str, *args: Any, **kwargs: Any) -> Any:
         current = self.current_transaction.get()
         if isinstance(current, _LazyStart):
             await current.start()
-        return await super().run_ddl(*args, **kwargs)  # type: ignore[misc]
+            if ddl.lstrip()[:6].upper() in _WRITES:
+                self._wrote(current, " ".join(ddl.split()[:3]))
+        return await super().run_ddl(ddl, *args, **kwargs)  # type: ignore[misc]
+
+    def _wrote(self, current: _LazyStart, table: str) -> None:
+        """The request's transaction wrote (it holds SQLite's write lock until it ends)."""
+        current._wrote = True
+        if current.reads_only and not current._aside:
+            self.writes_in_reads.append(table)
 
     async def run_statement(self, statement: Statement, args: Sequence[Any]) -> list[dict[str, Any]]:
         """Send a ``Statement`` as it is, in the current transaction when there is one."""

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 from litestar import Request, Response, get, post
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.sqlite import TransactionType
 
 from portal.cli import main
@@ -587,3 +588,25 @@ async def test_on_sqlite_a_failed_write_of_read_events_fails_each_page_that_wait
     monkeypatch.undo()
     await _read_page(engine, "patient:1", [])  # the next page writes as usual
     assert (await verify()).events == 1
+
+
+def test_a_page_that_wrote_in_its_own_transaction_records_its_read_event_there(trail, make_client):
+    """A page that reads but has written in its own transaction (an update: Piccolo marks only
+    inserts as writes) holds SQLite's write lock: its read event must not wait for another
+    connection to get that lock (which would wait for this very page), and the update is
+    noted as a write a reading page should have made aside."""
+    client = make_client(database_url=trail.database_url)
+    engine = client.app.state.engine
+
+    @get("/test-wrote-then-read", opt={"public": True})
+    async def wrote_then_read() -> dict[str, int]:
+        await record(**EVENT, subject="patient:w1")
+        await AuditSeal.count()
+        await Migration.raw(db.HEALTH_PROBE)  # an update (of no row), in the page's own transaction
+        await record(**EVENT, subject="patient:w2")
+        return {"events": await AuditEvent.count()}
+
+    client.app.register(wrote_then_read)
+    assert client.get("/test-wrote-then-read").json() == {"events": 2}
+    assert len(engine.writes_in_reads) == 1 and "migration" in engine.writes_in_reads[0]
+    engine.writes_in_reads.clear()
