@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar, Request
@@ -37,7 +37,7 @@ from portal.catalogue.entries import catalogue
 from portal.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from portal.circle.routes import ROUTES as CIRCLE_ROUTES
 from portal.circle.services import circle_standing, circles_open
-from portal.core import access, crypto, db, session_stores, sessions
+from portal.core import access, addresses, crypto, db, session_stores, sessions
 from portal.core import kiosk as kiosk_sessions
 from portal.core.i18n import LOCALE_NAMES, format_day, format_moment, gettext, ngettext, size_in_words
 from portal.core.web import (
@@ -71,6 +71,32 @@ from portal.space.routes import ROUTES as SPACE_ROUTES
 
 log = logging.getLogger("portal")
 
+# Every feature's pages (Litestar finds a page by its path, whatever the order here).
+FEATURE_ROUTES = [
+    *SITE_ROUTES,
+    *ACCOUNT_ROUTES,
+    *SIGN_IN_ROUTES,
+    *ACTIVATION_ROUTES,
+    *SPACE_ROUTES,
+    *ACTIVITY_ROUTES,
+    *CIRCLE_ROUTES,
+    *DOCUMENT_ROUTES,
+    *MESSAGE_ROUTES,
+    *CATALOGUE_ROUTES,
+    *CARER_ROUTES,
+    *PROFILE_ROUTES,
+    *SUMMARY_ROUTES,
+    *AGENDA_ROUTES,
+    *NOTE_ROUTES,
+    *API_ROUTES,
+    *OUTREACH_ROUTES,
+    *KIOSK_ROUTES,
+    *AGENCY_ROUTES,
+    *PRO_ROUTES,
+    *PRO_DOCUMENT_ROUTES,
+]
+addresses.register(FEATURE_ROUTES)
+
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 
@@ -88,11 +114,19 @@ def template_environment(timezone: str = "Europe/Paris") -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static_url=static_url, locale_names=LOCALE_NAMES)
+    env.globals.update(static_url=static_url, url_for=addresses.url_for, locale_names=LOCALE_NAMES)
     env.filters["day"] = lambda value: format_day(value, timezone)
     env.filters["moment"] = lambda value: format_moment(value, timezone)
     env.filters["filesize"] = size_in_words
     return env
+
+
+def _template_engine(env: Environment) -> JinjaTemplateEngine:
+    """Litestar's engine on our environment. It puts its own ``url_for`` (no query, a lookup
+    through the route table) in place of ours (``portal.core.addresses``): ours goes back."""
+    engine = JinjaTemplateEngine.from_environment(env)
+    env.globals["url_for"] = addresses.url_for
+    return engine
 
 
 def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -129,11 +163,12 @@ def _sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if request.headers.get("hx-request") == "true":
         current = urlsplit(request.headers.get("hx-current-url", ""))
         back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
-        target = "/sign-in" + (f"?{urlencode({'next': back})}" if back else "")
+        target = addresses.url_for("sign_in", next=back or None)
         return Response(content=b"", status_code=401, headers={"HX-Redirect": target})
     # A form sent to a guarded address cannot be sent again by a redirect: come back home.
-    back = safe_next(current_path(request)) if request.method in ("GET", "HEAD") else "/"
-    return Redirect(path=f"/sign-in?{urlencode({'next': back})}", status_code=303)
+    home = addresses.url_for("home")
+    back = safe_next(current_path(request)) if request.method in ("GET", "HEAD") else home
+    return Redirect(path=addresses.url_for("sign_in", next=back), status_code=303)
 
 
 def _ensure_csrf_token(request: Request[Any, Any, Any]) -> Cookie | None:
@@ -176,6 +211,51 @@ def wire_policy() -> None:
     )
 
 
+def _csrf_config(settings: Settings, master_key: bytes) -> CSRFConfig:
+    """The token check (a double submit: the form's token against the cookie's), renewed when
+    who is signed in changes (portal.core.web.renew_csrf_token). CrossSiteGuard skips what it
+    skips."""
+    return CSRFConfig(
+        secret=crypto.derive_key(master_key, "csrf").hex(),
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        cookie_secure=settings.base_url.startswith("https://"),
+        exclude=["/static/"],
+    )
+
+
+def _static_files() -> Any:
+    """``/static``: public, cached by address (each address carries its file's hash: ``static_url``)."""
+    return create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        name="static",
+        opt={"public": True},
+        include_in_schema=False,
+        cache_control=None,
+        send_as_attachment=False,
+    )
+
+
+def _middleware(
+    settings: Settings, engine: Any, session_store: session_stores.SessionStore, csrf_config: CSRFConfig
+) -> list[Any]:
+    """The middleware, outermost first: the request's transaction wraps the session read, so a
+    session kept in the database shares the request's one connection."""
+    return [
+        # A form sent from another site (the browser says so) is refused before anything
+        # runs: no transaction, no session read or kept alive, no handler.
+        DefineMiddleware(CrossSiteGuard, base_url=settings.base_url, csrf=csrf_config),
+        LocaleMiddleware,
+        DefineMiddleware(db.RequestTransaction, engine=engine),
+        # Is the browser a kiosk? Decided before the session is read (portal.kiosk.web).
+        DefineMiddleware(kiosk.KioskMiddleware, settings=settings),
+        DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
@@ -202,73 +282,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     env = template_environment(settings.timezone)
     env.globals["kiosk_timing"] = kiosk.timing(settings)
-    static_router = create_static_files_router(
-        path="/static",
-        directories=[STATIC_DIR],
-        name="static",
-        opt={"public": True},
-        include_in_schema=False,
-        cache_control=None,
-        send_as_attachment=False,
-    )
-    # The token check (a double submit: the form's token against the cookie's), renewed when who
-    # is signed in changes (portal.core.web.renew_csrf_token). CrossSiteGuard skips what it skips.
-    csrf_config = CSRFConfig(
-        secret=crypto.derive_key(master_key, "csrf").hex(),
-        cookie_name=CSRF_COOKIE,
-        header_name=CSRF_HEADER,
-        cookie_httponly=True,
-        cookie_samesite="strict",
-        cookie_secure=settings.base_url.startswith("https://"),
-        exclude=["/static/"],
-    )
+    csrf_config = _csrf_config(settings, master_key)
     return Litestar(
-        route_handlers=[
-            *SITE_ROUTES,
-            *ACCOUNT_ROUTES,
-            *SIGN_IN_ROUTES,
-            *ACTIVATION_ROUTES,
-            *SPACE_ROUTES,
-            *ACTIVITY_ROUTES,
-            *CIRCLE_ROUTES,
-            *DOCUMENT_ROUTES,
-            *MESSAGE_ROUTES,
-            *CATALOGUE_ROUTES,
-            *CARER_ROUTES,
-            *PROFILE_ROUTES,
-            *SUMMARY_ROUTES,
-            *AGENDA_ROUTES,
-            *NOTE_ROUTES,
-            *API_ROUTES,
-            *OUTREACH_ROUTES,
-            *KIOSK_ROUTES,
-            *AGENCY_ROUTES,
-            *PRO_ROUTES,
-            *PRO_DOCUMENT_ROUTES,
-            static_router,
-        ],
+        route_handlers=[*FEATURE_ROUTES, _static_files()],
         state=State(
             {"settings": settings, "engine": engine, "sessions": session_store, "master_key": master_key}
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown, close_sessions],
-        # Outermost first: the request's transaction wraps the session read, so a
-        # session kept in the database shares the request's one connection.
-        middleware=[
-            # A form sent from another site (the browser says so) is refused before anything
-            # runs: no transaction, no session read or kept alive, no handler.
-            DefineMiddleware(CrossSiteGuard, base_url=settings.base_url, csrf=csrf_config),
-            LocaleMiddleware,
-            DefineMiddleware(db.RequestTransaction, engine=engine),
-            # Is the browser a kiosk? Decided before the session is read (portal.kiosk.web).
-            DefineMiddleware(kiosk.KioskMiddleware, settings=settings),
-            DefineMiddleware(sessions.SessionMiddleware, store=session_store, settings=settings),
-        ],
+        middleware=_middleware(settings, engine, session_store, csrf_config),
         before_request=_before_page,
         # The one door to health data: every handler that reaches a record declares it.
         dependencies={"access": Provide(access.provide_access, sync_to_thread=False)},
         before_send=[add_security_headers],
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(env)),
+        template_config=TemplateConfig(engine=_template_engine(env)),
         csrf_config=csrf_config,
         # A 256 KB window (lgwin 18) instead of 4 MB: pages are small, and setting up
         # the large window cost more than compressing. Quality 4: a home page in 0.06 ms

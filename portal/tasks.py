@@ -65,6 +65,8 @@ TASKS = [
 
 async def run_due_tasks(settings: Settings, engine: Engine, master_key: bytes) -> list[str]:
     """Run every task once; returns one line per task (what it did, or that it failed)."""
+    import portal.app  # noqa: F401  (declares the routes: the addresses the messages sent link to)
+
     lines = []
     for task in TASKS:
         try:

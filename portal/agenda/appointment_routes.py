@@ -14,12 +14,13 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect, Response, Template
+from litestar.response import Response, Template
 
 from portal.agenda import actions, changes, forms, pages, services
 from portal.agenda.forms import REMINDER_FIELDS, channel_names, delay_names
 from portal.agenda.pages import BASE, SPACE
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import gettext as _
 from portal.core.records import read_version
@@ -38,17 +39,25 @@ async def _appointment(
     return reach, found
 
 
-@get(f"{BASE}/{{appointment_id:uuid}}", name="appointment", guards=SPACE)
-async def show_appointment(
-    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
-) -> Template:
-    reach, appointment = await _appointment(access, appointment_id, Action.READ)
+async def _appointment_shown(
+    access: Access, appointment_id: uuid.UUID, action: Action
+) -> tuple[Reach, services.AppointmentView]:
+    """``_appointment``, for a page that shows it: the view is audited (``appointment.view``)."""
+    reach, appointment = await _appointment(access, appointment_id, action)
     await services.audit(
         reach.actor.account_id,
         reach.subject,
         actions.APPOINTMENT_VIEW,
         services.appointment_object(appointment.id),
     )
+    return reach, appointment
+
+
+@get(f"{BASE}/{{appointment_id:uuid}}", name="appointment", guards=SPACE)
+async def show_appointment(
+    request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
+) -> Template:
+    reach, appointment = await _appointment_shown(access, appointment_id, Action.READ)
     return page(
         request,
         "agenda/appointment.html",
@@ -72,30 +81,31 @@ async def _form_page(
     past: datetime | None = None,
     status: int = 200,
 ) -> Template:
-    """The appointment form. ``version``: the one the form carries (the version read,
-    or, after a conflict, the one saved now, so that sending again keeps what was typed
-    on purpose); ``conflict``: the appointment changed meanwhile, and is shown as saved;
-    ``past``: the time typed, gone by, which the box that says so must confirm."""
-    has_mobile = await pages.has_mobile(reach)
+    """The appointment form (``version``, ``conflict``: ``pages.form_page``); ``past``: the
+    time typed, gone by, which the box that says so must confirm."""
     channels = channel_names()
     options = [("", _("No reminder")), ("email", channels["email"])]
+    has_mobile = await pages.has_mobile(reach)
     if has_mobile:
         options.append(("sms", channels["sms"]))
     names = delay_names()
-    return page(
+    if appointment:
+        action = url_for("change_appointment", appointment_id=appointment.id)
+    else:
+        action = url_for("add_appointment")
+    return pages.form_page(
         request,
         "agenda/appointment_form.html",
+        form,
+        action=action,
+        version=version,
+        conflict=conflict,
         status=status,
-        **form.shown(),
+        has_mobile=has_mobile,
         past=past,
         reminder_fields=[(name, names[minutes]) for minutes, name in REMINDER_FIELDS.items()],
         reminder_options=options,
-        has_mobile=has_mobile,
         appointment=appointment,
-        version=version,
-        conflict=conflict,
-        action=f"{BASE}/{appointment.id}/change" if appointment else f"{BASE}/new",
-        **pages.words(request),
     )
 
 
@@ -126,20 +136,14 @@ async def add_appointment(request: Request[Any, Any, Any], access: Access) -> Re
         zone=pages.zone_of(request),
         now=now,
     )
-    return pages.go(request, f"{BASE}/{appointment_id}?done=added")
+    return pages.go(request, url_for("appointment", appointment_id=appointment_id, done="added"))
 
 
 @get(f"{BASE}/{{appointment_id:uuid}}/change", name="change_appointment_form", guards=SPACE)
 async def change_appointment_form(
     request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
 ) -> Template:
-    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
-    await services.audit(
-        reach.actor.account_id,
-        reach.subject,
-        actions.APPOINTMENT_VIEW,
-        services.appointment_object(appointment.id),
-    )
+    reach, appointment = await _appointment_shown(access, appointment_id, Action.WRITE)
     return await _form_page(
         request,
         reach,
@@ -187,20 +191,14 @@ async def change_appointment(
         return await _form_page(
             request, reach, form, appointment=current, version=current.version, conflict=True, status=409
         )
-    return pages.go(request, f"{BASE}/{appointment.id}?done=changed")
+    return pages.go(request, url_for("appointment", appointment_id=appointment.id, done="changed"))
 
 
 @get(f"{BASE}/{{appointment_id:uuid}}/remove", name="remove_appointment_form", guards=SPACE)
 async def remove_appointment_form(
     request: Request[Any, Any, Any], access: Access, appointment_id: FromPath[uuid.UUID]
 ) -> Template:
-    reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
-    await services.audit(
-        reach.actor.account_id,
-        reach.subject,
-        actions.APPOINTMENT_VIEW,
-        services.appointment_object(appointment.id),
-    )
+    reach, appointment = await _appointment_shown(access, appointment_id, Action.WRITE)
     return page(request, "agenda/remove_appointment.html", appointment=appointment, **pages.words(request))
 
 
@@ -210,14 +208,11 @@ async def remove_appointment(
 ) -> Response[Any]:
     reach, appointment = await _appointment(access, appointment_id, Action.WRITE)
     version = read_version(await request.form())
-    if not await changes.remove_appointment(appointment, author=reach.actor.account_id, version=version):
-        # It changed since the question was asked: ask again, showing it as it is now.
-        return page(
-            request,
-            "agenda/remove_appointment.html",
-            status=409,
-            appointment=appointment,
-            changed=True,
-            **pages.words(request),
-        )
-    return Redirect(path=f"{BASE}?done=removed", status_code=303)
+    removed = await changes.remove_appointment(appointment, author=reach.actor.account_id, version=version)
+    return pages.after_removal(
+        request,
+        removed,
+        "agenda/remove_appointment.html",
+        url_for("agenda", done="removed"),
+        appointment=appointment,
+    )

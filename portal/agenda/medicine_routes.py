@@ -19,9 +19,13 @@ from portal.agenda import actions, changes, forms, pages, services
 from portal.agenda.forms import channel_names
 from portal.agenda.pages import MEDICINES, SPACE
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.records import read_version
 from portal.core.web import page
+
+# One reminder's pages.
+ONE = f"{MEDICINES}/{{reminder_id:uuid}}"
 
 
 async def _medicine(
@@ -34,6 +38,17 @@ async def _medicine(
     if found is None:
         await access.refuse(Area.AGENDA, action, object_id=object_id)
     return reach, found
+
+
+async def _medicine_shown(
+    access: Access, reminder_id: uuid.UUID, action: Action
+) -> tuple[Reach, services.MedicineView]:
+    """``_medicine``, for a page that shows it: the view is audited (``medicine.view``)."""
+    reach, reminder = await _medicine(access, reminder_id, action)
+    await services.audit(
+        reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
+    )
+    return reach, reminder
 
 
 @get(MEDICINES, name="medicine_reminders", guards=SPACE)
@@ -65,24 +80,42 @@ async def _medicine_form_page(
     status: int = 200,
 ) -> Template:
     """The medicine reminder form, to add one or to change ``reminder`` (``version`` and
-    ``conflict`` as in ``appointment_routes._form_page``)."""
-    has_mobile = await pages.has_mobile(reach)
+    ``conflict``: ``pages.form_page``)."""
     channels = channel_names()
-    options = [("email", channels["email"])] + ([("sms", channels["sms"])] if has_mobile else [])
-    return page(
+    options = [("email", channels["email"])]
+    has_mobile = await pages.has_mobile(reach)
+    if has_mobile:
+        options.append(("sms", channels["sms"]))
+    if reminder:
+        action = url_for("change_medicine_reminder", reminder_id=reminder.id)
+    else:
+        action = url_for("add_medicine_reminder")
+    return pages.form_page(
         request,
         "agenda/medicine_form.html",
-        status=status,
-        **form.shown(),
-        channel_options=options,
-        has_mobile=has_mobile,
-        reminder=reminder,
+        form,
+        action=action,
         version=version,
         conflict=conflict,
+        status=status,
+        has_mobile=has_mobile,
+        channel_options=options,
+        reminder=reminder,
         today=pages.today_of(request),
-        action=f"{MEDICINES}/{reminder.id}/change" if reminder else f"{MEDICINES}/new",
-        **pages.words(request),
     )
+
+
+def _as_typed(request: Request[Any, Any, Any], typed: forms.MedicineReminder) -> dict[str, Any]:
+    """What a reminder's form said, as ``changes.add_medicine`` and ``change_medicine`` take it."""
+    return {
+        "details": typed.details,
+        "at_times": typed.times,
+        "first_day": typed.first_day,
+        "last_day": typed.last_day,
+        "channel": typed.channel,
+        "zone": pages.zone_of(request),
+        "now": pages.now(),
+    }
 
 
 @get(f"{MEDICINES}/new", name="new_medicine_reminder", guards=SPACE)
@@ -101,36 +134,22 @@ async def add_medicine(request: Request[Any, Any, Any], access: Access) -> Respo
         reach.keyring,
         patient=reach.subject,
         author=reach.actor.account_id,
-        details=typed.details,
-        at_times=typed.times,
-        first_day=typed.first_day,
-        last_day=typed.last_day,
-        channel=typed.channel,
-        zone=pages.zone_of(request),
-        now=pages.now(),
+        **_as_typed(request, typed),
     )
-    return pages.go(request, f"{MEDICINES}?done=added")
+    return pages.go(request, url_for("medicine_reminders", done="added"))
 
 
-@get(f"{MEDICINES}/{{reminder_id:uuid}}/change", name="change_medicine_reminder_form", guards=SPACE)
+@get(f"{ONE}/change", name="change_medicine_reminder_form", guards=SPACE)
 async def change_medicine_form(
     request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
 ) -> Template:
-    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
-    await services.audit(
-        reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
-    )
+    reach, reminder = await _medicine_shown(access, reminder_id, Action.WRITE)
     return await _medicine_form_page(
         request, reach, forms.medicine_values(reminder), reminder=reminder, version=reminder.version
     )
 
 
-@post(
-    f"{MEDICINES}/{{reminder_id:uuid}}/change",
-    name="change_medicine_reminder",
-    guards=SPACE,
-    status_code=303,
-)
+@post(f"{ONE}/change", name="change_medicine_reminder", guards=SPACE, status_code=303)
 async def change_medicine(
     request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
@@ -145,13 +164,7 @@ async def change_medicine(
         reminder,
         author=reach.actor.account_id,
         version=version,
-        details=typed.details,
-        at_times=typed.times,
-        first_day=typed.first_day,
-        last_day=typed.last_day,
-        channel=typed.channel,
-        zone=pages.zone_of(request),
-        now=pages.now(),
+        **_as_typed(request, typed),
     )
     if not saved:
         current = await services.get_medicine(reach.keyring, reach.subject, reminder.id)
@@ -160,53 +173,47 @@ async def change_medicine(
         return await _medicine_form_page(
             request, reach, form, reminder=current, version=current.version, conflict=True, status=409
         )
-    return pages.go(request, f"{MEDICINES}?done=changed#medicine-{reminder.id}")
+    return pages.go(request, url_for("medicine_reminders", done="changed") + f"#medicine-{reminder.id}")
 
 
-@post(
-    [f"{MEDICINES}/{{reminder_id:uuid}}/pause", f"{MEDICINES}/{{reminder_id:uuid}}/resume"],
-    name="pause_medicine_reminder",
-    guards=SPACE,
-    status_code=303,
-)
-async def pause_medicine(
+async def pause_or_resume(
     request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
 ) -> Redirect:
     reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     paused = request.url.path.endswith("/pause")
     await changes.set_paused(reminder, paused, author=reach.actor.account_id, now=pages.now())
-    return Redirect(path=f"{MEDICINES}?done={'paused' if paused else 'resumed'}", status_code=303)
+    return Redirect(
+        path=url_for("medicine_reminders", done="paused" if paused else "resumed"), status_code=303
+    )
 
 
-@get(f"{MEDICINES}/{{reminder_id:uuid}}/remove", name="remove_medicine_reminder_form", guards=SPACE)
+pause_medicine = post(f"{ONE}/pause", name="pause_medicine_reminder", guards=SPACE, status_code=303)(
+    pause_or_resume
+)
+resume_medicine = post(f"{ONE}/resume", name="resume_medicine_reminder", guards=SPACE, status_code=303)(
+    pause_or_resume
+)
+
+
+@get(f"{ONE}/remove", name="remove_medicine_reminder_form", guards=SPACE)
 async def remove_medicine_form(
     request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
 ) -> Template:
-    reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
-    await services.audit(
-        reach.actor.account_id, reach.subject, actions.MEDICINE_VIEW, services.medicine_object(reminder.id)
-    )
+    reach, reminder = await _medicine_shown(access, reminder_id, Action.WRITE)
     return page(request, "agenda/remove_medicine.html", reminder=reminder, **pages.words(request))
 
 
-@post(
-    f"{MEDICINES}/{{reminder_id:uuid}}/remove",
-    name="remove_medicine_reminder",
-    guards=SPACE,
-    status_code=303,
-)
+@post(f"{ONE}/remove", name="remove_medicine_reminder", guards=SPACE, status_code=303)
 async def remove_medicine(
     request: Request[Any, Any, Any], access: Access, reminder_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
     reach, reminder = await _medicine(access, reminder_id, Action.WRITE)
     version = read_version(await request.form())
-    if not await changes.remove_medicine(reminder, author=reach.actor.account_id, version=version):
-        return page(
-            request,
-            "agenda/remove_medicine.html",
-            status=409,
-            reminder=reminder,
-            changed=True,
-            **pages.words(request),
-        )
-    return Redirect(path=f"{MEDICINES}?done=removed", status_code=303)
+    removed = await changes.remove_medicine(reminder, author=reach.actor.account_id, version=version)
+    return pages.after_removal(
+        request,
+        removed,
+        "agenda/remove_medicine.html",
+        url_for("medicine_reminders", done="removed"),
+        reminder=reminder,
+    )

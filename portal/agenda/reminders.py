@@ -28,6 +28,7 @@ from portal.agenda.services import appointment_object, medicine_object
 from portal.agenda.tables import AppointmentReminder, MedicineReminder
 from portal.core import audit
 from portal.core.actions import AuditAction
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.i18n import use_locale
 from portal.core.keys import Keyring, key_owner
@@ -60,7 +61,7 @@ def appointment_text(settings: Settings, starts_at: datetime) -> str:
         "You have an appointment on %(day)s at %(time)s. The details are in your health space: %(address)s",
         day=times.day_in_words(starts_at, settings.timezone, year=False),
         time=times.time_in_words(starts_at, settings.timezone),
-        address=f"{settings.base_url}/space/agenda",
+        address=settings.base_url + url_for("agenda"),
     )
 
 
@@ -68,7 +69,7 @@ def medicine_text(settings: Settings, due_at: datetime, zone: str) -> str:
     return _(
         "It is time for your %(time)s medicine reminder. The details are in your health space: %(address)s",
         time=times.time_in_words(due_at, zone),
-        address=f"{settings.base_url}/space/agenda/medicines",
+        address=settings.base_url + url_for("medicine_reminders"),
     )
 
 

@@ -151,6 +151,7 @@ ROUTES = [
     medicine_routes.change_medicine_form,
     medicine_routes.change_medicine,
     medicine_routes.pause_medicine,
+    medicine_routes.resume_medicine,
     medicine_routes.remove_medicine_form,
     medicine_routes.remove_medicine,
 ]

@@ -33,6 +33,8 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 
 from portal.core import access, audit
 from portal.core.access import PROXY_ROLES, Actor, Role
+from portal.core.actions import msgid as _  # marks the header's words for the catalogue
+from portal.core.addresses import url_for
 from portal.core.keys import key_owner
 from portal.core.session_stores import (
     SessionInfo,
@@ -169,16 +171,31 @@ class SignedIn:
     @property
     def home(self) -> str:
         """Where the person starts: their own space (or the one they act in), or the page of their work."""
-        return HOMES.get(self.role, "/")
+        return url_for(HOMES[self.role].page) if self.role in HOMES else url_for("home")
+
+    @property
+    def home_page(self) -> Home | None:
+        """The page the header's first link leads to, and what it calls it (None: the home page)."""
+        return HOMES.get(self.role)
 
 
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where a role starts: the page's name (``portal.core.addresses``) and the header's word for it
+    (marked for the catalogue: the header translates it)."""
+
+    page: str
+    label: str
+
+
+_SPACE = Home("space", _("My space"))
 HOMES = {
-    Role.PATIENT: "/space",
-    Role.CARER: "/space",
-    Role.LEGAL_REPRESENTATIVE: "/space",
-    Role.PROFESSIONAL: "/pro",
-    Role.MEDIATOR: "/mediator",
-    Role.ANALYST: "/agency",
+    Role.PATIENT: _SPACE,
+    Role.CARER: _SPACE,
+    Role.LEGAL_REPRESENTATIVE: _SPACE,
+    Role.PROFESSIONAL: Home("pro", _("My patients")),
+    Role.MEDIATOR: Home("mediator", _("Help someone start")),
+    Role.ANALYST: Home("agency_figures", _("Adoption figures")),
 }
 # Sent when a session ends: a shared computer keeps nothing of the person who leaves it.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'

@@ -38,7 +38,7 @@ PUBLIC = {"public": True}
 async def show_home(request: Request[Any, Any, Any]) -> Response[Any]:
     """The service's welcome page; a signed-in person goes to their own home page."""
     user = request.scope.get("user")
-    if isinstance(user, SignedIn) and user.home != "/":
+    if isinstance(user, SignedIn) and user.home_page:
         return Redirect(path=user.home, status_code=303)
     return page(request, "site/home.html")
 

@@ -11,6 +11,7 @@ from portal.accounts import sign_in_services
 from portal.accounts.services import NAME_FIELDS, read_identity
 from portal.core import throttle
 from portal.core.access import Access, Action, Area, Role
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.sessions import CLEAR_SITE_DATA, SPACE_ROLES, cleared_session_cookie, requires_role
 from portal.core.web import page
@@ -86,7 +87,7 @@ async def confirm_close_space(request: Request[Any, Any, Any], access: Access) -
     store = request.app.state.sessions
     await store.delete_all_of(account_id)
     response: Response[Any] = Redirect(
-        path="/space/closed", status_code=303, headers={"Clear-Site-Data": CLEAR_SITE_DATA}
+        path=url_for("space_closed"), status_code=303, headers={"Clear-Site-Data": CLEAR_SITE_DATA}
     )
     response.set_cookie(cleared_session_cookie(request.app.state.settings))
     return response
