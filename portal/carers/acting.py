@@ -1,7 +1,7 @@
 """A carer in the space of someone they help: the banner.
 
 What a carer may reach there is the access policy's to say, as for anyone: every handler
-asks the door (``portal.core.access.Access``) for its area, and the policy answers from the
+asks the door (``portal.core.door.Access``) for its area, and the policy answers from the
 live delegation (``portal.carers.services.live_delegation``).
 """
 

@@ -67,11 +67,10 @@ def to_look_up(form: FormResult) -> bool:
     )
 
 
-def read_invitation(sent: Any, today: date) -> FormResult:
-    """An invitation's form, checked. Its data: ``how``; by identity ``family_name``,
-    ``given_names``, ``dob`` and ``nir``, or by email ``email``; ``relation``; ``areas``
-    (what the carer may do, by area: at least one); ``ends`` (the last day, from today on)."""
-    reader = FormReader(sent)
+def _read_person(reader: FormReader, today: date) -> None:
+    """How the person is found, and the fields of that way: by identity ``family_name``,
+    ``given_names``, ``dob`` and ``nir``, or by email ``email``; the other way's fields are
+    shown again as typed."""
     how = reader.choice(
         "how",
         HOW,
@@ -97,19 +96,16 @@ def read_invitation(sent: Any, today: date) -> FormResult:
     else:
         _as_typed(reader, IDENTITY_FIELDS)
         reader.result.values["dob"] = {
-            part: one_line(str(sent.get(f"dob-{part}", "") or "")) for part in ("day", "month", "year")
+            part: one_line(str(reader.sent.get(f"dob-{part}", "") or "")) for part in ("day", "month", "year")
         }
     if how == "email":
         reader.field("email", _email)
     else:
         _as_typed(reader, ("email",))
-    reader.choice(
-        "relation",
-        tuple(services.relation_words()),
-        required=True,
-        missing=_("Choose who this person is for you."),
-        unknown=_("Choose who this person is for you."),
-    )
+
+
+def _read_areas(reader: FormReader) -> None:
+    """What the carer may do, by area (``areas``): at least one."""
     areas: dict[Area, Action] = {}
     for area in DELEGABLE_AREAS:
         chosen = reader.choice(area_field(area), ACCESS, fallback="")
@@ -121,10 +117,32 @@ def read_invitation(sent: Any, today: date) -> FormResult:
             area_field(DELEGABLE_AREAS[0]), _("Choose at least one part of your space this person may use.")
         )
     form.data["areas"] = areas
+
+
+def _read_ends(reader: FormReader, today: date) -> None:
+    """The last day of the help (``ends``): said, and from today on."""
+    form = reader.result
     ends = reader.date("ends", required=False)
     if "ends" not in form.errors:
         if ends is None:
             form.error("ends", _("Choose until when this person may help you, for example in one year."))
         elif ends < today:
             form.error("ends", _("This date has passed. Choose a date from today on."))
-    return form
+
+
+def read_invitation(sent: Any, today: date) -> FormResult:
+    """An invitation's form, checked. Its data: ``how``; by identity ``family_name``,
+    ``given_names``, ``dob`` and ``nir``, or by email ``email``; ``relation``; ``areas``
+    (what the carer may do, by area: at least one); ``ends`` (the last day, from today on)."""
+    reader = FormReader(sent)
+    _read_person(reader, today)
+    reader.choice(
+        "relation",
+        tuple(services.relation_words()),
+        required=True,
+        missing=_("Choose who this person is for you."),
+        unknown=_("Choose who this person is for you."),
+    )
+    _read_areas(reader)
+    _read_ends(reader, today)
+    return reader.result

@@ -20,8 +20,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.notify import tell
-from portal.carers import actions, forms, services
+from portal.carers import actions, changes, delegations, forms, services
 from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import gettext as _
 from portal.core.i18n import today
@@ -92,7 +93,7 @@ async def show_carers(request: Request[Any, Any, Any], access: Access) -> Templa
         done=request.query_params.get("done"),
         limit=request.app.state.settings.max_carers_per_patient,
         pending=sum(1 for one in carers if one.status == "invited"),
-        max_pending=services.MAX_PENDING_INVITATIONS,
+        max_pending=delegations.MAX_PENDING_INVITATIONS,
     )
 
 
@@ -121,12 +122,12 @@ def _end_of_day(day: Any, timezone: str) -> datetime:
 async def _find_carer(keyring: Keyring, patient: uuid.UUID, form: FormResult) -> uuid.UUID | None:
     """The person the patient names by identity, if the form is right and they have a
     space; else the form says why not (under the family name)."""
-    if await services.pending_invitations(patient) >= services.MAX_PENDING_INVITATIONS:
+    if await delegations.pending_invitations(patient) >= delegations.MAX_PENDING_INVITATIONS:
         # Before looking the person up: the answer is the same whoever they are.
         await record(patient, patient, actions.INVITE, None, outcome="denied")
-        form.error("family_name", services.too_many_pending().message)
+        form.error("family_name", delegations.too_many_pending().message)
         return None
-    carer = await services.find_carer(
+    carer = await changes.find_carer(
         keyring,
         family_name=form.data["family_name"],
         given_names=form.data["given_names"],
@@ -161,7 +162,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
         return _invite_page(request, form)
     email: str | None = form.data.get("email") if how == "email" else None
     try:
-        _delegation, token = await services.invite(
+        _delegation, token = await changes.invite(
             keyring,
             patient=patient,
             carer=carer,
@@ -173,7 +174,7 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             max_people=settings.max_people_per_carer,
             email_as_typed=form.value("email").strip() if email else None,
         )
-    except services.DelegationError as exc:
+    except delegations.DelegationError as exc:
         await record(patient, patient, actions.INVITE, None, outcome="denied")
         field = {"who": "family_name" if how == "identity" else "email", "areas": "area-documents"}
         form.error(field.get(exc.field, exc.field), exc.message)
@@ -187,10 +188,10 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             _("Someone asks you to help them in their health space"),
             _(
                 "A person asks you to help them in their health space. Sign in to answer: %(link)s",
-                link=settings.base_url.rstrip("/") + HELPING,
+                link=settings.base_url.rstrip("/") + url_for("helping"),
             ),
         )
-    elif email and token and await services.may_mail_invitation(keyring, email):
+    elif email and token and await changes.may_mail_invitation(keyring, email):
         # The same email whether or not the address has a space; at most one a day per
         # address (held back otherwise: the invitation is kept, the patient told the same).
         await send_email(
@@ -200,18 +201,18 @@ async def send_invitation(request: Request[Any, Any, Any], access: Access) -> Re
             _(
                 "A person asks you to help them in their health space. To answer, open this link and "
                 "sign in to your own health space: %(link)s\n",
-                link=f"{settings.base_url.rstrip('/')}/carers/accept/{token}",
+                link=settings.base_url.rstrip("/") + url_for("carer_link", token=token),
             ),
         )
-    return Redirect(path=f"{BASE}?done=invited", status_code=303)
+    return Redirect(path=url_for("carers", done="invited"), status_code=303)
 
 
 @post(BASE + "/{delegation:uuid}/end", name="end_carer", guards=PATIENTS, status_code=303)
 async def end_carer(access: Access, delegation: FromPath[uuid.UUID]) -> Redirect:
     reach = await access.require(Area.ACCOUNT, Action.WRITE)
-    if not await services.end(delegation, reach.subject):
+    if not await changes.end(delegation, reach.subject):
         await access.refuse(Area.ACCOUNT, Action.WRITE, object_id=f"delegation:{delegation}")
-    return Redirect(path=f"{BASE}?done=ended", status_code=303)
+    return Redirect(path=url_for("carers", done="ended"), status_code=303)
 
 
 # --------------------------------------------------------------------------- the carer's side
@@ -224,7 +225,7 @@ async def show_helping(request: Request[Any, Any, Any], access: Access) -> Templ
         request,
         "carers/helping.html",
         helped=await services.helped_by(
-            reach.keyring, reach.subject, await services.own_invitation_index(reach.keyring, reach.subject)
+            reach.keyring, reach.subject, await delegations.own_invitation_index(reach.keyring, reach.subject)
         ),
         areas=area_names(),
         done=request.query_params.get("done"),
@@ -241,26 +242,26 @@ async def answer_invitation(
     form = await request.form()
     accept = form.get("answer") == "accept"
     try:
-        answered = await services.answer(
+        answered = await changes.answer(
             delegation,
             reach.subject,
             accept,
-            invited_index=await services.own_invitation_index(reach.keyring, reach.subject),
+            invited_index=await delegations.own_invitation_index(reach.keyring, reach.subject),
             max_people=request.app.state.settings.max_people_per_carer,
         )
-    except services.DelegationError:
-        return Redirect(path=f"{HELPING}?done=full", status_code=303)
+    except delegations.DelegationError:
+        return Redirect(path=url_for("helping", done="full"), status_code=303)
     if not answered:
         await _not_theirs(access, reach, delegation)
-    return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
+    return Redirect(path=url_for("helping", done="accepted" if accept else "refused"), status_code=303)
 
 
 @post(HELPING + "/{delegation:uuid}/end", name="stop_helping", guards=PATIENTS, status_code=303)
 async def stop_helping(access: Access, delegation: FromPath[uuid.UUID]) -> Redirect:
     reach = await _own_account(access, Action.WRITE)
-    if not await services.end(delegation, reach.subject):
+    if not await changes.end(delegation, reach.subject):
         await _not_theirs(access, reach, delegation)
-    return Redirect(path=f"{HELPING}?done=ended", status_code=303)
+    return Redirect(path=url_for("helping", done="ended"), status_code=303)
 
 
 async def _switch(
@@ -289,7 +290,7 @@ async def enter_space(
     if patient is None:
         await _not_theirs(access, reach, delegation)
     await record(carer, patient, actions.ENTER, f"delegation:{delegation}")
-    return await _switch(request, access.user, carer, patient, "/space")
+    return await _switch(request, access.user, carer, patient, url_for("space"))
 
 
 @post(
@@ -300,8 +301,8 @@ async def back_to_own_space(request: Request[Any, Any, Any], access: Access) -> 
     # starts one in their own space, which is always theirs to go back to.
     user = access.user
     if not user.acting:
-        return Redirect(path="/space", status_code=303)
-    return await _switch(request, user, user.account_id, None, HELPING)
+        return Redirect(path=url_for("space"), status_code=303)
+    return await _switch(request, user, user.account_id, None, url_for("helping"))
 
 
 # --------------------------------------------------------------------------- an emailed invitation
@@ -326,18 +327,18 @@ async def answer_link(request: Request[Any, Any, Any], access: Access, token: Fr
     form = await request.form()
     accept = form.get("answer") == "accept"
     try:
-        answered = await services.answer(
+        answered = await changes.answer(
             info.id,
             reach.subject,
             accept,
             by_link=True,
             max_people=request.app.state.settings.max_people_per_carer,
         )
-    except services.DelegationError:
-        return Redirect(path=f"{HELPING}?done=full", status_code=303)
+    except delegations.DelegationError:
+        return Redirect(path=url_for("helping", done="full"), status_code=303)
     if not answered:
         await _not_theirs(access, reach, info.id)
-    return Redirect(path=f"{HELPING}?done={'accepted' if accept else 'refused'}", status_code=303)
+    return Redirect(path=url_for("helping", done="accepted" if accept else "refused"), status_code=303)
 
 
 ROUTES = [

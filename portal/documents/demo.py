@@ -8,7 +8,8 @@ from fpdf import FPDF
 from portal.accounts.demo import DEMO_PEOPLE
 from portal.accounts.services import find_account_id
 from portal.core.keys import Keyring
-from portal.documents.services import Details, add_document
+from portal.documents.changes import add_document
+from portal.documents.details import Details
 from portal.documents.tables import Document
 
 # (title, category, date, by the doctor?, the lines of the page)

@@ -14,7 +14,7 @@ from typing import Any
 
 from portal.core.forms import FormReader, FormResult
 from portal.core.i18n import gettext as _
-from portal.documents import services
+from portal.documents.details import CATEGORIES, Details
 
 TITLE_MAX = 120
 
@@ -23,7 +23,7 @@ TITLE_MAX = 120
 class NewDocument:
     """A document as its form says it, checked: what to store."""
 
-    details: services.Details
+    details: Details
     content: bytes
 
 
@@ -44,11 +44,11 @@ async def read_document(sent: Any, *, max_bytes: int, today: date) -> tuple[Form
         missing=_('Give the document a title, for example "Blood test of March".'),
     )
     kind = _("Choose what kind of document it is.")
-    category = reader.choice("category", services.CATEGORIES, required=True, missing=kind, unknown=kind)
+    category = reader.choice("category", CATEGORIES, required=True, missing=kind, unknown=kind)
     document_date = reader.date("date", latest=today)
     if not reader.result.ok or upload is None or document_date is None:
         return reader.result, None
-    details = services.Details(
+    details = Details(
         title=title, category=category, document_date=document_date.isoformat(), media_type=upload.media_type
     )
     return reader.result, NewDocument(details, upload.content)

@@ -18,12 +18,13 @@ from litestar.response import Redirect, Response, Template
 
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.kiosk import on_kiosk
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import CONTENT_SECURITY_POLICY, is_htmx, page
-from portal.documents import actions, forms, services, storage
+from portal.documents import actions, changes, details, forms, library, services, storage
 from portal.documents.web import (
     address_for,
     author_role_of,
@@ -42,7 +43,7 @@ CHANGES = ("hide", "show", "delete", "restore")
 VIEW_POLICY = CONTENT_SECURITY_POLICY + "; frame-src 'self'"
 
 
-async def _document_for(access: Access, reach: Reach, document_id: uuid.UUID) -> services.DocumentInfo:
+async def _document_for(access: Access, reach: Reach, document_id: uuid.UUID) -> details.DocumentInfo:
     """One document of ``reach.subject``'s library; anything else (another person's, a
     made-up id) is refused by the door like a missing page, and audited."""
     info = await services.get_document(reach.keyring, reach.subject, document_id)
@@ -51,7 +52,7 @@ async def _document_for(access: Access, reach: Reach, document_id: uuid.UUID) ->
     await access.refuse(reach.area, reach.action, reach.subject, object_id=f"document:{document_id}")
 
 
-async def _authors(reach: Reach, documents: list[services.DocumentInfo]) -> dict[uuid.UUID, str]:
+async def _authors(reach: Reach, documents: list[details.DocumentInfo]) -> dict[uuid.UUID, str]:
     """Who added each document, in words for the one who looks ("you", "your daughter
     Claire Dupont", "Dr Anne Martin, general practitioner")."""
     return await author_names(
@@ -64,27 +65,27 @@ async def show_library(request: Request[Any, Any, Any], access: Access) -> Respo
     reach = await access.require(Area.DOCUMENTS, Action.READ)
     filters = filters_from(request)
     return await with_sealed_address(
-        request, BASE, filters, lambda: _library_page(request, access, reach, filters)
+        request, url_for("library"), filters, lambda: _library_page(request, access, reach, filters)
     )
 
 
 async def _library_page(
-    request: Request[Any, Any, Any], access: Access, reach: Reach, filters: services.Filters
+    request: Request[Any, Any, Any], access: Access, reach: Reach, filters: library.Filters
 ) -> Template:
-    result = await services.library(reach.keyring, reach.subject, filters)
+    result = await library.library(reach.keyring, reach.subject, filters)
     return page(
         request,
         "documents/library.html",
         fragment="documents/_list.html",
         library=result,
         filters=filters,
-        categories=services.category_names(),
+        categories=details.category_names(),
         authors=await _authors(reach, result.documents),
         describe=describe_file,
-        page_href=address_for(request, BASE, filters, "{page}"),
-        bin_count=await services.bin_count(reach.subject),
-        bin_days=services.BIN_DAYS,
-        hide_by_default=await services.hides_by_default(reach.subject),
+        page_href=address_for(request, url_for("library"), filters, "{page}"),
+        bin_count=await library.bin_count(reach.subject),
+        bin_days=changes.BIN_DAYS,
+        hide_by_default=await changes.hides_by_default(reach.subject),
         can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
         by_subject=reach.by_subject,
         done=request.query_params.get("done"),
@@ -97,7 +98,7 @@ def _add_form(request: Request[Any, Any, Any], form: FormResult | None = None, s
         "documents/add.html",
         status=status,
         **(form if form is not None else FormResult()).shown(),
-        categories=services.category_names(),
+        categories=details.category_names(),
         max_size=request.app.state.settings.max_document_bytes,
     )
 
@@ -117,7 +118,7 @@ async def add_document(request: Request[Any, Any, Any], access: Access) -> Respo
     )
     if typed is None:
         return _add_form(request, form, status=400)
-    document_id = await services.add_document(
+    document_id = await changes.add_document(
         reach.keyring,
         patient=reach.subject,
         # Whoever adds it is its author: a carer's document is hers, not the patient's.
@@ -126,7 +127,7 @@ async def add_document(request: Request[Any, Any, Any], access: Access) -> Respo
         details=typed.details,
         content=typed.content,
     )
-    where = f"{BASE}/{document_id}?done=added"
+    where = url_for("document", document_id=document_id, done="added")
     if is_htmx(request):
         # The upload went through htmx (for its progress bar): the whole page goes on.
         return Response(content=b"", status_code=200, headers={"HX-Redirect": where})
@@ -139,20 +140,19 @@ async def show_document(
 ) -> Template:
     reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
     info = await _document_for(access, reach, document_id)
-    await services.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
+    await changes.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
     if reach.by_subject:
         # "New" is for the patient: someone helping them opening it does not make it seen.
-        info = await services.mark_seen(info)
+        info = await changes.mark_seen(info)
     response = page(
         request,
         "documents/document.html",
         document=info,
-        category=services.category_names()[info.details.category],
+        category=details.category_names()[info.details.category],
         author=(await _authors(reach, [info])).get(info.author) if info.author else None,
         describe=describe_file,
         can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
         done=request.query_params.get("done"),
-        base=BASE,
     )
     response.headers["Content-Security-Policy"] = VIEW_POLICY
     return response
@@ -166,8 +166,8 @@ async def print_document(
     an image is shown alone for the browser's Print command."""
     reach = await access.require(Area.DOCUMENTS, Action.READ, object_id=f"document:{document_id}")
     info = await _document_for(access, reach, document_id)
-    await services.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
-    return page(request, "documents/print.html", document=info, base=BASE)
+    await changes.record(reach.actor.account_id, reach.subject, actions.VIEW, info.id)
+    return page(request, "documents/print.html", document=info)
 
 
 @get(f"{BASE}/{{document_id:uuid}}/file", name="document_file", guards=SPACE)
@@ -185,12 +185,12 @@ async def document_file(
     try:
         response = await file_response(reach.keyring, info, download=download)
     except storage.DocumentDamagedError:
-        await services.record(
+        await changes.record(
             reach.actor.account_id, reach.subject, actions.DOWNLOAD, info.id, outcome="failed"
         )
         return page(request, "documents/damaged.html", status=410)
     if download:
-        await services.record(reach.actor.account_id, reach.subject, actions.DOWNLOAD, info.id)
+        await changes.record(reach.actor.account_id, reach.subject, actions.DOWNLOAD, info.id)
     return response
 
 
@@ -205,32 +205,35 @@ async def change_document(
         await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
     info = await _document_for(access, reach, document_id)
     if change == "hide":
-        await services.set_hidden(info, True)
+        await changes.set_hidden(info, True)
     elif change == "show":
-        await services.set_hidden(info, False)
+        await changes.set_hidden(info, False)
     elif change == "delete":
         if info.by_professional:
             # A professional's document can be hidden, not deleted: only its author withdraws it.
             await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
-        await services.move_to_bin(info)
+        await changes.move_to_bin(info)
     else:
-        await services.restore(info)
-    await services.record(reach.actor.account_id, reach.subject, actions.CHANGES[change], info.id)
+        await changes.restore(info)
+    await changes.record(reach.actor.account_id, reach.subject, actions.CHANGES[change], info.id)
     # After a deletion the document's page is gone: back to the library, which says so.
-    where = f"{BASE}?done=delete" if change == "delete" else f"{BASE}/{info.id}?done={change}"
+    if change == "delete":
+        where = url_for("library", done="delete")
+    else:
+        where = url_for("document", document_id=info.id, done=change)
     return Redirect(path=where, status_code=303)
 
 
 @get(f"{BASE}/bin", name="document_bin", guards=SPACE)
 async def show_bin(request: Request[Any, Any, Any], access: Access) -> Template:
     reach = await access.require(Area.DOCUMENTS, Action.READ)
-    binned = await services.library(reach.keyring, reach.subject, filters_from(request, in_bin=True))
+    binned = await library.library(reach.keyring, reach.subject, filters_from(request, in_bin=True))
     return page(
         request,
         "documents/bin.html",
         library=binned,
         describe=describe_file,
-        bin_days=services.BIN_DAYS,
+        bin_days=changes.BIN_DAYS,
         can_write=await access.allows(Area.DOCUMENTS, Action.WRITE),
         done=request.query_params.get("done"),
     )
@@ -240,8 +243,8 @@ async def show_bin(request: Request[Any, Any, Any], access: Access) -> Template:
 async def save_settings(request: Request[Any, Any, Any], access: Access) -> Response[Any]:
     reach = await access.require(Area.DOCUMENTS, Action.WRITE)
     form = await request.form()
-    await services.set_hides_by_default(reach.subject, form.get("hide_by_default") == "1")
-    return Redirect(path=f"{BASE}?done=settings", status_code=303)
+    await changes.set_hides_by_default(reach.subject, form.get("hide_by_default") == "1")
+    return Redirect(path=url_for("library", done="settings"), status_code=303)
 
 
 ROUTES = [

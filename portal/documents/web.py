@@ -17,7 +17,7 @@ from portal.core.i18n import size_in_words
 from portal.core.keys import Keyring
 from portal.core.sessions import signed_in
 from portal.core.web import bounded_int, content_disposition, page
-from portal.documents import services, storage
+from portal.documents import details, library, storage
 
 # Anything a document's file is sent with: no script, no style, nothing fetched, no form.
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -38,17 +38,17 @@ def author_role_of(reach: Reach) -> str:
     return "professional"
 
 
-def describe_file(info: services.DocumentInfo) -> str:
+def describe_file(info: details.DocumentInfo) -> str:
     """ "PDF document, 2.3 MB"."""
     return _(
-        "%(kind)s, %(size)s", kind=services.kind_name(info.details.media_type), size=size_in_words(info.size)
+        "%(kind)s, %(size)s", kind=details.kind_name(info.details.media_type), size=size_in_words(info.size)
     )
 
 
 PLAIN_FILTERS = ("q", "kind", "order")
 
 
-def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: services.Filters) -> str:
+def seal_filters(master_key: bytes, account_id: uuid.UUID, filters: library.Filters) -> str:
     """The search words, kind and order of a library view, sealed for its address."""
     if not filters.search and not filters.category and filters.order == "newest":
         return ""
@@ -67,7 +67,7 @@ def has_plain_filters(request: Request[Any, Any, Any]) -> bool:
     return any(request.query_params.get(name) for name in PLAIN_FILTERS)
 
 
-def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> services.Filters:
+def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> library.Filters:
     """The library view asked for: from the form's fields when it was just sent, else from
     the sealed token ``f`` of the address; the page number is plain (it says nothing)."""
     params = request.query_params
@@ -79,16 +79,16 @@ def filters_from(request: Request[Any, Any, Any], *, in_bin: bool = False) -> se
         if opened is not None:
             search, category, order = opened
     page = bounded_int(params.get("page"), default=1, low=1, high=MAX_PAGE)
-    return services.Filters(
-        category=category if category in services.CATEGORIES else None,
+    return library.Filters(
+        category=category if category in details.CATEGORIES else None,
         search=search.strip()[:TITLE_MAX],
-        order=order if order in services.ORDERS else "newest",
+        order=order if order in library.ORDERS else "newest",
         page=page,
         in_bin=in_bin,
     )
 
 
-def address_for(request: Request[Any, Any, Any], path: str, filters: services.Filters, page: str = "") -> str:
+def address_for(request: Request[Any, Any, Any], path: str, filters: library.Filters, page: str = "") -> str:
     """The address of a library view: ``path?f=<sealed filters>&page=N`` (the token is
     URL-safe base64; ``page`` may be a placeholder such as ``{page}``)."""
     token = seal_filters(request.app.state.master_key, signed_in(request).account_id, filters)
@@ -101,7 +101,7 @@ def address_for(request: Request[Any, Any, Any], path: str, filters: services.Fi
 async def with_sealed_address(
     request: Request[Any, Any, Any],
     path: str,
-    filters: services.Filters,
+    filters: library.Filters,
     render: Callable[[], Awaitable[Response[Any]]],
 ) -> Response[Any]:
     """Answer a library view so that search words never stay in the address: a form just
@@ -117,7 +117,7 @@ async def with_sealed_address(
     return response
 
 
-async def file_response(keyring: Keyring, info: services.DocumentInfo, *, download: bool) -> Response[bytes]:
+async def file_response(keyring: Keyring, info: details.DocumentInfo, *, download: bool) -> Response[bytes]:
     """The document's bytes: an attachment with a clean name when downloaded, else shown
     in the page (PDF and images only, recognised by their content: never HTML or SVG).
 
@@ -144,7 +144,7 @@ def content_response(content: bytes, media_type: str, file_name: str, *, downloa
 
 
 def refuse_download(
-    request: Request[Any, Any, Any], document: services.DocumentInfo, reach: Reach | None = None
+    request: Request[Any, Any, Any], document: details.DocumentInfo, reach: Reach | None = None
 ) -> Template:
     """The answer to a download of a document on a kiosk: print it, or send it to your phone.
 

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.core import throttle
 from portal.core.access import Access, Action, Area, Role
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import keyring_of
@@ -34,6 +35,7 @@ from portal.core.sessions import (
 )
 from portal.core.web import page, renew_csrf_token, safe_next
 from portal.documents import actions as document_actions
+from portal.documents import changes as document_changes
 from portal.documents import services as documents
 from portal.documents.storage import DocumentDamagedError
 from portal.documents.web import file_response
@@ -109,7 +111,7 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
         error = messages.get(result.check, _("This code is not right. Check it and type it again."))
         return _enrol_form(request, {"code": error}, typed)
     await attempt.succeeded()
-    response: Response[Any] = Redirect(path="/kiosk/enrolled", status_code=303)
+    response: Response[Any] = Redirect(path=url_for("kiosk_enrolled"), status_code=303)
     response.set_cookie(kiosk_cookie(request.app.state.settings, result.token))
     return response
 
@@ -118,7 +120,7 @@ async def submit_enrol(request: Request[Any, Any, Any]) -> Response[Any]:
 async def show_enrolled(request: Request[Any, Any, Any]) -> Response[Any]:
     kiosk = kiosk_of(request)
     if kiosk is None:
-        return Redirect(path="/kiosk/enrol", status_code=303)
+        return Redirect(path=url_for("kiosk_enrol_form"), status_code=303)
     return page(
         request,
         "kiosk/enrolled.html",
@@ -134,10 +136,10 @@ async def show_enrolled(request: Request[Any, Any, Any]) -> Response[Any]:
 async def show_still_there(request: Request[Any, Any, Any]) -> Response[Any]:
     """ "Are you still there?", opened by the page itself without JavaScript a little before
     the end. Asking does not keep the session alive (``NOT_ACTIVITY_PATHS``)."""
-    next_path = safe_next(request.query_params.get("next"), "/")
+    next_path = safe_next(request.query_params.get("next"), url_for("home"))
     user = _user(request)
     if user is None:
-        return Redirect(path=TIMEOUT_PATH, status_code=303)
+        return Redirect(path=url_for("kiosk_timeout"), status_code=303)
     if not user.kiosk:
         return Redirect(path=next_path, status_code=303)
     return page(request, "kiosk/still_there.html", next_path=next_path)
@@ -182,7 +184,7 @@ async def timeout(request: Request[Any, Any, Any]) -> Response[Any]:
         if token:
             await end_session(request.app.state.sessions, token)
         await services.record_session_end(kiosk_of(request), user.actor.account_id, "timeout")
-    return _session_ended(request, f"{HOME}?ended=1")
+    return _session_ended(request, url_for("kiosk_welcome", ended=1))
 
 
 # --------------------------------------------------------------------------- no downloads
@@ -194,7 +196,7 @@ async def no_file(request: Request[Any, Any, Any]) -> Template:
     a table of figures): nothing is kept on a shared computer; print it, or open it at home.
     It names nobody and shows nothing personal, so it is public."""
     user = _user(request)
-    return page(request, "kiosk/no_file.html", home=user.home if user else HOME)
+    return page(request, "kiosk/no_file.html", home=user.home if user else url_for("kiosk_welcome"))
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -219,12 +221,12 @@ async def send_to_phone(request: Request[Any, Any, Any], access: Access) -> Resp
     actor = reach.actor.account_id
     info = await documents.get_document(reach.keyring, reach.subject, document_id)
     if info is None or info.deleted_at is not None:
-        await documents.record(actor, reach.subject, actions.SEND_TO_PHONE, document_id, "denied")
+        await document_changes.record(actor, reach.subject, actions.SEND_TO_PHONE, document_id, "denied")
         raise NotFoundException()
     link_id = await services.create_link(
         request.app.state.master_key, reach.subject, info.id, kiosk_of(request)
     )
-    return Redirect(path=f"/kiosk/phone/{link_id}", status_code=303)
+    return Redirect(path=url_for("kiosk_phone", link_id=link_id), status_code=303)
 
 
 def _in_words(moment: datetime, now: datetime, timezone: str) -> tuple[str, str]:
@@ -253,9 +255,8 @@ async def show_phone(
     state = link.state(now)
     qr = None
     if state == "ready":
-        address = (
-            f"{settings.base_url}{LINK_PATH}/{services.link_token(request.app.state.master_key, link.id)}"
-        )
+        token = services.link_token(request.app.state.master_key, link.id)
+        address = settings.base_url + url_for("kiosk_link_token", token=token)
         qr = qr_svg(address, _("QR code of the link to your document"))
     at, within = _in_words(link.expires_at, now, settings.timezone)
     return page(
@@ -278,7 +279,7 @@ def _link_cookie(request: Request[Any, Any, Any], token: str, max_age: int) -> C
     return Cookie(
         key=LINK_COOKIE,
         value=token,
-        path=LINK_PATH,
+        path=url_for("kiosk_link"),
         max_age=max_age,
         secure=request.app.state.settings.base_url.startswith("https://"),
         httponly=True,
@@ -291,7 +292,7 @@ async def open_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Re
     """The address in the QR code. The token moves at once into a cookie for ``/k`` only,
     and the phone goes to ``/k``: no page, no later address (the sign-in's ``next``, the
     history) and no form ever shows the token again."""
-    response: Response[Any] = Redirect(path=LINK_PATH, status_code=303)
+    response: Response[Any] = Redirect(path=url_for("kiosk_link"), status_code=303)
     max_age = int(services.LINK_VALID.total_seconds())
     response.set_cookie(_link_cookie(request, token[:200], max_age))
     return response
@@ -299,7 +300,7 @@ async def open_link(request: Request[Any, Any, Any], token: FromPath[str]) -> Re
 
 def _link_page(request: Request[Any, Any, Any], problem: str, status: int) -> Response[Any]:
     # ``here`` is /k: nothing of the token reaches the page's forms and links.
-    response = page(request, "kiosk/link.html", status=status, problem=problem, here=LINK_PATH)
+    response = page(request, "kiosk/link.html", status=status, problem=problem, here=url_for("kiosk_link"))
     response.set_cookie(_link_cookie(request, "", 0))
     return response
 
@@ -328,7 +329,7 @@ async def use_link(request: Request[Any, Any, Any], access: Access) -> Response[
         # The kiosk itself opened its own QR code: it keeps nothing, the link stays for the phone.
         return _link_page(request, "kiosk", 403)
     if user is None:
-        return Redirect(path=f"/sign-in?next={LINK_PATH}", status_code=303)
+        return Redirect(path=url_for("sign_in", next=url_for("kiosk_link")), status_code=303)
     if user.acting or user.account_id != link.patient:
         await services.record_refused_link(link, actor)
         return _link_page(request, "someone_else", 404)
@@ -343,7 +344,7 @@ async def use_link(request: Request[Any, Any, Any], access: Access) -> Response[
     try:
         response = await file_response(keyring, info, download=True)
     except DocumentDamagedError:
-        await documents.record(
+        await document_changes.record(
             reach.actor.account_id, link.patient, document_actions.DOWNLOAD, info.id, outcome="failed"
         )
         return _link_page(request, "damaged", 410)
@@ -351,7 +352,7 @@ async def use_link(request: Request[Any, Any, Any], access: Access) -> Response[
         # Used (or expired) in the instant since it was read: nothing is sent.
         await services.record_refused_link(link, actor)
         return _link_page(request, "used", 410)
-    await documents.record(reach.actor.account_id, link.patient, document_actions.DOWNLOAD, info.id)
+    await document_changes.record(reach.actor.account_id, link.patient, document_actions.DOWNLOAD, info.id)
     response.set_cookie(_link_cookie(request, "", 0))
     return response
 

@@ -17,8 +17,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 
 from portal.accounts.sign_in_services import PENDING_COOKIE, PENDING_PATH
+from portal.core.addresses import url_for
 from portal.core.i18n import LOCALE_COOKIE
-from portal.core.kiosk import EXPIRES_HEADER, NO_FILE_PATH, STATE_KEY, Kiosk, is_download
+from portal.core.kiosk import EXPIRES_HEADER, STATE_KEY, Kiosk, is_download
 from portal.core.sessions import SignedIn, cleared_session_cookie, warn_before_seconds
 from portal.core.web import STATIC_PREFIX, TEXT_COOKIE, THEME_COOKIE
 from portal.kiosk.services import terminal_of
@@ -139,7 +140,7 @@ class KioskMiddleware:
                             "type": "http.response.start",
                             "status": 303,
                             "headers": [
-                                (b"location", NO_FILE_PATH.encode()),
+                                (b"location", url_for("kiosk_no_file").encode()),
                                 (b"cache-control", b"no-store"),
                             ],
                         }

@@ -34,6 +34,7 @@ from portal.accounts.services import read_identity
 from portal.accounts.tables import Account
 from portal.core import audit
 from portal.core.access import Role
+from portal.core.addresses import url_for
 from portal.core.crypto import open_view, seal_view
 from portal.core.forms import FormReader, FormResult
 from portal.core.i18n import gettext as _
@@ -102,7 +103,7 @@ def place_cookie(request: Request[Any, Any, Any], mediator: uuid.UUID, place: Pl
     return Cookie(
         key=PLACE_COOKIE,
         value=value,
-        path="/mediator",
+        path=url_for("mediator"),
         secure=_secure(request),
         httponly=True,
         samesite="strict",
@@ -296,6 +297,6 @@ async def record(
         outcome="allowed",
         subject=key_owner(account_id),
     )
-    response: Response[Any] = Redirect(path=DONE_PATH, status_code=303)
+    response: Response[Any] = Redirect(path=url_for("assisted_activation_done"), status_code=303)
     response.set_cookie(cleared_cookie(request))
     return response

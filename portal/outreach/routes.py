@@ -39,6 +39,7 @@ from portal.accounts.services import read_identity
 from portal.accounts.tables import Invitation
 from portal.core import audit
 from portal.core.access import Access, Action, Actor, Area, Role
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import current_locale, today
 from portal.core.i18n import gettext as _
@@ -100,7 +101,7 @@ async def choose_place(request: Request[Any, Any, Any], access: Access) -> Respo
     form = assisted.read_place_form(await request.form())
     if not form.ok:
         return await _home(request, access, mediator, form=form, status=400)
-    response = _redirect("/mediator")
+    response = _redirect(url_for("mediator"))
     response.set_cookie(assisted.place_cookie(request, mediator.account_id, assisted.place_of(form)))
     return response
 
@@ -147,7 +148,7 @@ async def invite(request: Request[Any, Any, Any], access: Access) -> Template:
     if delivery == "email":
         assert person.email
         subject, body = activation_email(
-            invited.code, invited.expires_at.date(), f"{settings.base_url}/activate"
+            invited.code, invited.expires_at.date(), settings.base_url + url_for("activate")
         )
         try:
             await send_email(settings, person.email, subject, body)
@@ -226,7 +227,7 @@ async def print_letter(
         code=invited.code,
         expires_on=invited.expires_at.date(),
         locale=current_locale(),
-        activation_url=f"{settings.base_url}/activate",
+        activation_url=settings.base_url + url_for("activate"),
     )
     return Response(
         content=pdf,
@@ -267,7 +268,7 @@ async def activate_with_person(
         outcome="allowed",
         subject=key_owner(account_id),
     )
-    response = _redirect("/activate")
+    response = _redirect(url_for("activate"))
     response.set_cookie(
         assisted.assisted_cookie(
             request, mediator.account_id, place, ticket or assisted.Ticket(account_id, "")
@@ -287,7 +288,7 @@ async def assist_activation(request: Request[Any, Any, Any], access: Access) -> 
     await audit.record(
         actor=key_owner(mediator.account_id), action=actions.ACTIVATE_ASSIST, outcome="allowed"
     )
-    response = _redirect("/activate")
+    response = _redirect(url_for("activate"))
     response.set_cookie(assisted.assisted_cookie(request, mediator.account_id, place))
     return response
 
@@ -339,7 +340,7 @@ async def show_tour_step(
     if found is None:
         raise NotFoundException()
     if not tour.has_consent(request, mediator.account_id):
-        return _redirect(tour.BASE)
+        return _redirect(url_for("tour_consent"))
     number, step = found
     return page(
         request,

@@ -17,6 +17,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import Cookie
 
+from portal.core.addresses import url_for
 from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
 from portal.outreach.assisted import session_tag
@@ -33,7 +34,7 @@ class Step:
 
     @property
     def href(self) -> str:
-        return f"{BASE}/{self.slug}"
+        return url_for("tour_step", slug=self.slug)
 
     @property
     def template(self) -> str:
@@ -72,7 +73,7 @@ def consent_cookie(request: Request[Any, Any, Any], mediator: uuid.UUID) -> Cook
     return Cookie(
         key=CONSENT_COOKIE,
         value=value,
-        path=BASE,
+        path=url_for("tour_consent"),
         max_age=CONSENT_MINUTES * 60,
         secure=request.app.state.settings.base_url.startswith("https://"),
         httponly=True,
@@ -84,7 +85,7 @@ def cleared_consent(request: Request[Any, Any, Any]) -> Cookie:
     return Cookie(
         key=CONSENT_COOKIE,
         value="",
-        path=BASE,
+        path=url_for("tour_consent"),
         max_age=0,
         secure=request.app.state.settings.base_url.startswith("https://"),
         httponly=True,
