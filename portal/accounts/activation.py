@@ -25,6 +25,7 @@ from portal.accounts.services import PersonIdentity, read_identity
 from portal.core import audit, throttle
 from portal.core.access import Access, Role
 from portal.core.actions import AuditAction
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.i18n import today
 from portal.core.keys import keyring_of
@@ -43,8 +44,9 @@ def _master_key(request: Request[Any, Any, Any]) -> bytes:
     return key
 
 
-def _redirect(path: str) -> Response[Any]:
-    return Redirect(path=path, status_code=303)
+def _redirect(name: str) -> Response[Any]:
+    """A 303 to the page called ``name``."""
+    return Redirect(path=url_for(name), status_code=303)
 
 
 def _state_cookie(request: Request[Any, Any, Any], state: ActivationState | None) -> Cookie:
@@ -152,7 +154,7 @@ async def check_code(request: Request[Any, Any, Any]) -> Response[Any]:
     account_id, errors, status = await _check_code_form(request, form, actions.ACTIVATE)
     if account_id is None:
         return _code_form(request, form, errors, status)
-    response = _redirect("/activate/codes")
+    response = _redirect("activate_codes")
     response.set_cookie(_state_cookie(request, services.new_state(account_id)))
     return response
 
@@ -186,7 +188,7 @@ async def _codes_form(
 async def show_code_channels(request: Request[Any, Any, Any]) -> Response[Any]:
     state = await _activation_of(request)
     if state is None:
-        return _redirect("/activate")
+        return _redirect("activate")
     return await _codes_form(request, state, state.channel, {})
 
 
@@ -195,13 +197,13 @@ async def choose_code_channel(request: Request[Any, Any, Any]) -> Response[Any]:
     """Step 2: by email or by text message, among the ways we have to reach the person."""
     state = await _activation_of(request)
     if state is None:
-        return _redirect("/activate")
+        return _redirect("activate")
     chosen = str((await request.form()).get("channel", ""))
     offered = [value for value, _masked in services.code_channels(await _person(request, state.account_id))]
     if chosen not in offered:
         error = _("Choose how you want to receive your sign-in codes.")
         return await _codes_form(request, state, "", {"channel": error})
-    response = _redirect("/activate/password")
+    response = _redirect("activate_password")
     response.set_cookie(_state_cookie(request, state.with_channel(chosen)))
     return response
 
@@ -227,9 +229,9 @@ def _password_form(
 async def show_password_form(request: Request[Any, Any, Any]) -> Response[Any]:
     state = await _activation_of(request)
     if state is None:
-        return _redirect("/activate")
+        return _redirect("activate")
     if not state.channel:
-        return _redirect("/activate/codes")
+        return _redirect("activate_codes")
     return _password_form(request, "", False, {})
 
 
@@ -242,7 +244,7 @@ async def choose_password(request: Request[Any, Any, Any]) -> Response[Any]:
     """
     state = await _activation_of(request)
     if state is None:
-        return _redirect("/activate")
+        return _redirect("activate")
     form = await request.form()
     password = str(form.get("password", ""))
     show = form.get("show")
@@ -254,22 +256,22 @@ async def choose_password(request: Request[Any, Any, Any]) -> Response[Any]:
     if error:
         return _password_form(request, password, shown, {"password": error})
     await services.save_password(state.account_id, password)
-    return _redirect("/activate/terms")
+    return _redirect("activate_terms")
 
 
 # --------------------------------------------------------------------------- 4. terms, and the end
 
 
 async def _terms_step(request: Request[Any, Any, Any]) -> tuple[ActivationState | None, str | None]:
-    """The state for the terms page, or where to go instead."""
+    """The state for the terms page, or the name of the page to go to instead."""
     state = await _activation_of(request)
     if state is None:
-        return None, "/activate"
+        return None, "activate"
     if not state.channel:
-        return None, "/activate/codes"
+        return None, "activate_codes"
     account = await services.invited_account(state.account_id)
     if not account or not account["password_hash"]:
-        return None, "/activate/password"
+        return None, "activate_password"
     return state, None
 
 
@@ -277,7 +279,7 @@ async def _terms_step(request: Request[Any, Any, Any]) -> tuple[ActivationState 
 async def show_terms(request: Request[Any, Any, Any]) -> Response[Any]:
     state, elsewhere = await _terms_step(request)
     if state is None:
-        return _redirect(elsewhere or "/activate")
+        return _redirect(elsewhere or "activate")
     return page(request, "accounts/activate/terms.html")
 
 
@@ -286,7 +288,7 @@ async def accept_terms(request: Request[Any, Any, Any]) -> Response[Any]:
     """Step 4: the terms accepted, the space opens and the person is signed in."""
     state, elsewhere = await _terms_step(request)
     if state is None:
-        return _redirect(elsewhere or "/activate")
+        return _redirect(elsewhere or "activate")
     if (await request.form()).get("accept") != "yes":
         error = _("Tick the box to say that you accept. If you do not want a space, you can say so below.")
         return page(request, "accounts/activate/terms.html", status=400, errors={"accept": error})
@@ -301,7 +303,7 @@ async def accept_terms(request: Request[Any, Any, Any]) -> Response[Any]:
     )
     if kiosk is not None:
         await record_kiosk_session(kiosk, state.account_id)
-    response = _redirect("/activate/done")
+    response = _redirect("activation_done")
     response.set_cookie(_state_cookie(request, None))
     response.set_cookie(session_cookie(request.app.state.settings, token))
     renew_csrf_token(request, response)
@@ -353,7 +355,7 @@ async def refuse_space(request: Request[Any, Any, Any]) -> Response[Any]:
         if account_id is None:
             return _refuse_form(request, None, form, errors, status)
     await services.refuse_space(account_id)
-    response = _redirect("/refuse/done")
+    response = _redirect("refusal_done")
     response.set_cookie(_state_cookie(request, None))
     response.set_cookie(assisted.cleared_cookie(request))
     return response

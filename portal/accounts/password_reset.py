@@ -27,6 +27,7 @@ from portal.accounts.identity import IdentityError
 from portal.accounts.passwords import check_new_password, hash_password
 from portal.accounts.services import read_identity
 from portal.core import audit, throttle
+from portal.core.addresses import url_for
 from portal.core.db import apart, release_write_lock
 from portal.core.keys import Keyring, key_owner
 from portal.core.web import page
@@ -74,7 +75,7 @@ async def request_password_reset(request: Request[Any, Any, Any]) -> Response[An
     account = await services.active_account(keyring, identifier)
     pending = await services.open_step(account.account_id if account else None, services.RESET)
     response: Response[Any] = Redirect(
-        path="/sign-in/forgot/code",
+        path=url_for("reset_code"),
         status_code=303,
         background=BackgroundTask(_send_reset_code, request.app.state, account, pending) if account else None,
     )
@@ -105,31 +106,15 @@ async def _send_reset_code(state: State, account: services.SignInAccount, pendin
     await services.send_code(state.settings, keyring, account, code, services.RESET, identity)
 
 
-def _reset_form(
-    request: Request[Any, Any, Any],
-    *,
-    errors: dict[str, str] | None = None,
-    code: str = "",
-    password: str = "",
-    reveal: bool = False,
-    status: int | None = None,
-) -> Template:
-    errors = errors or {}
-    return page(
-        request,
-        "accounts/sign_in/forgot_code.html",
-        status=status or (400 if errors else 200),
-        errors=errors,
-        code=code,
-        password=password if reveal else "",
-        reveal=reveal,
-    )
+def _reset_form(request: Request[Any, Any, Any], *, code: str = "", **password: Any) -> Template:
+    """The code received and the new password (``password``: ``steps.password_page``'s)."""
+    return steps.password_page(request, "accounts/sign_in/forgot_code.html", code=code, **password)
 
 
 @get("/sign-in/forgot/code", name="reset_code", opt=steps.PUBLIC)
 async def show_reset_code(request: Request[Any, Any, Any]) -> Response[Any]:
     if await steps.pending_of(request, services.RESET) is None:
-        return Redirect(path="/sign-in/forgot", status_code=303)
+        return Redirect(path=url_for("forgot_password"), status_code=303)
     return _reset_form(request)
 
 
@@ -139,7 +124,7 @@ async def reset_password(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     pending = await steps.pending_of(request, services.RESET)
     if pending is None:
-        return Redirect(path="/sign-in/forgot", status_code=303)
+        return Redirect(path=url_for("forgot_password"), status_code=303)
     typed_code, password = form.get("code", ""), form.get("password", "")
     if "reveal" in form:
         return _reset_form(request, code=typed_code, password=password, reveal=form["reveal"] == "1")
@@ -199,6 +184,8 @@ async def _save_new_password(
     await request.app.state.sessions.delete_all_of(account_id)
     owner = key_owner(account_id)
     await audit.record(actor=owner, action=actions.RESET_PASSWORD, outcome="allowed", subject=owner)
-    response: Response[Any] = Redirect(path="/sign-in?password=saved", status_code=303)
+    # The sign-in page says the password is saved (``?password=saved``: no password in it).
+    saved = url_for("sign_in", password="saved")  # noqa: S106
+    response: Response[Any] = Redirect(path=saved, status_code=303)
     steps.clear_pending(request, response)
     return response

@@ -15,8 +15,8 @@ from litestar.response import Redirect, Response
 from portal.accounts import actions
 from portal.core import audit
 from portal.core.access import Access
+from portal.core.addresses import url_for
 from portal.core.keys import key_owner
-from portal.core.kiosk import HOME as KIOSK_HOME
 from portal.core.kiosk import kiosk_of
 from portal.core.kiosk import session_ended as record_kiosk_session_end
 from portal.core.sessions import (
@@ -42,12 +42,12 @@ async def sign_out(request: Request[Any, Any, Any], access: Access) -> Response[
         await end_session(request.app.state.sessions, token)
     owner = key_owner(user.account_id)
     await audit.record(actor=owner, action=actions.SIGN_OUT, outcome="allowed", subject=owner)
-    home = "/"
+    home = url_for("home")
     if user.kiosk:
         # A kiosk: the end is marked, and the terminal goes back to its welcome screen
         # (portal.kiosk.web.KioskMiddleware keeps the terminal's cookie out of Clear-Site-Data).
         await record_kiosk_session_end(kiosk_of(request), user.account_id, "sign_out")
-        home = KIOSK_HOME
+        home = url_for("kiosk_welcome")
     headers = {"Clear-Site-Data": CLEAR_SITE_DATA}
     response: Response[Any]
     if request.headers.get("hx-request") == "true":

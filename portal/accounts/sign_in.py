@@ -37,27 +37,17 @@ from portal.core.web import page, renew_csrf_token, safe_next
 
 
 def _sign_in_form(
-    request: Request[Any, Any, Any],
-    next_path: str,
-    *,
-    errors: dict[str, str] | None = None,
-    identifier: str = "",
-    password: str = "",
-    reveal: bool = False,
-    status: int | None = None,
+    request: Request[Any, Any, Any], next_path: str, *, identifier: str = "", **password: Any
 ) -> Template:
-    errors = errors or {}
-    return page(
+    """The first step (``password``: ``steps.password_page``'s)."""
+    return steps.password_page(
         request,
         "accounts/sign_in/sign_in.html",
-        status=status or (400 if errors else 200),
-        errors=errors,
         next_path=next_path,
         identifier=identifier,
-        password=password if reveal else "",
-        reveal=reveal,
         password_saved=request.query_params.get("password") == "saved",
         kiosk=kiosk_of(request) is not None,
+        **password,
     )
 
 
@@ -135,7 +125,7 @@ async def _send_first_code(
         errors = {"identifier": _("We could not send your code. Try again in a few minutes, or call us.")}
         # 503: the request's transaction is rolled back, so the code that did not go is forgotten.
         return _sign_in_form(request, next_path, errors=errors, identifier=typed, status=503)
-    response: Response[Any] = Redirect(path=steps.with_next("/sign-in/code", next_path), status_code=303)
+    response: Response[Any] = Redirect(path=steps.with_next("sign_in_code", next_path), status_code=303)
     steps.set_pending(request, response, pending)
     return response
 
@@ -164,7 +154,7 @@ async def _code_form(
 
 
 def _start_again(next_path: str) -> Response[Any]:
-    return Redirect(path=steps.with_next("/sign-in", next_path), status_code=303)
+    return Redirect(path=steps.with_next("sign_in", next_path), status_code=303)
 
 
 @get("/sign-in/code", name="sign_in_code", opt=steps.PUBLIC)
@@ -256,7 +246,7 @@ async def _send_new_code(
         errors = {"resend": _("We could not send your code. Try again in a few minutes, or call us.")}
         return await _code_form(request, pending, next_path, errors, status=503)
     response: Response[Any] = Redirect(
-        path=steps.with_next("/sign-in/code", next_path, sent="again"), status_code=303
+        path=steps.with_next("sign_in_code", next_path, sent="again"), status_code=303
     )
     fresh = replace(pending, expires_at=datetime.now(UTC) + timedelta(minutes=services.CODE_MINUTES))
     await services.save_step(fresh)

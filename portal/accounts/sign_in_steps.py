@@ -10,18 +10,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.response import Response
+from litestar.response import Response, Template
 
 from portal.accounts import sign_in_services as services
 from portal.core import audit
 from portal.core.actions import AuditAction
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
 from portal.core.keys import Keyring, key_owner, keyring_of
+from portal.core.web import page
 
 PUBLIC = {"public": True}
 ANONYMOUS = "anonymous"
@@ -31,9 +32,35 @@ def keyring(request: Request[Any, Any, Any]) -> Keyring:
     return keyring_of(request)
 
 
-def with_next(path: str, next_path: str, **params: str) -> str:
-    query = {**params, **({"next": next_path} if next_path != "/" else {})}
-    return f"{path}?{urlencode(query)}" if query else path
+def with_next(name: str, next_path: str, **params: str) -> str:
+    """The address of the step called ``name``, keeping where to go after (``next_path``,
+    as the request gave it) unless that is the home page, where one goes anyway."""
+    return url_for(name, **params, next=None if next_path == url_for("home") else next_path)
+
+
+def password_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    errors: dict[str, str] | None = None,
+    password: str = "",
+    reveal: bool = False,
+    status: int | None = None,
+    **context: Any,
+) -> Template:
+    """A page with a password box (signing in, choosing a new password): 400 when it says what
+    was wrong, unless ``status`` says otherwise. The password typed comes back only when the
+    person asked to see it (``reveal``): never hidden in a page's source."""
+    errors = errors or {}
+    return page(
+        request,
+        template,
+        status=status or (400 if errors else 200),
+        errors=errors,
+        password=password if reveal else "",
+        reveal=reveal,
+        **context,
+    )
 
 
 def pending_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:

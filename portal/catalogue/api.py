@@ -22,6 +22,7 @@ from litestar.response import Response
 from portal.catalogue import actions, services
 from portal.core import access
 from portal.core.access import Action, Actor, Area
+from portal.core.addresses import url_for
 from portal.core.keys import keyring_of
 from portal.documents import services as documents
 from portal.documents.services import DocumentInfo
@@ -147,7 +148,7 @@ async def search_documents(request: Request[Any, Any, Any]) -> Response[bytes]:
             "total": len(found),
             "entry": [
                 {
-                    "fullUrl": f"{base_url}{API}/DocumentReference/{d.id}",
+                    "fullUrl": base_url + url_for("api_document", document_id=d.id),
                     "resource": document_reference(d, base_url),
                 }
                 for d in found

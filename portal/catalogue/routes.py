@@ -22,6 +22,7 @@ from portal.carers.services import author_names
 from portal.catalogue import services
 from portal.catalogue.entries import Entry, catalogue, kind_name, search, service_category_names
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.addresses import url_for
 from portal.core.crypto import open_view, seal_view
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext
@@ -71,7 +72,7 @@ async def show_catalogue(request: Request[Any, Any, Any], access: Access) -> Res
     reach = await access.require(Area.CATALOGUE, Action.READ)
     words, category = _search_from(request, reach.subject)
     sealed = seal_view(request.app.state.master_key, reach.subject, SEARCH_PURPOSE, [words, category])
-    address = f"{BASE}?s={sealed}" if words or category else BASE
+    address = url_for("catalogue", s=sealed if words or category else None)
     plain = bool(request.query_params.get("q") or request.query_params.get("category"))
     if plain and not is_htmx(request):
         # What a person looks for never stays in the address: the sealed one replaces it.
@@ -259,7 +260,7 @@ async def disconnect_form(
 async def disconnect(access: Access, consent: FromPath[uuid.UUID]) -> Redirect:
     reach, found = await _consent(access, consent)
     await services.revoke(found, by=reach.actor.account_id)
-    return Redirect(path=f"{MINE}?done=disconnected", status_code=303)
+    return Redirect(path=url_for("my_services", done="disconnected"), status_code=303)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -307,7 +308,7 @@ async def report(request: Request[Any, Any, Any], access: Access, service: FromP
             errors=errors,
         )
     await services.report(reach.keyring, entry, values["reason"], values["details"])
-    return Redirect(path=f"{BASE}/{entry.id}?done=reported", status_code=303)
+    return Redirect(path=url_for("catalogue_entry", service=entry.id, done="reported"), status_code=303)
 
 
 ROUTES = [

@@ -22,6 +22,7 @@ from portal.catalogue.entries import Entry, catalogue
 from portal.catalogue.tables import ServiceConsent, ServiceReport
 from portal.core import audit, db
 from portal.core.actions import AuditAction
+from portal.core.addresses import url_for
 from portal.core.crypto import Place
 from portal.core.i18n import gettext as _
 from portal.core.i18n import ngettext, set_locale
@@ -269,7 +270,7 @@ async def remind_all(settings: Settings, keyring: Keyring, now: datetime | None 
     told = 0
     for patient in due:
         count = counts[patient]
-        address = f"{settings.base_url}/space/services"
+        address = settings.base_url + url_for("my_services")
         text = ngettext(
             "%(num)d service is connected to your health space and may read some of your data. "
             "To check what it may read, or to disconnect it, sign in at %(address)s",

@@ -18,6 +18,7 @@ from portal.accounts.identity import IdentityError, normalise_rpps
 from portal.accounts.people import names_of
 from portal.circle import services
 from portal.core.access import Access, Action, Area, Role
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.keys import key_owner
 from portal.core.sessions import requires_role
@@ -99,7 +100,7 @@ async def add_professional(request: Request[Any, Any, Any], access: Access) -> R
         change="add",
         actor=key_owner(reach.actor.account_id),
     )
-    return Redirect(path="/space/circle?done=add", status_code=303)
+    return Redirect(path=url_for("circle", done="add"), status_code=303)
 
 
 @post(
@@ -120,7 +121,7 @@ async def change_circle(
         actor=key_owner(reach.actor.account_id),
     )
     if not is_htmx(request):
-        return Redirect(path=f"/space/circle?done={change}", status_code=303)
+        return Redirect(path=url_for("circle", done=change), status_code=303)
     changed = await services.member(reach.keyring, reach.subject, professional)
     return page(request, "circle/_member.html", member=changed, removed=changed is None, row_done=change)
 

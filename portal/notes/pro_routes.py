@@ -14,6 +14,7 @@ from litestar.response import Template
 
 from portal.accounts.people import names_of
 from portal.core.access import Access, Action, Area, Role
+from portal.core.addresses import url_for
 from portal.core.keys import Keyring
 from portal.core.sessions import requires_role
 from portal.core.web import page
@@ -26,8 +27,8 @@ async def _back(access: Access, patient: uuid.UUID) -> str:
     """The page to go back to: the patient's, which shows their documents, when the
     professional may see documents; their list of patients otherwise."""
     if await access.allows(Area.DOCUMENTS, Action.READ, subject=patient):
-        return f"/pro/patients/{patient}"
-    return "/pro"
+        return url_for("pro_patient", patient=patient)
+    return url_for("pro")
 
 
 async def _patient_name(keyring: Keyring, patient: uuid.UUID) -> str:

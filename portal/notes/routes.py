@@ -33,6 +33,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.core.access import Access, Action, Area, Reach
+from portal.core.addresses import url_for
 from portal.core.forms import FormReader
 from portal.core.i18n import gettext as _
 from portal.core.records import read_version
@@ -88,7 +89,7 @@ async def add_note(request: Request[Any, Any, Any], access: Access) -> Response[
     note = await changes.add_note(
         reach.keyring, reach.subject, reach.actor.account_id, form.data["title"], form.data["body"]
     )
-    where = f"{BASE}/{note}?done=added"
+    where = url_for("note", note=note, done="added")
     if is_htmx(request):
         # A new address: the whole page goes there, so that nothing on it (the display
         # forms' way back) still points at the form.
@@ -143,7 +144,7 @@ async def change_note(
             request, access, reach, current, written=form, saved_at=saved_at, conflict=True, status=409
         )
     # With htmx the browser follows this, and the note's main part is replaced in place.
-    return Redirect(path=f"{BASE}/{found.id}?done=saved", status_code=303)
+    return Redirect(path=url_for("note", note=found.id, done="saved"), status_code=303)
 
 
 @post(BASE + "/{note:uuid}/draft", name="note_draft", guards=SPACE)
@@ -174,7 +175,7 @@ async def forget_changes(
     reach, found = await pages.note_of(access, note, Action.WRITE)
     if found.draft_of(reach.actor.account_id) is not None:
         await changes.forget_draft(reach.keyring, found, reach.actor.account_id)
-    return Redirect(path=f"{BASE}/{found.id}?done=forgotten", status_code=303)
+    return Redirect(path=url_for("note", note=found.id, done="forgotten"), status_code=303)
 
 
 async def _after_sharing(
@@ -186,7 +187,7 @@ async def _after_sharing(
         if found is None:
             raise NotFoundException()
         return await pages.note_page(request, access, reach, found, fragment="notes/_sharing.html", done=done)
-    return Redirect(path=f"{BASE}/{note}?done={done}#sharing", status_code=303)
+    return Redirect(path=url_for("note", note=note, done=done) + "#sharing", status_code=303)
 
 
 async def _for_sharing(access: Access, note: uuid.UUID) -> tuple[Reach, services.NoteView]:
@@ -258,7 +259,7 @@ async def remove_note(
     if not await changes.remove(found, reach.actor.account_id, read_version(await request.form())):
         # Saved again since the question was asked: ask again, showing it as it is now.
         return await pages.remove_page(request, access, reach, found, status=409)
-    return Redirect(path=f"{BASE}?done=removed", status_code=303)
+    return Redirect(path=url_for("notes", done="removed"), status_code=303)
 
 
 ROUTES: list[Any] = [

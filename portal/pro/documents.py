@@ -19,6 +19,7 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.people import names_of
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role
+from portal.core.addresses import url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.sessions import requires_role
@@ -66,7 +67,6 @@ async def _patient_page(
             reach.keyring, reach.actor.account_id, reach.subject, [d.author for d in result.documents]
         )
     person = (await names_of(access.keyring, [patient])).get(patient)
-    base = f"/pro/patients/{patient}"
     return page(
         request,
         "pro/patient.html",
@@ -79,8 +79,7 @@ async def _patient_page(
         filters=filters,
         categories=services.category_names(),
         describe=describe_file,
-        base=base,
-        page_href=address_for(request, base, filters, "{page}"),
+        page_href=address_for(request, url_for("pro_patient", patient=patient), filters, "{page}"),
         **(form if form is not None else FormResult()).shown(),
         max_size=request.app.state.settings.max_document_bytes,
         me=access.actor.account_id,
@@ -106,7 +105,7 @@ async def show_patient(
     reach = await access.require(Area.DOCUMENTS, Action.READ, patient)
     return await with_sealed_address(
         request,
-        f"/pro/patients/{patient}",
+        url_for("pro_patient", patient=patient),
         filters_from(request),
         lambda: _patient_page(request, access, patient, reach),
     )
@@ -136,7 +135,7 @@ async def deposit_document(
         content=document.content,
     )
     await tell_new_document(settings, reach.keyring, reach.subject)
-    where = f"/pro/patients/{patient}?done=deposited"
+    where = url_for("pro_patient", patient=patient, done="deposited")
     if is_htmx(request):
         return Response(content=b"", status_code=200, headers={"HX-Redirect": where})
     return Redirect(path=where, status_code=303)
@@ -187,7 +186,7 @@ async def withdraw_document(
         await access.refuse(Area.DOCUMENTS, Action.WRITE, reach.subject, object_id=object_id)
     await services.purge(info.id)
     await services.record(reach.actor.account_id, reach.subject, actions.WITHDRAW, info.id)
-    return Redirect(path=f"/pro/patients/{patient}?done=withdrawn", status_code=303)
+    return Redirect(path=url_for("pro_patient", patient=patient, done="withdrawn"), status_code=303)
 
 
 ROUTES = [show_patient, deposit_document, pro_document_file, withdraw_document]

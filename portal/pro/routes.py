@@ -19,6 +19,7 @@ from portal.accounts import identity
 from portal.accounts.services import read_identity
 from portal.core import throttle
 from portal.core.access import Access, Action, Area, Role
+from portal.core.addresses import url_for
 from portal.core.i18n import gettext as _
 from portal.core.i18n import today
 from portal.core.keys import Keyring
@@ -118,7 +119,7 @@ async def declare_consultation(request: Request[Any, Any, Any], access: Access) 
     await attempt.succeeded()
     if declared.outcome is services.Declared.JOINED and declared.patient is not None:
         await _tell_the_patient(request, keyring, declared.patient)
-    return Redirect(path=f"/pro?done={declared.outcome.value}", status_code=303)
+    return Redirect(path=url_for("pro", done=declared.outcome.value), status_code=303)
 
 
 async def _tell_the_patient(request: Request[Any, Any, Any], keyring: Keyring, patient: Any) -> None:
@@ -138,7 +139,7 @@ async def _tell_the_patient(request: Request[Any, Any, Any], keyring: Keyring, p
             _(
                 'If you did not see them, open your space at %(address)s, go to "My care circle" '
                 "and take them out.",
-                address=f"{settings.base_url}/space/circle",
+                address=settings.base_url + url_for("circle"),
             ),
         ]
     )

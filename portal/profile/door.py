@@ -12,27 +12,37 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from portal.core.access import Access, Action, Area, Reach, profile_sections
+from portal.core.addresses import url_for
 from portal.core.records import record
 from portal.profile import actions, services
 from portal.profile.definitions import ORDER, section_of
 from portal.profile.fields import Section
 
-PATIENT_BASE = "/space/profile"
-PRO_BASE = "/pro/patients/{patient:uuid}/profile"
-
 
 @dataclass(frozen=True)
 class Profile:
     """The door's answer (``reach``) and what is the profile's own: the sections the actor
-    may reach, whether they may write here, and where the pages live."""
+    may reach, whether they may write here, and on which side the pages are: ``patient``,
+    the patient of the address on a professional's side (``None`` on the patient's, whose
+    addresses name nobody)."""
 
     reach: Reach
     sections: frozenset[str]
     writes: bool
-    base: str
+    patient: uuid.UUID | None
+
+    @property
+    def side(self) -> str:
+        """The prefix of the pages' route names: "" on the patient's side, "pro_" on a
+        professional's (``profile_section``, ``pro_profile_section``)."""
+        return "" if self.patient is None else "pro_"
+
+    def url(self, name: str, /, **values: Any) -> str:
+        """The address of the profile's page ``name`` on this side, filled with ``values``."""
+        return url_for(self.side + name, patient=self.patient, **values)
 
     @property
     def subject(self) -> uuid.UUID:
@@ -66,8 +76,7 @@ async def open_profile(access: Access, patient: uuid.UUID | None, action: Action
     subject), a professional's names the patient; a refusal is an audited 404."""
     reach = await access.require(Area.PROFILE, action, patient, object_id=object_id)
     writes = action is Action.WRITE or await access.allows(Area.PROFILE, Action.WRITE, reach.subject)
-    base = PATIENT_BASE if patient is None else f"/pro/patients/{patient}/profile"
-    return Profile(reach, profile_sections(reach.actor, reach.subject), writes, base)
+    return Profile(reach, profile_sections(reach.actor, reach.subject), writes, patient)
 
 
 async def refuse(access: Access, profile: Profile, action: Action, object_id: str) -> NoReturn:

@@ -78,13 +78,6 @@ def _focus(request: Request[Any, Any, Any]) -> str:
         return "add" if wanted == "add" else ""
 
 
-def address(profile: Profile, section: Section, entry_id: uuid.UUID | None = None, verb: str = "") -> str:
-    """A section's address, or that of ``verb`` ("add", "edit", "remove") on an entry."""
-    if entry_id is None:
-        return f"{profile.base}/{section.key}" + (f"/{verb}" if verb else "")
-    return f"{profile.base}/{section.key}/{entry_id}/{verb}"
-
-
 async def section_page(
     request: Request[Any, Any, Any],
     profile: Profile,
@@ -112,7 +105,8 @@ async def section_page(
         due=vaccinations_due,
         form=form,
         errors=form.result.errors if form else {},
-        base=profile.base,
+        side=profile.side,
+        patient=profile.patient,
         may_add=profile.writes and (not section.single or not entries),
         in_space=profile.in_space,
         patient_name=await patient_name(profile),
@@ -126,9 +120,9 @@ async def section_page(
 def adding_form(profile: Profile, section: Section, checked: FormResult | None = None) -> EntryForm:
     """The form to add an entry: empty, or what was typed (``checked``)."""
     return EntryForm(
-        action=address(profile, section, verb="add"),
+        action=profile.url("profile_add_save", section=section.key),
         heading=section.add_heading,
-        cancel=f"{address(profile, section)}?entry=add",
+        cancel=profile.url("profile_section", section=section.key, entry="add"),
         result=checked or FormResult.filled(values_of(section, {})),
     )
 
@@ -145,9 +139,9 @@ def changing_form(
     """The form to change ``entry``: what it says, or what was typed (``checked``), with the
     version it was read at (``version``, by default the entry's)."""
     return EntryForm(
-        action=address(profile, section, entry.id, "edit"),
+        action=profile.url("profile_edit_save", section=section.key, entry_id=entry.id),
         heading=section.change_heading,
-        cancel=f"{address(profile, section)}?entry={entry.id}",
+        cancel=profile.url("profile_section", section=section.key, entry=entry.id),
         result=checked or FormResult.filled(values_of(section, entry.data)),
         entry_id=entry.id,
         version=entry.version if version is None else version,
@@ -174,7 +168,8 @@ async def form_page(
         section=section,
         form=form,
         errors=form.result.errors,
-        base=profile.base,
+        side=profile.side,
+        patient=profile.patient,
         in_space=profile.in_space,
         patient_name=await patient_name(profile),
         in_place=False,
@@ -226,9 +221,8 @@ async def remove_page(
         entry=(await shown(request, profile, [entry]))[0],
         version=entry.version,
         changed=changed,
-        action=address(profile, section, entry.id, "remove"),
-        back=address(profile, section),
-        base=profile.base,
+        action=profile.url("profile_remove_save", section=section.key, entry_id=entry.id),
+        back=profile.url("profile_section", section=section.key),
         in_space=profile.in_space,
         patient_name=await patient_name(profile),
     )

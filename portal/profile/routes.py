@@ -43,8 +43,6 @@ from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import is_htmx, page
 from portal.profile import services
 from portal.profile.door import (
-    PATIENT_BASE,
-    PRO_BASE,
     Profile,
     entry_or_refuse,
     object_of,
@@ -56,7 +54,6 @@ from portal.profile.door import (
 from portal.profile.fields import Section
 from portal.profile.pages import (
     adding_form,
-    address,
     again,
     changing_form,
     conflict_page,
@@ -72,6 +69,8 @@ from portal.profile.reading import read_form
 # The patient's side: the patient, or whoever acts for them (the policy says what they may do).
 SPACE = [requires_role(*SPACE_ROLES)]
 PROS = [requires_role(Role.PROFESSIONAL)]
+PATIENT_BASE = "/space/profile"
+PRO_BASE = "/pro/patients/{patient:uuid}/profile"
 
 
 def _both(
@@ -93,6 +92,23 @@ async def _opened(
     return profile, await section_or_refuse(access, profile, section, action)
 
 
+async def _entry_opened(
+    access: Access, patient: uuid.UUID | None, section: str, entry_id: uuid.UUID
+) -> tuple[Profile, Section, services.Entry]:
+    """``_opened`` to change the section, then to the entry of the address, if the actor may change it."""
+    profile, chosen = await _opened(access, patient, section, Action.WRITE)
+    return profile, chosen, await entry_or_refuse(access, profile, chosen, entry_id)
+
+
+async def _saved_now(access: Access, profile: Profile, entry: services.Entry) -> services.Entry:
+    """The entry as it is saved now, after a change or a removal found it changed meanwhile
+    (a 404, audited, when it has gone)."""
+    current = await services.get_entry(profile.reach.keyring, profile.subject, entry.id)
+    if current is None:
+        await refuse(access, profile, Action.WRITE, f"profile:{entry.id}")
+    return current
+
+
 # --------------------------------------------------------------------------- the overview
 
 
@@ -110,12 +126,12 @@ async def show_overview(
         "profile/overview.html",
         blocks=blocks,
         due=vaccinations_due,
-        base=profile.base,
+        side=profile.side,
+        patient=profile.patient,
         in_space=profile.in_space,
-        patient_id=profile.subject,
         patient_name=await patient_name(profile),
         # The printable summary (portal.profile.summary_routes) starts with the treatments.
-        summary_href=f"{profile.base}/summary" if "treatments" in profile.sections else None,
+        summary_href=profile.url("profile_summary") if "treatments" in profile.sections else None,
     )
 
 
@@ -147,7 +163,8 @@ async def add_form(
         # One entry at most: its form is the one to change it.
         if not profile.may_change(existing):
             await refuse(access, profile, Action.WRITE, f"profile:{existing.id}")
-        return Redirect(path=address(profile, chosen, existing.id, "edit"), status_code=303)
+        where = profile.url("profile_edit", section=chosen.key, entry_id=existing.id)
+        return Redirect(path=where, status_code=303)
     form = adding_form(profile, chosen)
     if is_htmx(request):
         return await section_page(request, profile, chosen, form=form)
@@ -180,7 +197,9 @@ async def _after_saving(
             entry=entry,
         )
         done = "directives"
-    return Redirect(path=f"{address(profile, section)}?done={done}&entry={entry_id}", status_code=303)
+    return Redirect(
+        path=profile.url("profile_section", section=section.key, done=done, entry=entry_id), status_code=303
+    )
 
 
 async def add_save(
@@ -224,8 +243,7 @@ async def edit_form(
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Template:
-    profile, chosen = await _opened(access, patient, section, Action.WRITE)
-    entry = await entry_or_refuse(access, profile, chosen, entry_id)
+    profile, chosen, entry = await _entry_opened(access, patient, section, entry_id)
     form = changing_form(profile, chosen, entry)
     if is_htmx(request):
         return await section_page(request, profile, chosen, form=form)
@@ -240,8 +258,7 @@ async def edit_save(
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Response[Any]:
-    profile, chosen = await _opened(access, patient, section, Action.WRITE)
-    entry = await entry_or_refuse(access, profile, chosen, entry_id)
+    profile, chosen, entry = await _entry_opened(access, patient, section, entry_id)
     sent = await request.form()
     version = read_version(sent)
     checked = read_form(chosen, sent, today(request.app.state.settings.timezone))
@@ -259,9 +276,7 @@ async def edit_save(
     )
     if not saved:
         # ``entry`` was read before the update was tried: read what is saved now.
-        current = await services.get_entry(profile.reach.keyring, profile.subject, entry.id)
-        if current is None:
-            await refuse(access, profile, Action.WRITE, f"profile:{entry.id}")
+        current = await _saved_now(access, profile, entry)
         return await conflict_page(request, profile, chosen, current, checked)
     return await _after_saving(request, access, profile, chosen, entry.id, "changed")
 
@@ -276,8 +291,7 @@ async def remove_confirm(
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Template:
-    profile, chosen = await _opened(access, patient, section, Action.WRITE)
-    entry = await entry_or_refuse(access, profile, chosen, entry_id)
+    profile, chosen, entry = await _entry_opened(access, patient, section, entry_id)
     await record_read(profile, chosen.key)
     return await remove_page(request, profile, chosen, entry)
 
@@ -289,8 +303,7 @@ async def remove_save(
     entry_id: FromPath[uuid.UUID],
     patient: FromPath[uuid.UUID | None] = None,
 ) -> Response[Any]:
-    profile, chosen = await _opened(access, patient, section, Action.WRITE)
-    entry = await entry_or_refuse(access, profile, chosen, entry_id)
+    profile, chosen, entry = await _entry_opened(access, patient, section, entry_id)
     removed = await services.remove_entry(
         patient=profile.subject,
         entry_id=entry.id,
@@ -299,12 +312,10 @@ async def remove_save(
     )
     if not removed:
         # Changed since the person chose to remove it: what they would remove is not what they saw.
-        current = await services.get_entry(profile.reach.keyring, profile.subject, entry.id)
-        if current is None:
-            await refuse(access, profile, Action.WRITE, f"profile:{entry.id}")
+        current = await _saved_now(access, profile, entry)
         await record_read(profile, chosen.key)
         return await remove_page(request, profile, chosen, current, changed=True)
-    return Redirect(path=f"{address(profile, chosen)}?done=removed", status_code=303)
+    return Redirect(path=profile.url("profile_section", section=chosen.key, done="removed"), status_code=303)
 
 
 ROUTES = [

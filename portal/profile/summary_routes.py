@@ -18,6 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.core.access import Access, Action, Area, Reach, Role, profile_sections
+from portal.core.addresses import url_for
 from portal.core.records import record
 from portal.core.sessions import SPACE_ROLES, requires_role
 from portal.core.web import page
@@ -88,7 +89,8 @@ async def show_summary(request: Request[Any, Any, Any], access: Access) -> Templ
         "profile/summary.html",
         summary=summary,
         times=time_names(),
-        pdf=f"{BASE}.pdf",
+        side="",
+        patient=None,
         filed=_filed(request),
         # Filing writes in the documents: offered to whoever may.
         may_file=await access.allows(Area.DOCUMENTS, Action.WRITE, reach.subject),
@@ -115,7 +117,7 @@ async def file_profile_summary(request: Request[Any, Any, Any], access: Access) 
         author=reach.actor.account_id,
         author_role=author_role(reach.actor),
     )
-    return Redirect(path=f"{BASE}?filed={document_id}", status_code=303)
+    return Redirect(path=url_for("profile_summary", filed=document_id), status_code=303)
 
 
 # --- a professional ------------------------------------------------------------------
@@ -128,15 +130,13 @@ async def pro_summary(
     reach = await _open(access, patient)
     summary = await _summary(request, reach)
     await record(reach.actor.account_id, patient, actions.SUMMARY_READ, OBJECT)
-    base = f"/pro/patients/{patient}"
     return page(
         request,
         "profile/summary_pro.html",
         summary=summary,
         times=time_names(),
-        pdf=f"{base}/profile/summary.pdf",
-        patient_id=patient,
-        base=base,
+        side="pro_",
+        patient=patient,
     )
 
 
