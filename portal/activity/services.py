@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from portal.accounts.people import Person, names_of
 from portal.core import actions
@@ -107,16 +108,9 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-async def activity_of(
-    keyring: Keyring, account_id: uuid.UUID, *, before: int | None, timezone: str
-) -> ActivityPage:
-    """The newest events of ``account_id``'s space (older than event ``before``), in words.
-
-    One page: the database walks the person's events from the newest on the index
-    ``audit_event_subject_id`` (subject, id), leaves out the hidden ones and stops after
-    ``PAGE_SIZE`` and one (which says whether there are older ones), reading only what the
-    page says (not the chain's hashes). Only the people, services and documents these
-    events name are looked up."""
+async def _events_of(account_id: uuid.UUID, before: int | None) -> tuple[list[dict[str, Any]], bool]:
+    """One page of ``account_id``'s shown events, newest first (older than event ``before``),
+    and whether there are older ones."""
     query = AuditEvent.select(
         AuditEvent.id,
         AuditEvent.occurred_at,
@@ -131,8 +125,20 @@ async def activity_of(
         query = query.where(AuditEvent.id < before)
     query = query.where(AuditEvent.action.not_in(actions.hidden_names()))
     rows = await query.order_by(AuditEvent.id, ascending=False).limit(PAGE_SIZE + 1)
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+async def activity_of(
+    keyring: Keyring, account_id: uuid.UUID, *, before: int | None, timezone: str
+) -> ActivityPage:
+    """The newest events of ``account_id``'s space (older than event ``before``), in words.
+
+    One page: the database walks the person's events from the newest on the index
+    ``audit_event_subject_id`` (subject, id), leaves out the hidden ones and stops after
+    ``PAGE_SIZE`` and one (which says whether there are older ones), reading only what the
+    page says (not the chain's hashes). Only the people, services and documents these
+    events name are looked up."""
+    rows, more = await _events_of(account_id, before)
     others = {_account_id(r["actor"]) for r in rows} | {_account_id(r["object_id"]) for r in rows}
     others.discard(None)
     others.discard(account_id)

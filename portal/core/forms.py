@@ -12,238 +12,41 @@ when it cannot be used). Everything lands in one ``FormResult``:
 - ``ok``: no error.
 
 Readers read and check, nothing more: storing, auditing or sending is the caller's job,
-once ``ok``. Every message is in the ``Messages`` part below, through the catalogue; a
-caller may say a field's own words (``missing``, ``too_long``, ...), which it translates.
+once ``ok``. Every message is in ``Messages`` (``portal.core.form_messages``), through the
+catalogue; a caller may say a field's own words (``missing``, ``too_long``, ...), which it
+translates. The parsers and the values they make (``parse_date``, ``parse_time``, ``Upload``,
+...) are ``portal.core.form_values``'s; this module gives their names too.
 The form's page shows it with ``forms.form_layout`` (``templates/components/forms.html``):
 the error summary, the heading, and the form.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, TypeVar
 
-from babel.dates import get_month_names
-
-from portal.core.i18n import babel_locale, size_in_words
-from portal.core.i18n import gettext as _
+from portal.core.form_messages import Messages as Messages
+from portal.core.form_values import DATE_PARTS as DATE_PARTS
+from portal.core.form_values import DOCUMENT_KINDS as DOCUMENT_KINDS
+from portal.core.form_values import EARLIEST_YEAR as EARLIEST_YEAR
+from portal.core.form_values import JPEG as JPEG
+from portal.core.form_values import LATEST_YEAR as LATEST_YEAR
+from portal.core.form_values import PDF as PDF
+from portal.core.form_values import PNG as PNG
+from portal.core.form_values import TIME_PATTERN as TIME_PATTERN
+from portal.core.form_values import FieldError as FieldError
+from portal.core.form_values import Upload as Upload
+from portal.core.form_values import clock as clock
+from portal.core.form_values import date_parts as date_parts
+from portal.core.form_values import long_text as long_text
+from portal.core.form_values import one_line as one_line
+from portal.core.form_values import parse_date as parse_date
+from portal.core.form_values import parse_time as parse_time
+from portal.core.form_values import sniff as sniff
 
 T = TypeVar("T")
-
-DATE_PARTS = ("day", "month", "year")
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2200
-
-# "10:30", "10h30", "10 h 30", "10.30", "10H", "9": an hour, then perhaps minutes.
-TIME_PATTERN = re.compile(r"([0-9]{1,2})\s*(?:[:hH.]\s*([0-9]{1,2})?|\s+([0-9]{2}))?")
-
-# Files recognised by their first bytes (never by their name or what the browser says).
-PDF = ("application/pdf", b"%PDF-")
-JPEG = ("image/jpeg", b"\xff\xd8\xff")
-PNG = ("image/png", b"\x89PNG\r\n\x1a\n")
-DOCUMENT_KINDS: tuple[tuple[str, bytes], ...] = (PDF, JPEG, PNG)
-
-
-class FieldError(ValueError):
-    """What a person typed cannot be used; ``message`` tells them what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# --------------------------------------------------------------------------- messages
-
-
-class Messages:
-    """Every word the readers say, in one place; each is translated when it is said."""
-
-    @staticmethod
-    def fill_in() -> str:
-        return _("Fill in this field.")
-
-    @staticmethod
-    def too_long(count: int, length: int) -> str:
-        return _("Write at most %(count)d characters.", count=count)
-
-    @staticmethod
-    def choose_one() -> str:
-        return _("Choose one answer.")
-
-    @staticmethod
-    def not_in_the_list() -> str:
-        return _("Choose one of the answers in the list.")
-
-    @staticmethod
-    def tick_one() -> str:
-        return _("Tick at least one answer.")
-
-    @staticmethod
-    def not_among_the_boxes() -> str:
-        return _("Choose among the answers given.")
-
-    @staticmethod
-    def enter_a_date() -> str:
-        return _("Enter the date, for example 27 3 2024.")
-
-    @staticmethod
-    def day_and_month_in_numbers() -> str:
-        return _("Write the day and the month in numbers, for example 27 3 1948.")
-
-    @staticmethod
-    def year_in_four_digits() -> str:
-        return _("Write the year with its 4 digits, for example 1948.")
-
-    @staticmethod
-    def month_out_of_range() -> str:
-        return _("The month is a number from 1 to 12. Check the month.")
-
-    @staticmethod
-    def day_out_of_range() -> str:
-        return _("The day is a number from 1 to 31. Check the day.")
-
-    @staticmethod
-    def year_too_early(earliest: int) -> str:
-        return _("The year must be %(earliest)d or later. Check the year.", earliest=earliest)
-
-    @staticmethod
-    def year_too_far() -> str:
-        return _("This year is too far away. Check the year.")
-
-    @staticmethod
-    def no_29_february(year: int) -> str:
-        return _("There was no 29 February in %(year)d. Check the day and the year.", year=year)
-
-    @staticmethod
-    def no_such_day(day: int, month: int) -> str:
-        month_name = get_month_names("wide", locale=babel_locale())[month]
-        return _("%(day)d %(month)s does not exist. Check the day and the month.", day=day, month=month_name)
-
-    @staticmethod
-    def in_the_future() -> str:
-        return _("This date is in the future. Check the year.")
-
-    @staticmethod
-    def enter_a_time() -> str:
-        return _("Enter the time, for example 10:30.")
-
-    @staticmethod
-    def time_in_numbers() -> str:
-        return _("Write the time with numbers, for example 10:30 or 10h30.")
-
-    @staticmethod
-    def hour_out_of_range() -> str:
-        return _("The hour is a number from 0 to 23. Check the hour.")
-
-    @staticmethod
-    def minutes_out_of_range() -> str:
-        return _("The minutes are a number from 0 to 59. Check the minutes.")
-
-    @staticmethod
-    def file_too_big(max_bytes: int) -> str:
-        return _(
-            "This file is too big: the largest is %(size)s. "
-            "Scan it again in a lower quality, or send fewer pages.",
-            size=size_in_words(max_bytes),
-        )
-
-    @staticmethod
-    def file_empty() -> str:
-        return _("This file is empty. Choose the file again.")
-
-    @staticmethod
-    def not_a_document() -> str:
-        return _("This file is not a PDF, a JPEG photo or a PNG image. Choose one of those.")
-
-
-# --------------------------------------------------------------------------- parsing what is typed
-
-
-def parse_date(
-    day: str,
-    month: str,
-    year: str,
-    *,
-    missing: str | None = None,
-    earliest_year: int = EARLIEST_YEAR,
-    latest_year: int = LATEST_YEAR,
-    latest: date | None = None,
-) -> date:
-    """A real date from its three boxes, as typed ("27", "3", "2027"), or ``FieldError``
-    saying what to check. ``latest`` (today, for a date that cannot be to come): a later
-    date is refused, and then any year up to 9999 is a year."""
-    day, month, year = day.strip(), month.strip(), year.strip()
-    if not (day and month and year):
-        raise FieldError(missing or Messages.enter_a_date())
-    if not (re.fullmatch(r"[0-9]{1,2}", day) and re.fullmatch(r"[0-9]{1,2}", month)):
-        raise FieldError(Messages.day_and_month_in_numbers())
-    if not re.fullmatch(r"[0-9]{4}", year):
-        raise FieldError(Messages.year_in_four_digits())
-    day_number, month_number, year_number = int(day), int(month), int(year)
-    if not 1 <= month_number <= 12:
-        raise FieldError(Messages.month_out_of_range())
-    if not 1 <= day_number <= 31:
-        raise FieldError(Messages.day_out_of_range())
-    if year_number < earliest_year:
-        raise FieldError(Messages.year_too_early(earliest_year))
-    if year_number > (9999 if latest is not None else latest_year):
-        raise FieldError(Messages.year_too_far())
-    if day_number > calendar.monthrange(year_number, month_number)[1]:
-        if day_number == 29 and month_number == 2:
-            raise FieldError(Messages.no_29_february(year_number))
-        raise FieldError(Messages.no_such_day(day_number, month_number))
-    when = date(year_number, month_number, day_number)
-    if latest is not None and when > latest:
-        raise FieldError(Messages.in_the_future())
-    return when
-
-
-def parse_time(value: str, *, missing: str | None = None) -> time:
-    """A time of day from what was typed: "10:30", "10h30", "10 h 30", "10.30", "10h", "9"."""
-    text = " ".join(value.split())
-    if not text:
-        raise FieldError(missing or Messages.enter_a_time())
-    found = TIME_PATTERN.fullmatch(text)
-    if not found:
-        raise FieldError(Messages.time_in_numbers())
-    hour = int(found.group(1))
-    minutes = int(found.group(2) or found.group(3) or 0)
-    if hour > 23:
-        raise FieldError(Messages.hour_out_of_range())
-    if minutes > 59:
-        raise FieldError(Messages.minutes_out_of_range())
-    return time(hour, minutes)
-
-
-def clock(value: time) -> str:
-    """ "08:00": how a time of day is written back and stored."""
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def date_parts(day: date | None) -> dict[str, str]:
-    """A date's three boxes, filled ("3", "12", "2026"), or empty."""
-    if day is None:
-        return dict.fromkeys(DATE_PARTS, "")
-    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
-
-
-def one_line(text: str) -> str:
-    """A line as typed, its spaces put right: none at the ends, one between words."""
-    return " ".join(text.split())
-
-
-def long_text(text: str) -> str:
-    """A text of several lines as typed: the browser's line ends made one, no blank ends."""
-    return text.replace("\r\n", "\n").strip()
-
-
-def sniff(content: bytes, kinds: Iterable[tuple[str, bytes]] = DOCUMENT_KINDS) -> str | None:
-    """The media type of ``content`` among ``kinds`` ((media type, first bytes)), else None."""
-    return next((media_type for media_type, start in kinds if content.startswith(start)), None)
 
 
 # --------------------------------------------------------------------------- the result
@@ -317,16 +120,6 @@ class FormResult:
         """What a page with this form gives its template: the form, and ``errors`` (the
         layout then starts the page's title with "Error:")."""
         return {"form": self, "errors": self.errors}
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file sent, checked: its name as the person's computer called it, its type (found
-    in its content), and its bytes."""
-
-    file_name: str
-    media_type: str
-    content: bytes
 
 
 # --------------------------------------------------------------------------- the readers
