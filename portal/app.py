@@ -114,7 +114,12 @@ def template_environment(timezone: str = "Europe/Paris") -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static_url=static_url, url_for=addresses.url_for, locale_names=LOCALE_NAMES)
+    env.globals.update(
+        static_url=static_url,
+        url_for=addresses.url_for,
+        paged_url=addresses.paged_url,
+        locale_names=LOCALE_NAMES,
+    )
     env.filters["day"] = lambda value: format_day(value, timezone)
     env.filters["moment"] = lambda value: format_moment(value, timezone)
     env.filters["filesize"] = size_in_words

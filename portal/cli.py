@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import portal.app  # noqa: F401  (declares the routes: the addresses commands write in emails)
 from portal.commands import common, data, keys, kiosk, people, server, trail
 from portal.core import crypto
 from portal.settings import Settings, SettingsError

@@ -71,6 +71,8 @@ def url_for(name: str, /, **values: Any) -> str:
     """The address of the route called ``name``, filled with ``values`` (see the module)."""
     address = _ADDRESSES.get(name)
     if address is None:
+        if not _ADDRESSES:
+            raise LookupError(f"no route is declared yet (asked {name!r}): import portal.app first")
         raise LookupError(f"no route is called {name!r}")
     missing = address.needs - {key for key, value in values.items() if value is not None}
     if missing:
@@ -78,3 +80,13 @@ def url_for(name: str, /, **values: Any) -> str:
     path = address.form.format(**{key: quote(str(values[key]), safe="") for key in address.needs})
     query = {key: value for key, value in values.items() if key not in address.needs and value is not None}
     return f"{path}?{urlencode(query)}" if query else path
+
+
+# Where ``content.pagination`` puts a page's number.
+PAGE = "{page}"
+
+
+def paged_url(name: str, /, **values: Any) -> str:
+    """``url_for`` with ``{page}`` where a page's number goes, for ``content.pagination``:
+    ``paged_url("help", department="23")`` -> ``/help?department=23&page={page}``."""
+    return url_for(name, **values, page=PAGE).replace(quote(PAGE, safe=""), PAGE)

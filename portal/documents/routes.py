@@ -18,7 +18,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach
-from portal.core.addresses import url_for
+from portal.core.addresses import PAGE, url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.kiosk import on_kiosk
@@ -82,7 +82,7 @@ async def _library_page(
         categories=details.category_names(),
         authors=await _authors(reach, result.documents),
         describe=describe_file,
-        page_href=address_for(request, url_for("library"), filters, "{page}"),
+        page_href=address_for(request, url_for("library"), filters, PAGE),
         bin_count=await library.bin_count(reach.subject),
         bin_days=changes.BIN_DAYS,
         hide_by_default=await changes.hides_by_default(reach.subject),

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
 from portal.core.access import Access, Action, Area, Reach
-from portal.core.addresses import url_for
+from portal.core.addresses import paged_url, url_for
 from portal.core.forms import FormResult
 from portal.core.kiosk import on_kiosk
 from portal.core.web import page
@@ -29,7 +29,6 @@ from portal.messages.sides import (
     SPACE,
     both,
     page_asked,
-    paged,
     reached_conversation,
     side_name,
 )
@@ -80,7 +79,7 @@ async def _conversation_page(
         fragment=fragment,
         status=status,
         thread=shown,
-        page_href=paged(side_name(actor, "conversation"), conversation=place.conversation),
+        page_href=paged_url(side_name(actor, "conversation"), conversation=place.conversation),
         # The refresh of the newest page: what came after its newest message.
         refresh_href=url_for(
             side_name(actor, "conversation_messages"),

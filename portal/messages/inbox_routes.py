@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from portal.core.access import Access, Action, Area, Role, decide
-from portal.core.addresses import url_for
+from portal.core.addresses import paged_url, url_for
 from portal.core.sessions import SPACE_ROLES, SignedIn
 from portal.core.web import is_htmx, page
 from portal.messages import services
@@ -20,7 +20,6 @@ from portal.messages.sides import (
     both,
     own_side,
     page_asked,
-    paged,
     side_name,
     side_of,
 )
@@ -95,7 +94,7 @@ async def show_inbox(request: Request[Any, Any, Any], access: Access) -> Templat
         side=side_of(actor),
         # Addresses with a query, made here: the list's refresh, its pages, the archived ones.
         refresh_href=url_for(inbox, archived=1 if archived else None, page=found.page),
-        page_href=paged(inbox, archived=1 if archived else None),
+        page_href=paged_url(inbox, archived=1 if archived else None),
         archived_href=url_for(inbox, archived=1),
         may_write=may_write,
         accepts_new=accepts_new,

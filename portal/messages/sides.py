@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
@@ -35,7 +34,6 @@ PROFESSIONALS = [requires_role(Role.PROFESSIONAL)]
 # A page number beyond any inbox or conversation.
 MAX_PAGE = 10_000
 # Where content.pagination puts a page's number in an address.
-PAGE_MARK = "{page}"
 
 # The professionals' side of the pages of both sides (``both``), for the route table.
 PRO_SIDE: list[HTTPRouteHandler] = []
@@ -62,12 +60,6 @@ def side_of(actor: Actor) -> str:
 def side_name(actor: Actor, name: str) -> str:
     """The name of a page of ``actor``'s side (``pro_<name>`` for a professional)."""
     return side_of(actor) + name
-
-
-def paged(name: str, **values: Any) -> str:
-    """The address of the route ``name`` with ``{page}`` for the page's number (what
-    ``content.pagination`` fills)."""
-    return url_for(name, **values, page=PAGE_MARK).replace(quote(PAGE_MARK, safe=""), PAGE_MARK)
 
 
 def page_asked(request: Request[Any, Any, Any]) -> int | None:

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.people import names_of
 from portal.carers.services import author_names
 from portal.core.access import Access, Action, Area, Reach, Role
-from portal.core.addresses import url_for
+from portal.core.addresses import PAGE, url_for
 from portal.core.forms import FormResult
 from portal.core.i18n import today
 from portal.core.sessions import requires_role
@@ -79,7 +79,7 @@ async def _patient_page(
         filters=filters,
         categories=services.category_names(),
         describe=describe_file,
-        page_href=address_for(request, url_for("pro_patient", patient=patient), filters, "{page}"),
+        page_href=address_for(request, url_for("pro_patient", patient=patient), filters, PAGE),
         **(form if form is not None else FormResult()).shown(),
         max_size=request.app.state.settings.max_document_bytes,
         me=access.actor.account_id,
