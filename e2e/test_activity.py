@@ -46,14 +46,8 @@ def test_a_patient_reads_their_own_sign_in_in_their_activity(
     expect(page.locator(MORE_LINK)).to_have_count(0)
 
 
-def test_a_patient_shows_older_activity(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient who has used their space many times, and has just signed in again
-    patient = make_patient(live_server, database_url)
-    record_own_events(live_server, database_url, patient.account_id, OLDER_EVENTS)
-    sign_in(page, live_server, patient.email, patient.password)
-    total = OLDER_EVENTS + 1
+def open_my_activity_with_older_events(page: Page) -> str | None:
+    """The patient opens "My activity": the newest events, their sign-in first, and a link to older ones."""
     # When they open "My activity"
     press(page, "main a[href='/space/activity']")
     # Then they see the newest events, their sign-in first, and a link to older activity
@@ -63,30 +57,54 @@ def test_a_patient_shows_older_activity(
     more = page.locator(MORE_LINK)
     expect(more).to_have_text("Voir l'activité plus ancienne")
     expect(more).to_have_attribute("href", re.compile(r"^/space/activity\?before=\d+$"))
-    href = more.get_attribute("href")
+    return more.get_attribute("href")
+
+
+def add_the_older_events_in_place(page: Page, href: str | None, total: int) -> None:
+    """With JavaScript, the link adds the older events in place, the focus on the first of them."""
+    more = page.locator(MORE_LINK)
+    items = page.locator(ITEMS)
+    expect(more).to_have_attribute("hx-get", href or "")
+    # When they press the link
+    more.click()
+    settle(page)
+    # Then the older events are added in place, on the same page
+    assert path_of(page) == "/space/activity"
+    expect(items).to_have_count(total)
+    expect(page.locator(MORE_LINK)).to_have_count(0)
+    check_axe(page)
+    # And the focus moves to the first of the older events
+    first_new = items.nth(PAGE_SIZE)
+    expect(first_new).to_be_focused()
+    expect(first_new).to_have_attribute("tabindex", "-1")
+
+
+def open_the_older_events_and_come_back(page: Page, href: str | None, total: int) -> None:
+    """Without JavaScript, the link opens a page of the older events, with a link back to the newest."""
+    items = page.locator(ITEMS)
+    # When they follow the link
+    press(page, MORE_LINK)
+    # Then a page of the older events opens, with a link back to the newest
+    assert path_of(page) == href
+    expect(items).to_have_count(total - PAGE_SIZE)
+    expect(items.first.locator(".activity-text")).to_have_text("Vous vous êtes déconnecté.")
+    expect(page.locator(MORE_LINK)).to_have_count(0)
+    back = page.locator("main a[href='/space/activity']")
+    expect(back).to_have_text("Revenir à l'activité la plus récente")
+    press(page, "main a[href='/space/activity']")
+    expect(items).to_have_count(PAGE_SIZE)
+
+
+def test_a_patient_shows_older_activity(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient who has used their space many times, and has just signed in again
+    patient = make_patient(live_server, database_url)
+    record_own_events(live_server, database_url, patient.account_id, OLDER_EVENTS)
+    sign_in(page, live_server, patient.email, patient.password)
+    total = OLDER_EVENTS + 1
+    href = open_my_activity_with_older_events(page)
     if javascript:
-        expect(more).to_have_attribute("hx-get", href or "")
-        # When they press the link
-        more.click()
-        settle(page)
-        # Then the older events are added in place, on the same page
-        assert path_of(page) == "/space/activity"
-        expect(items).to_have_count(total)
-        expect(page.locator(MORE_LINK)).to_have_count(0)
-        check_axe(page)
-        # And the focus moves to the first of the older events
-        first_new = items.nth(PAGE_SIZE)
-        expect(first_new).to_be_focused()
-        expect(first_new).to_have_attribute("tabindex", "-1")
+        add_the_older_events_in_place(page, href, total)
     else:
-        # When they follow the link
-        press(page, MORE_LINK)
-        # Then a page of the older events opens, with a link back to the newest
-        assert path_of(page) == href
-        expect(items).to_have_count(total - PAGE_SIZE)
-        expect(items.first.locator(".activity-text")).to_have_text("Vous vous êtes déconnecté.")
-        expect(page.locator(MORE_LINK)).to_have_count(0)
-        back = page.locator("main a[href='/space/activity']")
-        expect(back).to_have_text("Revenir à l'activité la plus récente")
-        press(page, "main a[href='/space/activity']")
-        expect(items).to_have_count(PAGE_SIZE)
+        open_the_older_events_and_come_back(page, href, total)

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, settle, visit
-from e2e.people import _run_in_server_environment, make_patient, path_of, sign_in
+from e2e.people import Patient, _run_in_server_environment, make_patient, path_of, sign_in
 from portal.core.notify import read_outbox
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +43,7 @@ APPOINTMENT = re.compile(r"^/space/agenda/[0-9a-f-]{36}\?done=added$")
 _SEND_REMINDERS = """
 import asyncio, sys
 from datetime import datetime
+import portal.app  # declares the routes: the addresses the reminders link to, as `portal tasks` does
 from portal.agenda.reminders import send_due
 from portal.core import crypto, db
 from portal.core.keys import Keyring
@@ -89,15 +90,8 @@ def move(page: Page, selector: str, javascript: bool) -> None:
         press(page, selector)
 
 
-def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient on their agenda, which is empty
-    patient = make_patient(live_server, database_url)
-    sign_in(page, live_server, patient.email, patient.password)
-    go_to_agenda(page)
-    expect(page.locator("#agenda .appointment-row")).to_have_count(0)
-
+def add_an_appointment_tomorrow_reminded_the_day_before(page: Page) -> date:
+    """The patient adds an appointment tomorrow at 10:30, reminded the day before; returns its day."""
     # When they add an appointment tomorrow at 10:30, reminded the day before by email
     press(page, "main a[href='/space/agenda/new']")
     day = tomorrow()
@@ -116,7 +110,11 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
     expect(page.locator("main .banner-success")).to_be_visible()
     expect(page.locator("main .summary-list")).to_contain_text("10:30")
     expect(page.locator("main .reminder-list li")).to_have_count(1)
+    return day
 
+
+def see_it_among_the_appointments_to_come(page: Page) -> None:
+    """Back on the list, the patient sees the appointment among those to come."""
     # And the list shows it among the appointments to come
     press(page, "a.back-link")
     rows = page.locator("#agenda #upcoming .appointment-row")
@@ -124,6 +122,11 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
     expect(rows.first.locator("h3 a")).to_have_text(TITLE)
     expect(rows.first).to_contain_text(WITH)
 
+
+def run_the_reminder_task_twice(
+    live_server: LiveServer, database_url: str | None, patient: Patient, day: date
+) -> None:
+    """The reminder task, run when due, sends one reminder saying when and nothing else; run again, none."""
     # When the reminder task runs at the time the reminder is due
     due = datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=PARIS).replace(
         hour=10, minute=31
@@ -141,6 +144,9 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
     _run_in_server_environment(live_server, database_url, _SEND_REMINDERS, now)
     assert len(reminders_to(live_server, patient.email)) == 1
 
+
+def look_at_the_month(page: Page, javascript: bool, day: date) -> str:
+    """The patient looks at the month of the appointment: an accessible table; returns its caption."""
     # When they look at the month: an accessible table, tomorrow's day holding the appointment
     if javascript:
         page.evaluate("() => { window.stillTheSamePage = true; }")
@@ -153,8 +159,11 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
     expect(table.locator("thead th[scope=col]")).to_have_count(7)
     expect(table.locator("caption")).to_contain_text(str(day.year))
     expect(table.locator(".month-appointments a")).to_have_text(f"10:30 {TITLE}")
-    caption = table.locator("caption").inner_text()
+    return table.locator("caption").inner_text()
 
+
+def move_to_the_next_month_and_back(page: Page, javascript: bool, day: date, caption: str) -> None:
+    """The patient moves to the next month, empty, and back, the address following."""
     # And they move to the next month and back, the address following
     move(page, NEXT, javascript)
     following = (day.replace(day=28) + timedelta(days=4)).strftime("%Y-%m")
@@ -164,6 +173,10 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
     move(page, PREVIOUS, javascript)
     assert path_of(page) == f"/space/agenda/month?month={day:%Y-%m}"
     expect(page.locator("#agenda table.month-table caption")).to_have_text(caption)
+
+
+def go_back_to_the_list(page: Page, javascript: bool, day: date) -> None:
+    """The patient goes back to the list (in place with JavaScript, where Back gives the month again)."""
     # And back to the list
     move(page, LIST_LINK, javascript)
     assert path_of(page) == "/space/agenda"
@@ -175,6 +188,9 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
         expect(page.locator("#agenda table.month-table")).to_be_visible()
         assert path_of(page) == f"/space/agenda/month?month={day:%Y-%m}"
 
+
+def open_the_appointment_from_the_month(page: Page, javascript: bool, day: date) -> None:
+    """The patient opens the appointment from its link in the month."""
     # And a link of the month opens the appointment
     if not javascript:
         press(page, MONTH_LINK)
@@ -182,6 +198,23 @@ def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
             press(page, NEXT)
     press(page, "#agenda table.month-table .month-appointments a")
     expect(page.locator("h1")).to_have_text(TITLE)
+
+
+def test_an_appointment_with_a_reminder_the_day_before_reaches_the_outbox(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient on their agenda, which is empty
+    patient = make_patient(live_server, database_url)
+    sign_in(page, live_server, patient.email, patient.password)
+    go_to_agenda(page)
+    expect(page.locator("#agenda .appointment-row")).to_have_count(0)
+    day = add_an_appointment_tomorrow_reminded_the_day_before(page)
+    see_it_among_the_appointments_to_come(page)
+    run_the_reminder_task_twice(live_server, database_url, patient, day)
+    caption = look_at_the_month(page, javascript, day)
+    move_to_the_next_month_and_back(page, javascript, day, caption)
+    go_back_to_the_list(page, javascript, day)
+    open_the_appointment_from_the_month(page, javascript, day)
 
 
 def test_a_bad_time_is_explained_and_a_medicine_reminder_is_added_and_paused(

@@ -11,20 +11,17 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, visit
-from e2e.people import SIGN_OUT_BUTTON, make_patient, path_of, sign_in
+from e2e.people import SIGN_OUT_BUTTON, Patient, make_patient, path_of, sign_in
 
 pytestmark = pytest.mark.e2e
 
 BANNER = "#acting-banner"
 
 
-def test_a_carer_for_documents_only_sees_documents_but_not_messages(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+def invite_a_carer_for_documents_read_only(
+    page: Page, live_server: LiveServer, patient: Patient, carer: Patient
 ) -> None:
-    patient = make_patient(live_server, database_url)
-    carer = make_patient(live_server, database_url)
-
-    # The patient invites the carer by email, for her documents, read only.
+    """The patient invites the carer by email, for her documents, read only."""
     sign_in(page, live_server, patient.email, patient.password)
     press(page, "main a[href='/space/carers']")
     check_axe(page)
@@ -38,9 +35,10 @@ def test_a_carer_for_documents_only_sees_documents_but_not_messages(
     assert path_of(page) == "/space/carers?done=invited"
     expect(page.locator("main .carer-row")).to_have_count(1)
     check_axe(page)
-    press(page, SIGN_OUT_BUTTON)
 
-    # The carer accepts from her own space, then goes into the patient's.
+
+def accept_and_enter_the_patients_space(page: Page, live_server: LiveServer, carer: Patient) -> None:
+    """The carer accepts from her own space, then goes into the patient's, under the banner."""
     sign_in(page, live_server, carer.email, carer.password)
     press(page, "main a[href='/space/helping']")
     check_axe(page)
@@ -50,6 +48,10 @@ def test_a_carer_for_documents_only_sees_documents_but_not_messages(
     press(page, "main .helped-row form[action$='/enter'] button[type=submit]")
     assert path_of(page) == "/space"
     expect(page.locator(BANNER)).to_be_visible()
+
+
+def see_the_documents_but_not_the_messages(page: Page) -> None:
+    """The carer sees the patient's documents, and no messages, even by their address."""
     expect(page.locator("main a[href='/space/documents']")).to_have_count(1)
     expect(page.locator("main a[href='/space/messages']")).to_have_count(0)
     expect(page.locator("header a#unread-link")).to_have_count(0)
@@ -62,9 +64,23 @@ def test_a_carer_for_documents_only_sees_documents_but_not_messages(
     visit(page, "/space/messages", status=404)
     check_axe(page)
 
-    # Back to her own space: no banner.
+
+def go_back_to_her_own_space(page: Page) -> None:
+    """The carer goes back to her own space, where there is no banner."""
     visit(page, "/space")
     press(page, f"{BANNER} button[type=submit]")
     assert path_of(page) == "/space/helping"
     expect(page.locator(BANNER)).to_have_count(0)
     check_axe(page)
+
+
+def test_a_carer_for_documents_only_sees_documents_but_not_messages(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    patient = make_patient(live_server, database_url)
+    carer = make_patient(live_server, database_url)
+    invite_a_carer_for_documents_read_only(page, live_server, patient, carer)
+    press(page, SIGN_OUT_BUTTON)
+    accept_and_enter_the_patients_space(page, live_server, carer)
+    see_the_documents_but_not_the_messages(page)
+    go_back_to_her_own_space(page)

@@ -17,7 +17,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, settle
@@ -98,11 +98,8 @@ def call_the_api(page: Page, key: str) -> tuple[int, dict[str, object]]:
     return answer.status, answer.json()
 
 
-def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_disconnects_it(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient on the catalogue, which lists every service
-    open_the_catalogue(page, live_server, database_url)
+def find_it_by_a_word(page: Page, javascript: bool) -> None:
+    """The patient looks for "vaccin" and finds only Carnet Vaccins Plus."""
     # When they look for "vaccin"
     show(page, javascript, words="vaccin")
     # Then only Carnet Vaccins Plus is found, and the box keeps the word
@@ -111,6 +108,9 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
     assert names(page) == [NAME]
     expect(page.locator("#q")).to_have_value("vaccin")
 
+
+def open_it_and_read_what_it_would_see(page: Page) -> None:
+    """The patient opens the service's page, which says item by item what it would see, and why."""
     # When they open it
     press(page, f"{ROWS} h2 a[href='/space/catalogue/{SERVICE}']")
     # Then its page says, item by item, what it would see, needed or if they wish, and why
@@ -127,14 +127,23 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
         "Il ne fait que lire : il ne change jamais rien dans votre espace."
     )
 
+
+def kind_boxes(page: Page) -> tuple[Locator, Locator, Locator]:
+    """The connect form's boxes: vaccination documents, vaccinations, allergies."""
+    documents = page.get_by_label(f"{VACCINATION_DOCUMENTS} (nécessaire)", exact=True)
+    vaccinations = page.get_by_label(f"{VACCINATIONS} (nécessaire)", exact=True)
+    allergies = page.get_by_label(f"{ALLERGIES} (si vous le souhaitez)", exact=True)
+    return documents, vaccinations, allergies
+
+
+def connect_it_leaving_a_needed_kind_unticked(page: Page) -> None:
+    """The patient connects it without a kind it needs: refused, with what they ticked kept."""
     # When they press "Connect this service"
     expect(page.locator(CONNECT_LINK)).to_have_text("Connecter ce service")
     press(page, CONNECT_LINK)
     assert path_of(page) == f"/space/catalogue/{SERVICE}/connect"
     expect(page.locator("h1")).to_have_text(f"Connecter {NAME}")
-    documents = page.get_by_label(f"{VACCINATION_DOCUMENTS} (nécessaire)", exact=True)
-    vaccinations = page.get_by_label(f"{VACCINATIONS} (nécessaire)", exact=True)
-    allergies = page.get_by_label(f"{ALLERGIES} (si vous le souhaitez)", exact=True)
+    documents, vaccinations, allergies = kind_boxes(page)
     # And continue leaving the vaccinations of their profile, which it needs, unticked
     documents.check()
     allergies.check()
@@ -156,7 +165,11 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
     summary.locator("a[href='#kinds']").click()
     expect(documents).to_be_focused()
 
+
+def tick_it_too_and_confirm(page: Page) -> str:
+    """The patient ticks the needed kind, checks the summary and confirms; returns the access key shown."""
     # When they tick it too, and continue
+    _, vaccinations, _ = kind_boxes(page)
     vaccinations.check()
     press(page, CONTINUE)
     # Then a summary lists what it will read
@@ -175,10 +188,18 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
     )
     key = page.locator(ACCESS_KEY).inner_text().strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", key), key
+    return key
+
+
+def see_the_api_answer_the_key(page: Page, key: str) -> None:
+    """The API answers the access key with what the service may read."""
     # And the API answers that key with what it may read
     status, bundle = call_the_api(page, key)
     assert status == 200 and bundle["resourceType"] == "Bundle" and bundle["type"] == "searchset"
 
+
+def find_it_in_connected_services(page: Page) -> None:
+    """The patient finds the service in "My connected services", with what it reads and when it last read."""
     # When they go to their connected services
     expect(page.locator(MINE_LINK)).to_have_text("Voir mes services connectés")
     press(page, MINE_LINK)
@@ -190,6 +211,10 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
     expect(consents.first.locator("h2")).to_have_text(NAME)
     expect(consents.first.locator("ul.list li")).to_have_text(ASKED)
     expect(consents.first).to_contain_text("Il a lu vos données pour la dernière fois le")
+
+
+def disconnect_it(page: Page) -> None:
+    """The patient disconnects the service and confirms; it is no longer listed."""
     # When they disconnect it, and confirm
     expect(page.locator(DISCONNECT_LINK)).to_have_text(f"Déconnecter {NAME}")
     press(page, DISCONNECT_LINK)
@@ -199,11 +224,30 @@ def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_discon
     # Then a banner says it reads nothing more, and it is no longer listed
     assert path_of(page) == "/space/services?done=disconnected"
     expect(page.locator(BANNER)).to_contain_text("Le service est déconnecté : il ne peut plus rien lire.")
-    expect(consents).to_have_count(0)
+    expect(page.locator(CONSENTS)).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Aucun service n'est connecté à votre espace.")
+
+
+def see_the_api_refuse_the_key(page: Page, key: str) -> None:
+    """The API refuses the access key of the disconnected service."""
     # And the API refuses the same key
     status, outcome = call_the_api(page, key)
     assert status == 401 and outcome["resourceType"] == "OperationOutcome"
+
+
+def test_a_patient_finds_a_service_connects_it_choosing_what_it_reads_and_disconnects_it(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient on the catalogue, which lists every service
+    open_the_catalogue(page, live_server, database_url)
+    find_it_by_a_word(page, javascript)
+    open_it_and_read_what_it_would_see(page)
+    connect_it_leaving_a_needed_kind_unticked(page)
+    key = tick_it_too_and_confirm(page)
+    see_the_api_answer_the_key(page, key)
+    find_it_in_connected_services(page)
+    disconnect_it(page)
+    see_the_api_refuse_the_key(page, key)
 
 
 def test_the_kind_filter_and_the_search_give_the_same_results_with_and_without_javascript(

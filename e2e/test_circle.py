@@ -56,12 +56,8 @@ def change_row(page: Page, javascript: bool, change: str, *, in_place: str, bann
         expect(page.locator(BANNER)).to_contain_text(banner)
 
 
-def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient on their care circle, which is empty
-    open_the_circle(page, live_server, database_url)
-    expect(page.locator(ROWS)).to_have_count(0)
+def look_her_up_by_her_rpps_number(page: Page) -> None:
+    """The patient types their doctor's RPPS number and is asked to confirm it is her."""
     # When they type the RPPS number of their doctor and look her up
     page.get_by_label("Son numéro RPPS").fill(ANNE_RPPS)
     press(page, FIND_BUTTON)
@@ -70,6 +66,10 @@ def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
     summary = page.locator("main .summary-list")
     expect(summary).to_contain_text("Anne Martin")
     expect(summary).to_contain_text(ANNE_PLACE)
+
+
+def add_her(page: Page) -> None:
+    """The patient adds her; she is in their care circle, and a banner says so."""
     # When they add her
     expect(page.locator(ADD_BUTTON)).to_have_text("Ajouter à mon cercle de soins")
     press(page, ADD_BUTTON)
@@ -81,6 +81,11 @@ def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
     expect(row.locator("h3")).to_contain_text("Anne Martin")
     expect(row).to_contain_text(ANNE_PLACE)
     expect(row.locator(".tag-warning")).to_have_count(0)
+
+
+def block_her(page: Page, javascript: bool) -> None:
+    """The patient blocks her; she is shown as blocked, and may be unblocked."""
+    row = page.locator(ROWS)
     # When they block her
     expect(row.locator("form[action$='/block'] button")).to_have_text("Bloquer")
     change_row(
@@ -93,6 +98,11 @@ def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
     # Then she is shown as blocked, and may be unblocked
     expect(row.locator(".tag-warning")).to_be_visible()
     expect(row.locator("form[action$='/unblock'] button")).to_have_text("Débloquer")
+
+
+def unblock_her(page: Page, javascript: bool) -> None:
+    """The patient unblocks her; she is no longer shown as blocked."""
+    row = page.locator(ROWS)
     # When they unblock her
     change_row(
         page,
@@ -104,6 +114,11 @@ def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
     # Then she is no longer shown as blocked
     expect(row.locator(".tag-warning")).to_have_count(0)
     expect(row.locator("form[action$='/block'] button")).to_have_text("Bloquer")
+
+
+def take_her_out(page: Page, javascript: bool) -> None:
+    """The patient takes her out of their circle; she is no longer in it."""
+    row = page.locator(ROWS)
     # When they take her out of their circle
     expect(row.locator("form[action$='/remove'] button")).to_have_text("Le retirer de mon cercle")
     change_row(
@@ -117,6 +132,19 @@ def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
     expect(page.locator(f"{ROWS} h3")).to_have_count(0)
     if not javascript:
         expect(page.locator("main")).to_contain_text("Personne pour l'instant.")
+
+
+def test_a_patient_adds_blocks_unblocks_and_takes_out_a_professional(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient on their care circle, which is empty
+    open_the_circle(page, live_server, database_url)
+    expect(page.locator(ROWS)).to_have_count(0)
+    look_her_up_by_her_rpps_number(page)
+    add_her(page)
+    block_her(page, javascript)
+    unblock_her(page, javascript)
+    take_her_out(page, javascript)
 
 
 def test_a_wrong_rpps_number_shows_the_error_summary(

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fpdf import FPDF
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import CDPSession, Page, Request, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, settle
@@ -137,14 +137,8 @@ def search(page: Page, javascript: bool, words: str) -> None:
     expect(page.get_by_label("Trouver un document par son titre")).to_have_value(words)
 
 
-def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
-) -> None:
-    pdf = make_pdf(tmp_path / "scan-0042.pdf", "Glycemie a jeun : 0,95 g/L")
-    # Given a patient in their library, which is empty
-    patient = make_patient(live_server, database_url)
-    open_the_library(page, live_server, patient)
-    expect(page.locator(STATUS)).to_have_text("Aucun document trouvé.")
+def add_a_pdf(page: Page, javascript: bool, pdf: Path) -> str:
+    """The patient adds a PDF with its title, kind and date, and lands on its page; returns its path."""
     # When they add a PDF, its title, its kind and its date
     press(page, ADD_LINK)
     assert path_of(page) == "/space/documents/add"
@@ -167,7 +161,11 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     expect(summary).to_contain_text("3 mars 2026")
     expect(summary).to_contain_text("Document PDF")
     expect(page.locator(f"main iframe[src='{document_path}/file']")).to_have_attribute("title", TITLE)
+    return document_path
 
+
+def see_it_listed_as_added_by_them(page: Page) -> None:
+    """Back in the library, the patient sees the document listed, added by them."""
     # When they go back to their library
     press(page, BACK_TO_LIBRARY)
     # Then the document is listed, added by them
@@ -175,6 +173,11 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     expect(rows).to_have_count(1)
     expect(rows.first.locator("h2 a")).to_have_text(TITLE)
     expect(rows.first).to_contain_text("Ajouté par vous")
+
+
+def find_it_by_its_title(page: Page, javascript: bool) -> None:
+    """The patient finds nothing with a word not in the title, then the document with words of it."""
+    rows = page.locator(ROWS)
     # When they look for a word that is not in its title
     search(page, javascript, "radio")
     # Then nothing is found
@@ -187,6 +190,9 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     expect(rows).to_have_count(1)
     expect(rows.first.locator("h2 a")).to_have_text(TITLE)
 
+
+def open_it_and_print_it(page: Page, javascript: bool, document_path: str) -> None:
+    """The patient opens the document and prints it: at once with JavaScript, a page says how without."""
     # When they open it
     press(page, f"{ROWS} h2 a[href='{document_path}']")
     # Then its page shows it, with no banner
@@ -214,11 +220,19 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
         expect(reader_link).to_have_text("Ouvrir le document pour l'imprimer")
         expect(reader_link).to_have_attribute("href", f"{document_path}/file")
         press(page, f"a.back-link[href='{document_path}']")
+
+
+def see_it_shown_inline(page: Page, document_path: str) -> None:
+    """The document's file is sent to be shown inline as a PDF, never run as a page."""
     # And the document is shown inline there, never run as a page
     shown = page.request.get(f"{document_path}/file")
     assert shown.status == 200
     assert shown.headers["content-type"].startswith("application/pdf")
     assert shown.headers["content-disposition"].startswith("inline")
+
+
+def download_it(page: Page, document_path: str, pdf: Path) -> None:
+    """The patient downloads the very file they added, named after its title, and stays on the page."""
     # When they download it
     expect(page.locator(DOWNLOAD_LINK)).to_have_text("Télécharger")
     with page.expect_download() as download_info:
@@ -230,19 +244,26 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     assert Path(download.path()).read_bytes() == pdf.read_bytes()
     assert path_of(page) == document_path, "downloading should not leave the page"
 
+
+def hide_it_from_professionals(page: Page, document_path: str) -> None:
+    """The patient hides the document from professionals; its page and its row in the library say so."""
     # When they hide it from professionals (from the keyboard: see press_with_the_keyboard)
     expect(page.locator(HIDE_BUTTON)).to_have_text("Le masquer aux professionnels")
     press_with_the_keyboard(page, HIDE_BUTTON)
     # Then the page says so, and offers to show it again
     assert path_of(page) == f"{document_path}?done=hide"
     expect(page.locator(BANNER)).to_contain_text("Le document est masqué aux professionnels.")
-    expect(summary).to_contain_text("Masqué aux professionnels")
+    expect(page.locator("main .summary-list")).to_contain_text("Masqué aux professionnels")
     expect(page.locator("main form[action$='/show'] button")).to_have_text("Le montrer aux professionnels")
     # And in the library its row says it is hidden
     press(page, BACK_TO_LIBRARY)
+    rows = page.locator(ROWS)
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".tag")).to_have_text("Masqué aux professionnels")
 
+
+def put_it_in_the_bin(page: Page, document_path: str) -> None:
+    """The patient opens the document again and bins it; the library no longer lists it."""
     # When they open it again and put it in the bin
     press(page, f"{ROWS} h2 a[href='{document_path}']")
     expect(page.locator(BIN_BUTTON)).to_have_text("Le mettre à la corbeille")
@@ -253,9 +274,12 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
         "Le document est dans la corbeille pour 30 jours. Vous pouvez l'y restaurer."
     )
     expect(page.locator(STATUS)).to_have_text("Aucun document trouvé.")
-    expect(rows).to_have_count(0)
+    expect(page.locator(ROWS)).to_have_count(0)
     expect(page.locator("main a[href='/space/documents/bin']").last).to_have_text("La corbeille (1)")
 
+
+def restore_it_from_the_bin(page: Page, document_path: str) -> None:
+    """The patient finds the document in the bin and restores it, still hidden from professionals."""
     # When they open the bin
     press(page, f"{BANNER} a[href='/space/documents/bin']")
     # Then the document is there
@@ -272,18 +296,36 @@ def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     expect(page.locator(BANNER)).to_contain_text("Le document est de retour dans vos documents.")
     # And it is in the library again, still hidden from professionals, and the bin is empty
     press(page, BACK_TO_LIBRARY)
+    rows = page.locator(ROWS)
     expect(rows).to_have_count(1)
     expect(rows.first.locator("h2 a")).to_have_text(TITLE)
     expect(rows.first.locator(".tag")).to_have_text("Masqué aux professionnels")
     expect(page.locator("main a[href='/space/documents/bin']").last).to_have_text("La corbeille (0)")
 
 
-def test_a_large_upload_shows_how_much_has_gone(
+def test_a_patient_adds_finds_downloads_hides_bins_and_restores_a_document(
     page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
 ) -> None:
-    if not javascript:
-        pytest.skip("without JavaScript the browser shows its own progress: the form is sent as it is")
-    # Given a patient adding a 12 MB scan over a slow line (3 MB a second up)
+    pdf = make_pdf(tmp_path / "scan-0042.pdf", "Glycemie a jeun : 0,95 g/L")
+    # Given a patient in their library, which is empty
+    patient = make_patient(live_server, database_url)
+    open_the_library(page, live_server, patient)
+    expect(page.locator(STATUS)).to_have_text("Aucun document trouvé.")
+    document_path = add_a_pdf(page, javascript, pdf)
+    see_it_listed_as_added_by_them(page)
+    find_it_by_its_title(page, javascript)
+    open_it_and_print_it(page, javascript, document_path)
+    see_it_shown_inline(page, document_path)
+    download_it(page, document_path, pdf)
+    hide_it_from_professionals(page, document_path)
+    put_it_in_the_bin(page, document_path)
+    restore_it_from_the_bin(page, document_path)
+
+
+def begin_adding_a_large_scan_over_a_slow_line(
+    page: Page, live_server: LiveServer, database_url: str | None, tmp_path: Path
+) -> CDPSession:
+    """A patient fills in the form with a 12 MB scan, their line sending 3 MB a second; returns the line."""
     scan = tmp_path / "scan-complet.pdf"
     scan.write_bytes(b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024))
     patient = make_patient(live_server, database_url)
@@ -296,6 +338,11 @@ def test_a_large_upload_shows_how_much_has_gone(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 3 * 1024 * 1024},
     )
+    return network
+
+
+def send_it_watching_the_bar_move(page: Page) -> None:
+    """The patient sends the scan: while it goes, a labelled bar says how much has gone, and moves on."""
     bar = page.locator("main [data-progress] progress")
     expect(bar).to_be_hidden()
     # When they send it
@@ -313,6 +360,16 @@ def test_a_large_upload_shows_how_much_has_gone(
         page.wait_for_function(
             f"() => document.querySelector('main [data-progress] progress').value > {first}"
         )
+
+
+def test_a_large_upload_shows_how_much_has_gone(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
+) -> None:
+    if not javascript:
+        pytest.skip("without JavaScript the browser shows its own progress: the form is sent as it is")
+    # Given a patient adding a 12 MB scan over a slow line (3 MB a second up)
+    network = begin_adding_a_large_scan_over_a_slow_line(page, live_server, database_url, tmp_path)
+    send_it_watching_the_bar_move(page)
     network.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
@@ -324,13 +381,8 @@ def test_a_large_upload_shows_how_much_has_gone(
     check_axe(page)
 
 
-def test_a_file_that_is_not_a_pdf_nor_an_image_is_refused(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
-) -> None:
-    # Given a patient adding a document
-    patient = make_patient(live_server, database_url)
-    open_the_library(page, live_server, patient)
-    press(page, ADD_LINK)
+def send_a_text_file_named_like_a_pdf(page: Page, javascript: bool, tmp_path: Path) -> None:
+    """The patient sends a text file named like a PDF: refused (in place with JavaScript, a page without)."""
     # When they choose a file named like a PDF that is really text, and send it
     wrong = tmp_path / "analyses.pdf"
     wrong.write_bytes(b"hello\n")
@@ -352,6 +404,10 @@ def test_a_file_that_is_not_a_pdf_nor_an_image_is_refused(
     else:
         response = press(page, ADD_BUTTON)
         assert response is not None and response.status == 400
+
+
+def see_the_file_refused_at_its_field(page: Page) -> None:
+    """The form says why at the file's field, through a focused error summary, and keeps what was typed."""
     # Then they stay on the form, where an error summary takes the focus and links to the file
     assert path_of(page) == "/space/documents/add"
     message = "Ce fichier n'est pas un PDF, une photo JPEG ou une image PNG. Choisissez l'un de ceux-là."
@@ -374,13 +430,19 @@ def test_a_file_that_is_not_a_pdf_nor_an_image_is_refused(
     expect(page.locator("#file")).to_be_focused()
 
 
-def test_a_professional_deposits_a_document_the_patient_finds_new(
+def test_a_file_that_is_not_a_pdf_nor_an_image_is_refused(
     page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
 ) -> None:
-    pdf = make_pdf(tmp_path / "resultats.pdf", "Hemoglobine : 14 g/dL")
-    # Given a patient who has Dr Anne Martin in their care circle
+    # Given a patient adding a document
     patient = make_patient(live_server, database_url)
-    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
+    open_the_library(page, live_server, patient)
+    press(page, ADD_LINK)
+    send_a_text_file_named_like_a_pdf(page, javascript, tmp_path)
+    see_the_file_refused_at_its_field(page)
+
+
+def deposit_a_pdf_for_the_patient(page: Page, live_server: LiveServer, patient: Patient, pdf: Path) -> None:
+    """Dr Martin signs in, opens the patient's page and deposits a PDF, which is listed there."""
     # And Dr Martin, signed in, on the page of this patient
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     assert path_of(page) == "/pro"
@@ -405,11 +467,18 @@ def test_a_professional_deposits_a_document_the_patient_finds_new(
     expect(pro_rows).to_have_count(1)
     expect(pro_rows.first.locator("h3")).to_have_text(TITLE)
     expect(pro_rows.first).to_contain_text(LAB_RESULTS)
+
+
+def see_the_patient_was_told_without_the_document(live_server: LiveServer, patient: Patient) -> None:
+    """The patient was told by message of something new, with nothing of the document in it."""
     # And the patient was told, with nothing of the document in the message
     told = [m for m in read_outbox(live_server.data_dir / "outbox", limit=1000) if m.to == patient.email]
     assert told, "the patient should be told of the new document"
     assert TITLE not in told[0].subject + told[0].body
 
+
+def find_it_new_in_the_library(page: Page, live_server: LiveServer, patient: Patient) -> None:
+    """The patient signs in and finds the document in their library, new, added by Dr Martin."""
     # When the patient signs in and opens their library
     press(page, SIGN_OUT_BUTTON)
     open_the_library(page, live_server, patient)
@@ -420,6 +489,10 @@ def test_a_professional_deposits_a_document_the_patient_finds_new(
     expect(rows.first.locator("h2 a")).to_have_text(TITLE)
     expect(rows.first.locator("h2 .tag-new")).to_have_text("Nouveau")
     expect(rows.first).to_contain_text(f"Ajouté par {ANNE_DESCRIBED}")
+
+
+def open_it_and_see_it_no_longer_new(page: Page) -> None:
+    """The patient opens the document, sees only Dr Martin may withdraw it, and it is new no more."""
     # When they open it
     press(page, f"{ROWS} h2 a")
     # Then its page says who added it, and that only she may withdraw it
@@ -430,5 +503,19 @@ def test_a_professional_deposits_a_document_the_patient_finds_new(
     # And back in the library it is no longer new
     press(page, BACK_TO_LIBRARY)
     expect(page.locator(STATUS)).to_have_text("1 document")
+    rows = page.locator(ROWS)
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".tag-new")).to_have_count(0)
+
+
+def test_a_professional_deposits_a_document_the_patient_finds_new(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
+) -> None:
+    pdf = make_pdf(tmp_path / "resultats.pdf", "Hemoglobine : 14 g/dL")
+    # Given a patient who has Dr Anne Martin in their care circle
+    patient = make_patient(live_server, database_url)
+    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
+    deposit_a_pdf_for_the_patient(page, live_server, patient, pdf)
+    see_the_patient_was_told_without_the_document(live_server, patient)
+    find_it_new_in_the_library(page, live_server, patient)
+    open_it_and_see_it_no_longer_new(page)

@@ -69,13 +69,8 @@ def fill_the_form(page: Page, *, nir: str, delivery: str, email: str = "") -> No
     page.locator("#postal_address").fill(ADDRESS)
 
 
-def test_a_mediator_invites_someone_by_email_who_then_opens_their_space(
-    page: Page, live_server: LiveServer
-) -> None:
-    # Given the mediator, signed in, on the form to make a space
-    mediator_opens_the_form(page, live_server)
-    nir, wrong_nir = a_new_nir()
-    email = f"jeanne.{secrets.token_hex(4)}@example.org"
+def type_a_number_with_a_wrong_key(page: Page, wrong_nir: str, email: str) -> None:
+    """The mediator types everything but a wrong social security number: refused there, the rest kept."""
     # When she types everything, but a social security number with a wrong key
     fill_the_form(page, nir=wrong_nir, delivery="email", email=email)
     press(page, INVITE_BUTTON)
@@ -96,6 +91,10 @@ def test_a_mediator_invites_someone_by_email_who_then_opens_their_space(
     # When she follows the link in the summary, the field takes the focus
     summary.locator("a[href='#nir']").click()
     expect(page.locator("#nir")).to_be_focused()
+
+
+def correct_it_and_make_the_space(page: Page, live_server: LiveServer, nir: str, email: str) -> str:
+    """The mediator corrects the number and makes the space; returns the code sent by email."""
     # When she corrects the number and makes the space
     page.locator("#nir").fill(nir)
     press(page, INVITE_BUTTON)
@@ -103,7 +102,11 @@ def test_a_mediator_invites_someone_by_email_who_then_opens_their_space(
     expect(page.locator("h1")).to_have_text("L'espace est créé")
     expect(page.locator(".banner-success")).to_contain_text("Un espace santé est prêt pour Jeanne Dupont.")
     expect(page.locator("main")).to_contain_text(email)
-    code = activation_code(live_server, email)
+    return activation_code(live_server, email)
+
+
+def open_the_space_with_the_code(page: Page, code: str) -> None:
+    """The person opens their space with the code and their date of birth, a password and the terms."""
     # When the mediator signs out and the person opens the activation page with the code
     press(page, SIGN_OUT_BUTTON)
     assert path_of(page) == "/"
@@ -126,6 +129,18 @@ def test_a_mediator_invites_someone_by_email_who_then_opens_their_space(
     # Then their space is open, and they are signed in
     assert path_of(page) == "/activate/done"
     expect(page.locator(SIGN_OUT_BUTTON)).to_be_visible()
+
+
+def test_a_mediator_invites_someone_by_email_who_then_opens_their_space(
+    page: Page, live_server: LiveServer
+) -> None:
+    # Given the mediator, signed in, on the form to make a space
+    mediator_opens_the_form(page, live_server)
+    nir, wrong_nir = a_new_nir()
+    email = f"jeanne.{secrets.token_hex(4)}@example.org"
+    type_a_number_with_a_wrong_key(page, wrong_nir, email)
+    code = correct_it_and_make_the_space(page, live_server, nir, email)
+    open_the_space_with_the_code(page, code)
 
 
 def test_a_mediator_invites_someone_with_a_printed_letter(page: Page, live_server: LiveServer) -> None:

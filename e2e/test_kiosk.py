@@ -37,7 +37,7 @@ from e2e.conftest import (
     _log_tail,
 )
 from e2e.harness import DEFAULT_TIMEOUT_MS, check_axe, press, visit
-from e2e.people import SIGN_OUT_BUTTON, _run_in_server_environment, make_patient, path_of, sign_in
+from e2e.people import SIGN_OUT_BUTTON, Patient, _run_in_server_environment, make_patient, path_of, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -168,13 +168,11 @@ def still_signed_in(page: Page) -> bool:
     return response.status == 200
 
 
-def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
-    page: Page, kiosk_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a terminal enrolled by the operator's code
-    enrol_the_terminal(page, kiosk_server)
+def sign_in_on_the_shared_computer(
+    page: Page, kiosk_server: LiveServer, patient: Patient
+) -> tuple[float, float]:
+    """The patient signs in on the terminal, told it is shared; returns the times before and after."""
     # When a patient signs in there: the sign-in page says the computer is shared
-    patient = make_patient(kiosk_server, database_url)
     visit(page, "/sign-in")
     expect(page.locator(NOTICE)).to_be_visible()
     # Times taken before an action bound the server's clock from below, times taken after it
@@ -184,7 +182,11 @@ def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
     signed_in_at = time.monotonic()
     assert path_of(page) == "/space"
     expect(page.locator("main")).to_contain_text("Marie")
+    return signing_in_at, signed_in_at
 
+
+def ask_for_more_time_when_warned(page: Page, javascript: bool, signing_in_at: float) -> float:
+    """Asked "Are you still there?" a little before the end, the patient asks for more time; returns when."""
     # Then a little before the end they are asked "Are you still there?"
     if javascript:
         dialog = page.locator(DIALOG)
@@ -205,12 +207,19 @@ def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
         press(page, MORE_TIME_ON_PAGE)
         assert path_of(page) == "/space"
     assert asked_at - signing_in_at >= WARN_SECONDS - 5, "the warning came too soon"
+    return asked_at
 
+
+def see_the_session_outlive_its_first_end(page: Page, signed_in_at: float) -> None:
+    """Past the session's first end, the patient is still signed in."""
     # Then the session outlives its first end
     page.wait_for_timeout(max(0, (signed_in_at + IDLE_SECONDS + 5 - time.monotonic()) * 1000))
     assert still_signed_in(page), "I need more time did not keep the session"
     expect(page.locator(SIGN_OUT_BUTTON)).to_have_count(1)
 
+
+def leave_and_see_the_session_time_out(page: Page, javascript: bool, asked_at: float) -> None:
+    """The patient leaves without signing out: warned again, then the welcome screen shows nothing of them."""
     # When they leave without signing out: warned again, then the session times out
     if javascript:
         expect(page.locator(DIALOG)).to_be_visible()
@@ -225,6 +234,9 @@ def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
     check_axe(page)
     assert not still_signed_in(page)
 
+
+def press_back_and_see_nothing_personal(page: Page) -> None:
+    """Back shows nothing personal, only a way to sign in, and the computer is still a kiosk."""
     # When they (or the next person) press Back: nothing personal, only a way to sign in
     response = page.go_back()
     assert response is not None, "going back should load the page again, not show a kept copy"
@@ -235,6 +247,19 @@ def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
     # And the computer is still a kiosk: its own cookie survived the clearing
     visit(page, "/sign-in")
     expect(page.locator(NOTICE)).to_be_visible()
+
+
+def test_a_kiosk_session_times_out_after_the_warning_and_back_shows_nothing(
+    page: Page, kiosk_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a terminal enrolled by the operator's code
+    enrol_the_terminal(page, kiosk_server)
+    patient = make_patient(kiosk_server, database_url)
+    signing_in_at, signed_in_at = sign_in_on_the_shared_computer(page, kiosk_server, patient)
+    asked_at = ask_for_more_time_when_warned(page, javascript, signing_in_at)
+    see_the_session_outlive_its_first_end(page, signed_in_at)
+    leave_and_see_the_session_time_out(page, javascript, asked_at)
+    press_back_and_see_nothing_personal(page)
 
 
 def test_a_kiosk_prints_or_sends_to_the_phone_instead_of_downloading(

@@ -76,16 +76,18 @@ def exported_assisted(page: Page, department: str) -> str:
     return rows[1][3 + 1]
 
 
-def test_a_mediator_helps_a_person_activate_their_space(
-    page: Page, live_server: LiveServer, javascript: bool
+def see_no_assisted_activation_yet(
+    page: Page, live_server: LiveServer, javascript: bool, department: str
 ) -> None:
-    department, address = ADDRESSES[javascript]
-    # Given the agency's analyst, who sees no assisted activation in the department yet
+    """The agency's analyst signs in and sees no assisted activation in the department yet."""
     sign_in(page, live_server, ANALYST, DEMO_PASSWORD)
     before, _words = assisted_cell(page, javascript, department)
     assert before == "0"
     press(page, SIGN_OUT_BUTTON)
 
+
+def say_where_she_works_today(page: Page, live_server: LiveServer) -> None:
+    """Sophie signs in and says where she works today, after leaving the place empty once."""
     # When Sophie signs in and says where she works today (her usual place is offered)
     sign_in(page, live_server, MEDIATOR, DEMO_PASSWORD)
     assert path_of(page) == "/mediator"
@@ -100,6 +102,9 @@ def test_a_mediator_helps_a_person_activate_their_space(
     press(page, PLACE_BUTTON)
     expect(page.locator(".mediator-place-now")).to_have_attribute("data-place-department", "23")
 
+
+def make_a_space_with_a_letter(page: Page, address: str) -> None:
+    """Sophie makes a space for the person beside her, delivered by letter, and prints the letter."""
     # And makes a space for a person beside her, with a letter
     press(page, "main a[href='/mediator/invite']")
     page.locator("#family_name").fill("Roussel")
@@ -117,6 +122,9 @@ def test_a_mediator_helps_a_person_activate_their_space(
         page.locator(LETTER_BUTTON).click()
     assert download_info.value.suggested_filename.endswith(".pdf")
 
+
+def activate_it_with_the_person(page: Page) -> tuple[str, list[str]]:
+    """The person activates the space beside Sophie; returns the code and the addresses visited."""
     # And activates the space now, with the person: the code is filled in
     addresses: list[str] = []
     page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
@@ -140,6 +148,11 @@ def test_a_mediator_helps_a_person_activate_their_space(
     assert path_of(page) == "/activate/terms"
     page.check("#accept")
     press(page, "form[action='/activate/terms'] button[type=submit]")
+    return code, addresses
+
+
+def see_the_space_open_with_sophie_still_signed_in(page: Page, code: str, addresses: list[str]) -> None:
+    """The space is open, Sophie is still the one signed in, and the code went into no address."""
     # Then the space is open, and Sophie is still the one signed in
     assert path_of(page) == "/mediator/activated"
     expect(page.locator("main a[href='/mediator/tour']")).to_be_visible()
@@ -147,13 +160,31 @@ def test_a_mediator_helps_a_person_activate_their_space(
     assert addresses and not any(digits in url or code.split()[1] in url for url in addresses), (
         "the code went into an address"
     )
-    press(page, SIGN_OUT_BUTTON)
 
+
+def see_one_more_assisted_activation(
+    page: Page, live_server: LiveServer, javascript: bool, department: str
+) -> None:
+    """The analyst sees one more assisted activation in the department, the same in the CSV export."""
     # And the agency's figures count one more assisted activation, the same in the CSV
     sign_in(page, live_server, ANALYST, DEMO_PASSWORD)
     after, words = assisted_cell(page, javascript, department)
     assert after == "fewer-than-10"
     assert exported_assisted(page, department) == words
+
+
+def test_a_mediator_helps_a_person_activate_their_space(
+    page: Page, live_server: LiveServer, javascript: bool
+) -> None:
+    department, address = ADDRESSES[javascript]
+    # Given the agency's analyst, who sees no assisted activation in the department yet
+    see_no_assisted_activation_yet(page, live_server, javascript, department)
+    say_where_she_works_today(page, live_server)
+    make_a_space_with_a_letter(page, address)
+    code, addresses = activate_it_with_the_person(page)
+    see_the_space_open_with_sophie_still_signed_in(page, code, addresses)
+    press(page, SIGN_OUT_BUTTON)
+    see_one_more_assisted_activation(page, live_server, javascript, department)
 
 
 def test_a_guided_tour_only_with_the_persons_yes(page: Page, live_server: LiveServer) -> None:

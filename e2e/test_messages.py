@@ -80,14 +80,8 @@ def open_the_conversation(page: Page, base: str) -> None:
     assert CONVERSATION.match(path_of(page)), page.url
 
 
-def test_a_doctor_writes_and_the_patient_answers_with_a_file(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
-) -> None:
-    pdf = make_pdf(tmp_path / "ancien-bilan.pdf", "Bilan de 2025")
-    # Given a patient who has Dr Anne Martin in their care circle
-    patient = make_patient(live_server, database_url)
-    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
-
+def write_to_the_patient_as_dr_martin(page: Page, live_server: LiveServer, patient: Patient) -> None:
+    """Dr Martin signs in and writes to the patient from their page; the conversation shows her message."""
     # When Dr Martin writes to them from the patient's page
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     press(page, f"main a[href='/pro/patients/{patient.account_id}']")
@@ -102,12 +96,18 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
     expect(page.locator("h1")).to_have_text(SUBJECT)
     expect(page.locator(BANNER)).to_contain_text("Votre message est envoyé.")
     expect(page.locator("main .message-body").first).to_have_text(BODY)
+
+
+def see_the_patient_was_told_without_the_message(live_server: LiveServer, patient: Patient) -> None:
+    """The patient was told of a new message, with nothing of the message nor of its sender."""
     # And the patient was told, with nothing of the message nor of its sender
     told = [m for m in read_outbox(live_server.data_dir / "outbox", limit=1000) if m.to == patient.email]
     assert [m.subject for m in told] == ["Vous avez un nouveau message dans votre espace santé"]
     assert "bilan" not in told[0].body.lower() and "Martin" not in told[0].body
-    press(page, SIGN_OUT_BUTTON)
 
+
+def read_it_as_the_patient(page: Page, live_server: LiveServer, patient: Patient) -> None:
+    """The patient signs in, sees one unread conversation, new from Dr Martin, and reads it."""
     # When the patient signs in, the header says one conversation is unread
     sign_in(page, live_server, patient.email, patient.password)
     expect(page.locator(UNREAD)).to_contain_text("Messages")
@@ -122,6 +122,11 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
     expect(page.locator("main .message-body").first).to_have_text(BODY)
     assert unread_count(page) == "0"
 
+
+def begin_an_answer_that_is_kept(
+    page: Page, live_server: LiveServer, patient: Patient, javascript: bool
+) -> str:
+    """The patient begins an answer, kept across signing out and in; returns the conversation's path."""
     # When they begin an answer, it is kept: as they type with JavaScript, with a button without
     page.locator("#body").fill(ANSWER)
     if javascript:
@@ -136,7 +141,11 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
     sign_in(page, live_server, patient.email, patient.password)
     open_the_conversation(page, "/space/messages")
     expect(page.locator("#body")).to_have_value(ANSWER)
+    return conversation
 
+
+def send_it_with_a_pdf(page: Page, javascript: bool, pdf: Path) -> None:
+    """The patient sends the answer with a PDF (a lab result); it appears under the doctor's message."""
     # When they send it with a PDF, filed as a lab result
     page.locator("#file").set_input_files(pdf)
     page.locator("#category").select_option("lab_results")
@@ -157,12 +166,18 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
     expect(messages.nth(1).locator(".message-body")).to_have_text(ANSWER)
     expect(messages.nth(1).locator(".attachments a")).to_have_text("Télécharger ancien-bilan")
     expect(page.locator("#body")).to_have_value("")
+
+
+def find_the_file_in_their_documents(page: Page) -> None:
+    """The patient finds the file they sent in their documents too."""
     # And the file is in their documents too
     press(page, "header a.nav-link[href='/space']")
     press(page, "main a[href='/space/documents']")
     expect(page.locator("main #document-list li.document-row h2 a")).to_have_text("ancien-bilan")
-    press(page, SIGN_OUT_BUTTON)
 
+
+def download_the_file_as_dr_martin(page: Page, live_server: LiveServer, conversation: str, pdf: Path) -> None:
+    """Dr Martin comes back, sees the answer counted, and downloads the very file sent."""
     # When Dr Martin comes back, the answer is counted, and she downloads the file
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     assert unread_count(page) == "1"
@@ -172,6 +187,24 @@ def test_a_doctor_writes_and_the_patient_answers_with_a_file(
     with page.expect_download() as download_info:
         link.click()
     assert Path(download_info.value.path()).read_bytes() == pdf.read_bytes()
+
+
+def test_a_doctor_writes_and_the_patient_answers_with_a_file(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool, tmp_path: Path
+) -> None:
+    pdf = make_pdf(tmp_path / "ancien-bilan.pdf", "Bilan de 2025")
+    # Given a patient who has Dr Anne Martin in their care circle
+    patient = make_patient(live_server, database_url)
+    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
+    write_to_the_patient_as_dr_martin(page, live_server, patient)
+    see_the_patient_was_told_without_the_message(live_server, patient)
+    press(page, SIGN_OUT_BUTTON)
+    read_it_as_the_patient(page, live_server, patient)
+    conversation = begin_an_answer_that_is_kept(page, live_server, patient, javascript)
+    send_it_with_a_pdf(page, javascript, pdf)
+    find_the_file_in_their_documents(page)
+    press(page, SIGN_OUT_BUTTON)
+    download_the_file_as_dr_martin(page, live_server, conversation, pdf)
 
 
 def test_the_unread_count_and_the_inbox_update_by_themselves(

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, settle
-from e2e.people import SIGN_OUT_BUTTON, add_to_circle, make_patient, path_of, sign_in
+from e2e.people import SIGN_OUT_BUTTON, Patient, add_to_circle, make_patient, path_of, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -61,14 +61,8 @@ def in_sharing(page: Page, selector: str, javascript: bool) -> None:
         press(page, selector)
 
 
-def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient who has Dr Anne Martin in their care circle
-    patient = make_patient(live_server, database_url)
-    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
-    sign_in(page, live_server, patient.email, patient.password)
-
+def begin_a_note_without_its_title(page: Page, javascript: bool) -> None:
+    """The patient begins a note and forgets its title; the title is asked for, the text kept."""
     # When they go to their notes and begin one, forgetting its title
     press(page, "main a[href='/space/notes']")
     expect(page.locator("main .note-row")).to_have_count(0)
@@ -88,6 +82,9 @@ def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
     if javascript:
         expect(page.locator(ERRORS)).to_be_focused()
 
+
+def give_it_a_title_and_save_it(page: Page) -> str:
+    """The patient gives the note a title and saves it; returns the note's id."""
     # When they give it a title and save it
     page.locator("#title").fill(TITLE)
     press(page, SAVE)
@@ -99,7 +96,11 @@ def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
     expect(page.locator(BANNER)).to_be_visible()
     expect(page.locator("#title")).to_have_value(TITLE)
     expect(page.locator("#body")).to_have_value(BODY)
+    return note
 
+
+def share_it_with_dr_martin(page: Page, javascript: bool) -> None:
+    """The patient shares the note with Dr Martin; the page and their list say so."""
     # When they share it with Dr Martin
     expect(page.locator("main #sharing input[name=share_with]")).to_have_count(1)
     page.get_by_label(ANNE, exact=True).check()
@@ -113,8 +114,10 @@ def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
     expect(page.locator("main .note-row")).to_have_count(1)
     expect(page.locator("main .note-row h2 a")).to_have_text(TITLE)
     expect(page.locator("main .note-row .note-shared")).to_contain_text(ANNE)
-    press(page, SIGN_OUT_BUTTON)
 
+
+def read_it_as_dr_martin(page: Page, live_server: LiveServer, patient: Patient, note: str) -> None:
+    """Dr Martin finds the note on the patient's page and reads it, with no way to change it."""
     # When Dr Martin opens the patient's page, then the notes shared with her
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     press(page, f"main a[href='/pro/patients/{patient.account_id}']")
@@ -127,18 +130,31 @@ def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
     expect(page.locator("main textarea, main input[name=title]")).to_have_count(0)
 
 
-def test_a_patient_stops_sharing_a_note_and_removes_it(
+def test_a_patient_writes_a_note_shares_it_and_the_doctor_reads_it(
     page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
 ) -> None:
-    # Given a patient of Dr Martin with a note shared with her
+    # Given a patient who has Dr Anne Martin in their care circle
     patient = make_patient(live_server, database_url)
     add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
     sign_in(page, live_server, patient.email, patient.password)
+    begin_a_note_without_its_title(page, javascript)
+    note = give_it_a_title_and_save_it(page)
+    share_it_with_dr_martin(page, javascript)
+    press(page, SIGN_OUT_BUTTON)
+    read_it_as_dr_martin(page, live_server, patient, note)
+
+
+def write_a_note_for_the_pharmacy(page: Page) -> None:
+    """The patient writes and saves a note "Pour la pharmacie"."""
     press(page, "main a[href='/space/notes']")
     press(page, "main a[href='/space/notes/new']")
     page.locator("#title").fill("Pour la pharmacie")
     page.locator("#body").fill("Demander le générique.")
     press(page, SAVE)
+
+
+def share_it_after_choosing_no_one(page: Page, javascript: bool) -> None:
+    """The patient presses "Share" choosing no one, is told to choose, then shares it with Dr Martin."""
     # When they press "Share" without choosing anyone, they are told to choose, at the field
     if javascript:
         page.locator(SHARE).click()
@@ -154,6 +170,9 @@ def test_a_patient_stops_sharing_a_note_and_removes_it(
     in_sharing(page, SHARE, javascript)
     expect(page.locator(ERRORS)).to_have_count(0)
 
+
+def change_its_text_and_come_back(page: Page, javascript: bool) -> None:
+    """The patient changes the text without saving and comes back to it (kept with JavaScript), then saves."""
     # When they change the text without saving, then come back to the note
     page.locator("#body").fill("Demander le générique, et une boîte de 90.")
     if javascript:
@@ -170,12 +189,18 @@ def test_a_patient_stops_sharing_a_note_and_removes_it(
         save(page, javascript)
     expect(page.locator("#body")).to_have_value("Demander le générique, et une boîte de 90.")
 
+
+def stop_sharing_it(page: Page, javascript: bool) -> None:
+    """The patient stops sharing the note; nobody but them sees it."""
     # When they stop sharing it
     in_sharing(page, UNSHARE, javascript)
     # Then nobody but them sees it
     expect(page.locator(UNSHARE)).to_have_count(0)
     expect(page.get_by_label(ANNE, exact=True)).not_to_be_checked()
 
+
+def remove_it_after_confirming(page: Page) -> None:
+    """The patient removes the note, asked first; it is gone from their list."""
     # When they remove it, they are asked first
     press(page, "main a[href$='/remove']")
     expect(page.locator("main form[action$='/remove'] button")).to_be_visible()
@@ -184,3 +209,17 @@ def test_a_patient_stops_sharing_a_note_and_removes_it(
     assert path_of(page) == "/space/notes?done=removed"
     expect(page.locator(BANNER)).to_be_visible()
     expect(page.locator("main .note-row")).to_have_count(0)
+
+
+def test_a_patient_stops_sharing_a_note_and_removes_it(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient of Dr Martin with a note shared with her
+    patient = make_patient(live_server, database_url)
+    add_to_circle(live_server, database_url, patient.account_id, ANNE_EMAIL)
+    sign_in(page, live_server, patient.email, patient.password)
+    write_a_note_for_the_pharmacy(page)
+    share_it_after_choosing_no_one(page, javascript)
+    change_its_text_and_come_back(page, javascript)
+    stop_sharing_it(page, javascript)
+    remove_it_after_confirming(page)

@@ -101,18 +101,8 @@ def a_patient_of_anne(live_server: LiveServer, database_url: str | None) -> Pati
     return patient
 
 
-def test_a_carer_with_messages_only_writes_without_documents_nor_files(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient of Dr Martin with a document in her library, and her daughter, to
-    # whom she gave her messages only
-    patient = a_patient_of_anne(live_server, database_url)
-    _run_in_server_environment(live_server, database_url, _ADD_DOCUMENT, patient.account_id, LIBRARY_TITLE)
-    carer = make_patient(live_server, database_url)
-    _run_in_server_environment(
-        live_server, database_url, _DELEGATE, patient.account_id, carer.account_id, "messages:write"
-    )
-
+def enter_her_mothers_space(page: Page, live_server: LiveServer, carer: Patient) -> None:
+    """The daughter goes into her mother's space, and finds the messages but not the documents."""
     # When the daughter goes into her mother's space
     sign_in(page, live_server, carer.email, carer.password)
     press(page, "main a[href='/space/helping']")
@@ -124,6 +114,9 @@ def test_a_carer_with_messages_only_writes_without_documents_nor_files(
     press(page, UNREAD)
     assert path_of(page) == "/space/messages"
 
+
+def start_a_conversation_without_documents_nor_files(page: Page) -> None:
+    """The daughter starts a conversation: no documents, no file, and no circle page are offered."""
     # When she starts a conversation
     press(page, "main a[href='/space/messages/new']")
     expect(page.locator("h1")).to_have_text("Commencer une conversation")
@@ -135,6 +128,9 @@ def test_a_carer_with_messages_only_writes_without_documents_nor_files(
     # And the circle's page, which is her mother's own, is not offered either
     expect(page.locator("main a[href='/space/circle']")).to_have_count(0)
 
+
+def write_to_dr_martin(page: Page, javascript: bool) -> None:
+    """The daughter writes to Dr Martin and sends it; the conversation offers no file either."""
     # When she writes to Dr Martin and sends it
     subject = f"Le rendez-vous de maman {secrets.token_hex(3)}"
     page.get_by_label("Dr Anne Martin, médecin généraliste").check()
@@ -151,18 +147,27 @@ def test_a_carer_with_messages_only_writes_without_documents_nor_files(
     if javascript:
         settle(page)
         check_axe(page, displays=None)
+
+
+def test_a_carer_with_messages_only_writes_without_documents_nor_files(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient of Dr Martin with a document in her library, and her daughter, to
+    # whom she gave her messages only
+    patient = a_patient_of_anne(live_server, database_url)
+    _run_in_server_environment(live_server, database_url, _ADD_DOCUMENT, patient.account_id, LIBRARY_TITLE)
+    carer = make_patient(live_server, database_url)
+    _run_in_server_environment(
+        live_server, database_url, _DELEGATE, patient.account_id, carer.account_id, "messages:write"
+    )
+    enter_her_mothers_space(page, live_server, carer)
+    start_a_conversation_without_documents_nor_files(page)
+    write_to_dr_martin(page, javascript)
     press(page, SIGN_OUT_BUTTON)
 
 
-def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient to whom Dr Martin wrote, and who answered
-    patient = a_patient_of_anne(live_server, database_url)
-    subject = f"Votre tension {secrets.token_hex(3)}"
-    _run_in_server_environment(
-        live_server, database_url, _WRITE, patient.account_id, ANNE_EMAIL, subject, "Comment allez-vous ?"
-    )
+def answer_dr_martin(page: Page, live_server: LiveServer, patient: Patient, javascript: bool) -> None:
+    """The patient signs in and answers Dr Martin's message."""
     sign_in(page, live_server, patient.email, patient.password)
     press(page, UNREAD)
     press(page, f"{ROWS}:first-child h2 a")
@@ -171,8 +176,10 @@ def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
         _send_in_place(page)
     else:
         press(page, SEND)
-    press(page, SIGN_OUT_BUTTON)
 
+
+def see_the_answer_new_and_counted(page: Page, live_server: LiveServer, subject: str) -> int:
+    """Dr Martin sees the answer as new, and counts it; returns her unread count."""
     # And Dr Martin sees the answer as new, and counts it
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     before = int(unread_count(page))
@@ -181,8 +188,11 @@ def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
     row = page.locator(ROWS).filter(has_text=subject)
     expect(row).to_have_count(1)
     expect(row.locator(".tag-new")).to_have_count(1)
-    press(page, SIGN_OUT_BUTTON)
+    return before
 
+
+def block_dr_martin(page: Page, live_server: LiveServer, patient: Patient, javascript: bool) -> None:
+    """The patient blocks Dr Martin from her care circle."""
     # When the patient blocks Dr Martin from her care circle
     sign_in(page, live_server, patient.email, patient.password)
     press(page, "main a[href='/space/circle']")
@@ -195,8 +205,10 @@ def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
         press(page, block)
         assert path_of(page) == "/space/circle?done=block"
     expect(page.locator(f"{CIRCLE_ROWS} .tag-warning")).to_be_visible()
-    press(page, SIGN_OUT_BUTTON)
 
+
+def see_none_of_her_conversations(page: Page, live_server: LiveServer, subject: str, before: int) -> None:
+    """Dr Martin's inbox shows none of the patient's conversations, and her header does not count it."""
     # Then Dr Martin's inbox shows none of her conversations, and her header does not count it
     sign_in(page, live_server, ANNE_EMAIL, ANNE_PASSWORD)
     assert int(unread_count(page)) == before - 1
@@ -206,6 +218,24 @@ def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
     assert path_of(page) == "/pro/messages"
     expect(page.locator(ROWS).filter(has_text=subject)).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text(subject)
+
+
+def test_a_blocked_doctor_no_longer_sees_nor_counts_the_patients_conversations(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient to whom Dr Martin wrote, and who answered
+    patient = a_patient_of_anne(live_server, database_url)
+    subject = f"Votre tension {secrets.token_hex(3)}"
+    _run_in_server_environment(
+        live_server, database_url, _WRITE, patient.account_id, ANNE_EMAIL, subject, "Comment allez-vous ?"
+    )
+    answer_dr_martin(page, live_server, patient, javascript)
+    press(page, SIGN_OUT_BUTTON)
+    before = see_the_answer_new_and_counted(page, live_server, subject)
+    press(page, SIGN_OUT_BUTTON)
+    block_dr_martin(page, live_server, patient, javascript)
+    press(page, SIGN_OUT_BUTTON)
+    see_none_of_her_conversations(page, live_server, subject, before)
     press(page, SIGN_OUT_BUTTON)
 
 

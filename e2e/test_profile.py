@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import LiveServer
 from e2e.harness import check_axe, press, settle
-from e2e.people import make_patient, path_of, sign_in
+from e2e.people import Patient, make_patient, path_of, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -65,16 +65,16 @@ def send_form(page: Page, javascript: bool) -> None:
         press(page, SAVE)
 
 
-def test_a_patient_fills_in_their_profile(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient signed in, on their health profile
-    patient = make_patient(live_server, database_url)
+def open_the_profile(page: Page, live_server: LiveServer, patient: Patient) -> None:
+    """The patient signs in and opens their health profile, with its 13 blocks."""
     sign_in(page, live_server, patient.email, patient.password)
     press(page, "main a[href='/space/profile']")
     expect(page.locator("main #block-treatments")).to_be_visible()
     expect(page.locator("main li.profile-block")).to_have_count(13)
 
+
+def add_a_treatment_without_its_name(page: Page, javascript: bool) -> None:
+    """The patient adds a treatment but forgets its name; the form says so and keeps the rest."""
     # When they add a treatment but forget its name
     open_section(page, "treatments")
     open_form(page, javascript, ADD)
@@ -89,6 +89,10 @@ def test_a_patient_fills_in_their_profile(
     expect(page.locator("#dose")).to_have_value("5 mg, 1 comprimé")
     expect(page.locator("#times")).to_be_checked()
     expect(page.locator("#times-3")).to_be_checked()
+
+
+def write_its_name_and_save(page: Page, javascript: bool) -> None:
+    """The patient writes the treatment's name and saves: it is listed, added by them."""
     # When they write the name and save
     page.locator("#name").fill("Amlodipine")
     send_form(page, javascript)
@@ -103,18 +107,25 @@ def test_a_patient_fills_in_their_profile(
         expect(entry).to_be_focused()
     assert path_of(page).startswith("/space/profile/treatments")
 
+
+def change_its_dose(page: Page, javascript: bool) -> None:
+    """The patient changes the treatment's dose; the entry says the new dose and that they changed it."""
     # When they change the dose
     open_form(page, javascript, "main li.entry a[href$='/edit']")
     expect(page.locator("#name")).to_have_value("Amlodipine")
     page.locator("#dose").fill("10 mg")
     send_form(page, javascript)
     # Then the entry says the new dose, and that they changed it
+    entry = page.locator("main li.entry")
     expect(page.locator(BANNER)).to_be_visible()
     expect(entry.locator(".entry-facts")).to_contain_text("10 mg")
     assert len(entry.locator(".row-meta").inner_text().splitlines()) == 2  # added, then changed
     if javascript:
         expect(entry).to_be_focused()
 
+
+def add_an_allergy(page: Page, javascript: bool) -> None:
+    """The patient adds a severe allergy to penicillin, which is listed."""
     # When they add an allergy
     back_to_overview(page)
     open_section(page, "allergies")
@@ -127,6 +138,9 @@ def test_a_patient_fills_in_their_profile(
     expect(page.locator(BANNER)).to_be_visible()
     expect(page.locator("main li.entry .row-title")).to_have_text("Pénicilline")
 
+
+def add_an_implausible_weight_then_correct_it(page: Page, javascript: bool) -> None:
+    """The patient adds a weight of 720 kg, is asked to check it, and corrects it to 72,5."""
     # When they add a weight of 720 kg
     back_to_overview(page)
     open_section(page, "measurements")
@@ -148,6 +162,10 @@ def test_a_patient_fills_in_their_profile(
     page.locator("#value").fill("72,5")
     send_form(page, javascript)
     expect(page.locator(BANNER)).to_be_visible()
+
+
+def add_an_unusual_weight_and_confirm_it(page: Page, javascript: bool) -> None:
+    """The patient adds a second, unusual weight and confirms it; both are in the chart and the table."""
     # When they add a second weight, unusual, and confirm it
     open_form(page, javascript, ADD)
     page.locator("#kind").check()
@@ -169,8 +187,26 @@ def test_a_patient_fills_in_their_profile(
     expect(cells.nth(0)).to_have_text("720")
     expect(cells.nth(1)).to_have_text("72,5")
 
+
+def see_it_all_on_the_overview(page: Page) -> None:
+    """The overview shows the treatment with its dose, the allergy and the last weight."""
     # And the overview shows the treatment with its times, the allergy and the last weight
     back_to_overview(page)
     expect(page.locator("main #block-treatments .profile-facts")).to_contain_text("Amlodipine – 10 mg")
     expect(page.locator("main #block-allergies .profile-facts")).to_contain_text("Pénicilline")
     expect(page.locator("main #block-measurements .profile-facts")).to_contain_text("720")
+
+
+def test_a_patient_fills_in_their_profile(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient signed in, on their health profile
+    patient = make_patient(live_server, database_url)
+    open_the_profile(page, live_server, patient)
+    add_a_treatment_without_its_name(page, javascript)
+    write_its_name_and_save(page, javascript)
+    change_its_dose(page, javascript)
+    add_an_allergy(page, javascript)
+    add_an_implausible_weight_then_correct_it(page, javascript)
+    add_an_unusual_weight_and_confirm_it(page, javascript)
+    see_it_all_on_the_overview(page)

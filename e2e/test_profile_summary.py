@@ -74,14 +74,8 @@ def _pdf_text(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def test_a_patient_prints_downloads_and_files_their_summary(
-    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
-) -> None:
-    # Given a patient who takes a medicine morning and evening and is allergic to penicillin
-    patient = make_patient(live_server, database_url)
-    _run_in_server_environment(live_server, database_url, _SEED, patient.account_id, MEDICINE, SUBSTANCE)
-    sign_in(page, live_server, patient.email, patient.password)
-
+def open_the_summary(page: Page) -> None:
+    """The patient opens their summary: the medicine ticked at its times of day, and the allergy."""
     # When they open their summary
     visit(page, SUMMARY)
     # Then it shows the medicine with ticks at its times of day, and the allergy
@@ -99,6 +93,9 @@ def test_a_patient_prints_downloads_and_files_their_summary(
     expect(page.locator("main .summary-empty")).to_have_count(3)
     expect(page.locator("main .summary-name")).to_have_text("Marie Martin")
 
+
+def see_only_the_summary_on_paper(page: Page) -> None:
+    """Printed, the page shows only the summary: no header, navigation nor buttons."""
     # When it is printed, only the summary is on paper: no header, navigation nor buttons
     page.emulate_media(media="print")
     expect(page.locator("header.site-header")).to_be_hidden()
@@ -108,11 +105,14 @@ def test_a_patient_prints_downloads_and_files_their_summary(
     expect(page.locator(FILE)).to_be_hidden()
     expect(page.locator("a.back-link")).to_be_hidden()
     expect(page.locator("main h1")).to_be_visible()
-    expect(row).to_be_visible()
+    expect(page.locator(TREATMENT_ROW).first).to_be_visible()
     expect(page.locator(ALLERGY_ROW).first).to_be_visible()
     page.emulate_media(media="screen")
     expect(page.locator(PRINT)).to_be_visible()
 
+
+def press_print(page: Page, javascript: bool) -> None:
+    """The patient presses Print: printed at once with JavaScript, the PDF shown inline without."""
     # When they press Print: with JavaScript the browser prints the page at once; without
     # it, the link opens the summary's PDF in the browser, to print from there
     href = page.locator(PRINT).get_attribute("href")
@@ -127,6 +127,9 @@ def test_a_patient_prints_downloads_and_files_their_summary(
     assert shown.headers["content-type"] == "application/pdf"
     assert shown.headers["content-disposition"].startswith("inline")
 
+
+def download_the_pdf(page: Page) -> None:
+    """The patient downloads a large-print PDF of the same summary, with a clean name."""
     # When they download the PDF
     with page.expect_download() as download_info:
         page.locator(DOWNLOAD).click()
@@ -139,6 +142,9 @@ def test_a_patient_prints_downloads_and_files_their_summary(
     assert MEDICINE in text and SUBSTANCE in text and "Marie Martin" in text
     assert path_of(page) == SUMMARY, "downloading should not leave the page"
 
+
+def file_it_in_their_documents(page: Page) -> None:
+    """The patient files the summary in their documents, where it is a medical summary whose file opens."""
     # When they put it in their documents
     press_with_the_keyboard(page, FILE)
     # Then the page says it is there, with a link to it
@@ -154,3 +160,17 @@ def test_a_patient_prints_downloads_and_files_their_summary(
     assert MEDICINE in _pdf_text(filed.body())
     visit(page, "/space/documents?kind=medical_summary")
     expect(page.locator(f"main a[href='{document}']")).to_have_count(1)
+
+
+def test_a_patient_prints_downloads_and_files_their_summary(
+    page: Page, live_server: LiveServer, database_url: str | None, javascript: bool
+) -> None:
+    # Given a patient who takes a medicine morning and evening and is allergic to penicillin
+    patient = make_patient(live_server, database_url)
+    _run_in_server_environment(live_server, database_url, _SEED, patient.account_id, MEDICINE, SUBSTANCE)
+    sign_in(page, live_server, patient.email, patient.password)
+    open_the_summary(page)
+    see_only_the_summary_on_paper(page)
+    press_print(page, javascript)
+    download_the_pdf(page)
+    file_it_in_their_documents(page)

@@ -169,23 +169,23 @@ def _titles(page: Page) -> list[str]:
     return page.locator("#help-points .row-title").all_inner_texts()
 
 
-def test_a_visitor_finds_help_points_in_their_department(page: Page, javascript: bool) -> None:
-    # Given a visitor on the help page, which lists help points everywhere, 5 a page
-    visit(page, "/help")
-    rows = page.locator("#help-points .row")
-    expect(rows).to_have_count(5)
-    expect(page.locator("#help-points .pagination")).to_have_count(1)
+def choose_the_creuse(page: Page, javascript: bool) -> None:
+    """The visitor chooses the Creuse (23): only its help points are listed, on one page."""
     if javascript:
         page.evaluate("window.e2eSameDocument = true")
     # When they choose the Creuse (23)
     _choose_department(page, javascript, "23")
     # Then only its help points are listed, on one page
     expect(page.locator("#help-points .pagination")).to_have_count(0)
+    rows = page.locator("#help-points .row")
     postcodes = rows.evaluate_all("rows => rows.map(row => row.textContent.match(/\\b(\\d{5})\\b/)[1])")
     assert postcodes and all(code.startswith("23") for code in postcodes), postcodes
     if javascript:  # updated in place: still the same document
         assert page.evaluate("window.e2eSameDocument") is True
 
+
+def go_to_page_two_of_all_departments(page: Page, javascript: bool) -> list[str]:
+    """The visitor goes back to all departments, then to page 2; returns the titles of page 1."""
     # When they go back to all departments
     _choose_department(page, javascript, "")
     expect(page.locator("#help-points .pagination")).to_have_count(1)
@@ -206,13 +206,27 @@ def test_a_visitor_finds_help_points_in_their_department(page: Page, javascript:
     assert path_of(page) == "/help?department=&page=2"
     expect(page.locator(page_two)).to_have_attribute("aria-current", "page")
     assert _titles(page) and set(_titles(page)).isdisjoint(first_page)
+    return first_page
 
+
+def press_back_to_the_first_page(page: Page, first_page: list[str]) -> None:
+    """The browser's Back button gives the previous list again."""
     # When they press the browser's Back button
     page.go_back()
     # Then the previous list is back
     expect(page.locator("#help-points .row-title")).to_have_text(first_page)
     assert path_of(page) == "/help?department="
     check_axe(page)
+
+
+def test_a_visitor_finds_help_points_in_their_department(page: Page, javascript: bool) -> None:
+    # Given a visitor on the help page, which lists help points everywhere, 5 a page
+    visit(page, "/help")
+    expect(page.locator("#help-points .row")).to_have_count(5)
+    expect(page.locator("#help-points .pagination")).to_have_count(1)
+    choose_the_creuse(page, javascript)
+    first_page = go_to_page_two_of_all_departments(page, javascript)
+    press_back_to_the_first_page(page, first_page)
 
 
 def test_a_visitor_who_edits_the_address_sees_what_went_wrong(page: Page) -> None:

@@ -16,6 +16,14 @@ from bs4 import BeautifulSoup, Tag
 _SPACES = re.compile(r"[ \t\n\r\f]+")
 # The input types a browser does not send as a field of the form.
 _NOT_SENT = {"submit", "button", "image", "reset", "file"}
+# The attributes whose value is an address.
+_ADDRESS_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    *(f"hx-{verb}" for verb in ("get", "post", "put", "patch", "delete")),
+}
 
 
 def _normal(text: str) -> str:
@@ -110,6 +118,15 @@ class Page:
             for row in rows
         }
 
+    def rows(self, selector: str = "table") -> list[list[str]]:
+        """The body rows of the one table matching ``selector``: each row's cells (header
+        cells and data cells, in order), what each says."""
+        table = self.one(selector)
+        body = table.select("tbody > tr") or [
+            row for row in table.select("tr") if not row.find_parent("thead")
+        ]
+        return [[_text_of(cell) for cell in row.find_all(["th", "td"], recursive=False)] for row in body]
+
     def form_fields(self, form_selector: str = "form") -> list[tuple[str, str]]:
         """What the one form matching ``form_selector`` would send as a browser sends it:
         (name, value) in order; unchecked boxes, buttons, files and disabled fields left out."""
@@ -156,6 +173,16 @@ class Page:
         for link in scope.select("a[href]"):
             found.setdefault(_text_of(link), _attr(link, "href"))
         return found
+
+    def addresses(self) -> list[str]:
+        """Every address the page links to, loads or sends to (``href``, ``src``, ``action``,
+        ``formaction`` and htmx's ``hx-get``/``hx-post``/... attributes), in the page's order."""
+        return [
+            _attr(element, name)
+            for element in self.soup.find_all(True)
+            for name in element.attrs
+            if name in _ADDRESS_ATTRIBUTES and _attr(element, name)
+        ]
 
 
 def page(response_or_text: Any) -> Page:

@@ -136,7 +136,9 @@ def _layout(render, user):
 
 
 def test_a_signed_in_page_offers_sign_out(render):
-    html = _layout(render, user={"name": "Jeanne", "home": "/space"})
+    html = _layout(
+        render, user={"name": "Jeanne", "home": "/space", "home_page": {"page": "space", "label": "My space"}}
+    )
     assert '<form class="sign-out" method="post" action="/sign-out">' in html
     assert 'name="_csrf_token" value="token-123"' in html
     check_page(html)

@@ -17,7 +17,7 @@ from portal.accounts.identity import (
     normalise_rpps,
     parse_date_of_birth,
 )
-from portal.core import forms
+from portal.core import form_messages
 from portal.core.i18n import use_locale
 
 TODAY = date(2025, 6, 15)
@@ -378,7 +378,7 @@ def test_a_date_before_1900_is_refused():
 def test_every_message_goes_through_the_catalogue(monkeypatch):
     monkeypatch.setattr(identity, "_", lambda message, **values: "T:" + message % values)
     # The dates' messages are the form layer's (one date reader for every form).
-    monkeypatch.setattr(forms, "_", lambda message, **values: "T:" + message % values)
+    monkeypatch.setattr(form_messages, "_", lambda message, **values: "T:" + message % values)
     cases = [
         (normalise_nir, ("",)),
         (normalise_nir, ("1",)),

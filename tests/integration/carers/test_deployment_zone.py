@@ -3,7 +3,6 @@ nor on the server's clock: ``portal.core.i18n.today``."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal.core.access import Role
+from tests.html import page as read_page
 from tests.people import make_person, portal_client, sign_in_as
 
 # UTC+14 and UTC-11: at any moment, the date in Paris differs from the date in one of them.
@@ -19,7 +19,7 @@ ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
 
 def _ends(page: str) -> tuple[int, int, int]:
     values = {
-        part: int(re.search(rf'name="ends-{part}"[^>]*value="(\d+)"', page, re.S).group(1))  # type: ignore[union-attr]
+        part: int(str(read_page(page).one(f'input[name="ends-{part}"]')["value"]))
         for part in ("day", "month", "year")
     }
     return values["year"], values["month"], values["day"]

@@ -56,6 +56,7 @@ from portal.core.access import DELEGABLE_AREAS, Action, Role, format_areas
 from portal.core.sessions import cookie_name
 from portal.settings import Settings
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page as read_page
 from tests.integration.core import matrix
 from tests.integration.core.matrix import Persona, Rule
 from tests.integration.core.test_routes_are_guarded import PUBLIC_ROUTES
@@ -121,7 +122,10 @@ def _made(response: Any, pattern: str, what: str) -> str:
 
 
 def _ids_in(text: str, pattern: str) -> set[str]:
-    return set(re.findall(pattern, text))
+    """The ids ``pattern`` finds in the addresses the page links to or sends to."""
+    return {
+        found.group(1) for address in read_page(text).addresses() for found in re.finditer(pattern, address)
+    }
 
 
 def _build(client: TestClient) -> World:

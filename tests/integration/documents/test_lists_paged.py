@@ -4,7 +4,7 @@
 Counted on the real app: the rows the engine returns for the library's statement, and the
 sealed values opened (``Keyring.open``, the real one, watched). A search, a kind, or an
 order by title or by the document's date need what is sealed: those views still open the
-whole library (said in ``portal.documents.services.library``). The plan of the library's
+whole library (said in ``portal.documents.library.library``). The plan of the library's
 query is checked on both databases with a library of 20,000 documents (the throwaway
 database of ``tests/integration/core/test_indexes.py``): walked on the index
 ``document_patient_added`` (patient, added_at, id), nothing sorted, no table read whole.
@@ -12,7 +12,6 @@ database of ``tests/integration/core/test_indexes.py``): walked on the index
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +22,13 @@ from typing import Any
 import pytest
 
 from portal.core.keys import Keyring
+from portal.documents.changes import add_document
 from portal.documents.demo import demo_pdf
-from portal.documents.services import Details, Filters, add_document, library
+from portal.documents.details import Details
+from portal.documents.library import Filters, library
 from portal.documents.tables import Document
 from tests.conftest import TEST_MASTER_KEY
+from tests.html import page
 from tests.integration.core.test_indexes import (  # noqa: F401 (the fixture)
     KEYRING,
     assert_walks,
@@ -109,7 +111,7 @@ def fill(client: Any, patient: uuid.UUID, count: int) -> list[str]:
 
 
 def titles(text: str) -> list[str]:
-    return re.findall(r'<h2 class="row-title"><a href="/space/documents/[^"]+">([^<]+)</a>', text)
+    return page(text).texts('h2.row-title > a[href^="/space/documents/"]')
 
 
 LIBRARY_STATEMENT = "SELECT p.*, k.key_id, k.wrapped FROM (SELECT d.*"

@@ -13,7 +13,9 @@ from portal.accounts.tables import Account
 from portal.core.keys import Keyring
 from portal.core.tables import DataKey
 from portal.documents import storage
-from portal.documents.services import Details, add_document, get_document, purge
+from portal.documents.changes import add_document, purge
+from portal.documents.details import Details
+from portal.documents.services import get_document
 from portal.documents.tables import Document, DocumentChunk
 from tests.conftest import TEST_MASTER_KEY
 

@@ -19,7 +19,8 @@ from portal.core.keys import Keyring, key_owner
 from portal.core.notify import read_outbox
 from portal.core.sessions import cookie_name, hash_token, start_session, touch_or_expire
 from portal.core.tables import AttemptCounter, Session
-from portal.documents.services import Details, add_document
+from portal.documents.changes import add_document
+from portal.documents.details import Details
 from portal.kiosk import services
 from portal.kiosk.tables import KioskLink, KioskTerminal
 from tests.conftest import TEST_MASTER_KEY, csrf
@@ -521,7 +522,7 @@ def test_a_link_sends_the_document_to_the_phone_once(app):
     phone = app
     # Not signed in on the phone: the usual sign-in, then back to /k (the token is not in it).
     answer = _open_on_phone(phone, token)
-    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/k"
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=%2Fk"
     sign_in_as(phone, patient)
     download = phone.get("/k", follow_redirects=False)
     assert download.status_code == 200

@@ -16,7 +16,8 @@ from portal.circle.services import add_to_circle
 from portal.core.access import Role
 from portal.core.keys import Keyring
 from portal.core.sessions import cookie_name, start_session
-from portal.documents.services import Details, add_document
+from portal.documents.changes import add_document
+from portal.documents.details import Details
 from portal.kiosk.tables import KioskLink
 from portal.messages import services as messages
 from tests.conftest import TEST_MASTER_KEY, csrf

@@ -9,7 +9,6 @@ index ``message_conversation_sent`` (conversation, sent_at, id), nothing sorted.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import uuid
 from contextlib import closing
@@ -22,6 +21,7 @@ import pytest
 from portal.circle.services import set_blocked
 from portal.core.access import Role
 from portal.messages.services import THREAD_PAGE, membership, messages_page, reply
+from tests.html import page
 from tests.integration.core.test_indexes import (  # noqa: F401 (the fixture)
     KEYRING,
     assert_walks,
@@ -52,11 +52,11 @@ def conversations(client: Any, patient: uuid.UUID, pro: uuid.UUID, count: int) -
 
 
 def subjects(text: str) -> list[str]:
-    return re.findall(r'<h2 class="row-title"><a href="/space/messages/[^"]+">([^<]+)</a>', text)
+    return page(text).texts('h2.row-title > a[href^="/space/messages/"]')
 
 
 def bodies(text: str) -> list[str]:
-    return re.findall(r'<div class="message-body">([^<]*)</div>', text)
+    return page(text).texts("div.message-body")
 
 
 INBOX_STATEMENT = "SELECT c.id, c.patient, c.sealed_subject"

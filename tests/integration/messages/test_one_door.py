@@ -8,7 +8,6 @@ conversations; and what a carer writes reads as hers."""
 from __future__ import annotations
 
 import html
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -21,6 +20,7 @@ from portal.documents import services as documents
 from portal.documents.tables import Document
 from portal.messages.tables import Conversation, Message, MessageDraft
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.html import page as read_page
 from tests.integration.messages.test_messages import (
     BODY,
     PDF,
@@ -99,7 +99,9 @@ def _documents_of(app: Any, patient: uuid.UUID) -> list[dict[str, Any]]:
 
 def _written_by(page: str) -> list[str]:
     """Who wrote each message of a conversation's page, as the page says it."""
-    return re.findall(r'class="message-head">Written by ([^<]*?)\s*<', html.unescape(page))
+    heads = [head.find(string=True, recursive=False) for head in read_page(page).all(".message-head")]
+    said = [str(head).strip() for head in heads if head is not None]
+    return [head.removeprefix("Written by ") for head in said if head.startswith("Written by ")]
 
 
 def _new_message(app: Any, **fields: Any) -> dict[str, Any]:

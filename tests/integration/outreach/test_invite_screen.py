@@ -22,6 +22,7 @@ from portal.core.notify import read_outbox
 from portal.core.tables import AuditEvent
 from portal.settings import SmtpServer
 from tests.conftest import TEST_MASTER_KEY, csrf
+from tests.integration.outreach.helpers import letter_form
 from tests.people import make_person, portal_client, run, sign_in_as
 from tests.smtp import free_port
 
@@ -169,15 +170,13 @@ def test_a_letter_is_printed_and_printing_again_gives_a_new_code(app, mediator):
     form = _form(delivery="letter", email="")
     page = _invite(app, **form)
     assert page.status_code == 200 and "Print the letter now" in page.text
-    action = re.search(r'action="(/mediator/invitations/([0-9a-f-]+)/letter)"', page.text)
-    assert action
-    account_id = UUID(action.group(2))
-    first = app.post(action.group(1), data={"_csrf_token": csrf(app)})
+    action, account_id = letter_form(page.text)
+    first = app.post(action, data={"_csrf_token": csrf(app)})
     assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
     assert first.headers["content-disposition"].startswith("attachment")
     assert first.headers["cache-control"] == "no-store"
     first_code = _letter_code(first.content)
-    second_code = _letter_code(app.post(action.group(1), data={"_csrf_token": csrf(app)}).content)
+    second_code = _letter_code(app.post(action, data={"_csrf_token": csrf(app)}).content)
     assert first_code != second_code
 
     async def opens(code: str) -> Any:
@@ -189,12 +188,10 @@ def test_a_letter_is_printed_and_printing_again_gives_a_new_code(app, mediator):
 
 def test_only_the_mediator_who_made_a_space_prints_its_letter_and_only_before_activation(app, mediator):
     page = _invite(app, **_form(delivery="letter", email=""))
-    path = re.search(r'action="(/mediator/invitations/([0-9a-f-]+)/letter)"', page.text)
-    assert path
-    account_id = UUID(path.group(2))
+    path, account_id = letter_form(page.text)
     other = make_person(app, Role.MEDIATOR)
     sign_in_as(app, other, Role.MEDIATOR)
-    assert app.post(path.group(1), data={"_csrf_token": csrf(app)}).status_code == 404
+    assert app.post(path, data={"_csrf_token": csrf(app)}).status_code == 404
     denied = run(
         app,
         lambda: AuditEvent.count().where(
@@ -204,7 +201,7 @@ def test_only_the_mediator_who_made_a_space_prints_its_letter_and_only_before_ac
     assert denied == 1
     sign_in_as(app, mediator, Role.MEDIATOR)
     run(app, lambda: Account.update({Account.status: "active"}).where(Account.id == account_id))
-    assert app.post(path.group(1), data={"_csrf_token": csrf(app)}).status_code == 404
+    assert app.post(path, data={"_csrf_token": csrf(app)}).status_code == 404
     # A mediator never reads a record, not even of a space they made.
     sophie = Actor(account_id=mediator, role=Role.MEDIATOR)
     for area in Area:

@@ -5,7 +5,6 @@ missing page."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from portal.core.access import Action, Actor, Area, Role, decide
 from portal.core.keys import key_owner
 from portal.core.tables import AuditEvent
 from tests.conftest import csrf
-from tests.integration.outreach.helpers import invite
+from tests.integration.outreach.helpers import invite, letter_form
 from tests.people import make_person, portal_client, run, sign_in_as
 
 RECORD_PAGES = (
@@ -52,9 +51,9 @@ def mediator(app: Any) -> UUID:
 def _made(app: Any) -> UUID:
     """A space the signed-in mediator makes, its code on a letter."""
     page = invite(app)
-    found = re.search(r'action="/mediator/invitations/([0-9a-f-]+)/letter"', page.text)
-    assert page.status_code == 200 and found
-    return UUID(found.group(1))
+    assert page.status_code == 200
+    _, account_id = letter_form(page.text)
+    return account_id
 
 
 def _post(app: Any, path: str) -> Any:

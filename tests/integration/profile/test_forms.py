@@ -5,8 +5,6 @@ htmx swaps in place."""
 
 from __future__ import annotations
 
-import html
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -17,6 +15,7 @@ from portal.core.keys import Keyring
 from portal.documents.services import recent_documents
 from portal.profile import services
 from tests.conftest import TEST_MASTER_KEY
+from tests.html import page
 from tests.integration.profile.helpers import HTMX, added_id, as_, entry_count, person, send
 from tests.people import run
 
@@ -34,9 +33,9 @@ def _entries(app: Any, patient: uuid.UUID) -> list[services.Entry]:
 def _error_at(text: str, field: str) -> str:
     """The message shown at a field (its ``<id>-error`` paragraph), unescaped."""
     field = field.removesuffix("-day")  # a date's message is at the date, its link at its day box
-    found = re.search(rf'<p class="error-message" id="{re.escape(field)}-error">(.*?)</p>', text, re.S)
-    assert found, f"no error at {field}"
-    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("Error:", "").strip()
+    found = page(text).field_error(field)
+    assert found is not None, f"no error at {field}"
+    return found
 
 
 @pytest.fixture
@@ -225,48 +224,50 @@ def test_the_measurements_page_draws_charts_and_tables(app, patient):
             {"kind": "heart_rate", "value": "72", "taken-day": "3", "taken-month": "3", "taken-year": "2026"},
         )
     )
-    text = app.get("/space/profile/measurements").text
+    shown = page(app.get("/space/profile/measurements"))
     # One chart per kind with values, an image named by its title and described.
     for kind in ("weight", "blood_pressure", "heart_rate"):
-        svg = re.search(rf'<svg class="chart" id="chart-{kind}".*?</svg>', text, re.S)
-        assert svg, kind
-        chart = svg.group(0)
-        assert (
-            f'role="img" aria-labelledby="chart-{kind}-title" aria-describedby="chart-{kind}-desc"' in chart
+        chart = shown.one(f'svg.chart[id="chart-{kind}"]')
+        assert chart["role"] == "img"
+        assert chart["aria-labelledby"] == f"chart-{kind}-title"
+        assert chart["aria-describedby"] == f"chart-{kind}-desc"
+        assert chart.select(f'title[id="chart-{kind}-title"]') and chart.select(
+            f'desc[id="chart-{kind}-desc"]'
         )
-        assert f'<title id="chart-{kind}-title">' in chart and f'<desc id="chart-{kind}-desc">' in chart
-        assert "<script" not in chart and "style=" not in chart
-    assert 'id="chart-height"' not in text and 'id="chart-blood_sugar"' not in text
-    weight = re.search(r'<svg class="chart" id="chart-weight".*?</svg>', text, re.S).group(0)
-    assert weight.count("<polyline") == 1 and weight.count("<circle") == 3
+        assert not chart.select("script, style, [style]")
+    assert not shown.has('[id="chart-height"], [id="chart-blood_sugar"]')
+    weight = shown.one("svg#chart-weight")
+    assert len(weight.select("polyline")) == 1 and len(weight.select("circle")) == 3
     assert (
         "3 measurements from February 1, 2026 to February 28, 2026. Lowest 69, highest 70, latest 69 kg."
-        in weight
+        in shown.text("svg#chart-weight desc")
     )
     # Blood pressure: two lines, told apart by more than their colour, with a legend.
-    pressure = re.search(r'<svg class="chart" id="chart-blood_pressure".*?</svg>', text, re.S).group(0)
-    assert pressure.count("<polyline") == 2 and 'stroke-dasharray="10 6"' in pressure
-    assert ">Higher number</text>" in pressure and ">Lower number</text>" in pressure
+    pressure = shown.one("svg#chart-blood_pressure")
+    lines = pressure.select("polyline")
+    assert len(lines) == 2 and [line.get("stroke-dasharray") for line in lines].count("10 6") == 1
+    assert {"Higher number", "Lower number"} <= set(shown.texts("svg#chart-blood_pressure text"))
     # The same figures as tables, with a caption and header cells, the latest first.
-    tables = re.findall(r'<div class="measurement-kind" id="kind-(\w+)">.*?<table.*?</table>', text, re.S)
-    assert tables == ["weight", "blood_pressure", "heart_rate"]
-    weight_table = re.search(r'id="kind-weight".*?(<table.*?</table>)', text, re.S).group(1)
-    assert '<caption class="table-caption">' in weight_table and '<th scope="col"' in weight_table
-    rows = re.findall(r'<th scope="row">(.*?)</th>\s*<td class="numeric">(.*?)</td>', weight_table)
-    assert rows == [("February 28, 2026", "69"), ("February 15, 2026", "69.5"), ("February 1, 2026", "70")]
-    pressure_table = re.search(r'id="kind-blood_pressure".*?(<table.*?</table>)', text, re.S).group(1)
-    assert re.search(
-        r'<th scope="row">February 28, 2026</th>\s*<td class="numeric">135</td>\s*<td class="numeric">82</td>',
-        pressure_table,
-    )
+    kinds = shown.all("div.measurement-kind")
+    assert [kind["id"] for kind in kinds] == ["kind-weight", "kind-blood_pressure", "kind-heart_rate"]
+    assert all(len(kind.select("table")) == 1 for kind in kinds)
+    assert shown.has("#kind-weight table caption.table-caption")
+    assert shown.has('#kind-weight table thead th[scope="col"]')
+    assert len(shown.all('#kind-weight table tbody th[scope="row"] + td.numeric')) == 3
+    assert [row[:2] for row in shown.rows("#kind-weight table")] == [
+        ["February 28, 2026", "69"],
+        ["February 15, 2026", "69.5"],
+        ["February 1, 2026", "70"],
+    ]
+    assert shown.rows("#kind-blood_pressure table")[0][:3] == ["February 28, 2026", "135", "82"]
+    assert len(shown.all('#kind-blood_pressure table tbody th[scope="row"] ~ td.numeric')) == 3 * 2
 
 
 # --------------------------------------------------------------------------- vaccinations
 
 
 def _tracks(text: str, kind: str) -> list[str]:
-    found = re.search(rf'<ul class="list reminders-{kind}">(.*?)</ul>', text, re.S)
-    return re.findall(r'data-track="([\w-]+)"', found.group(1)) if found else []
+    return [str(item["data-track"]) for item in page(text).all(f"ul.list.reminders-{kind} [data-track]")]
 
 
 def test_vaccinations_due_follow_the_age_and_what_is_recorded(app):
@@ -373,12 +374,12 @@ def test_htmx_opens_forms_in_place_and_swaps_the_section(app, patient):
     assert saved.status_code == 200 and "<html" not in saved.text
     (entry,) = _entries(app, patient)
     assert "banner-success" in saved.text
-    assert re.search(
-        rf'<li class="row entry" id="entry-{entry.id}" tabindex="-1" data-takes-focus>', saved.text
-    )
+    added = page(saved).one(f'li.row.entry[id="entry-{entry.id}"]')
+    assert added["tabindex"] == "-1" and added.has_attr("data-takes-focus")
     # "Change" opens the form in place of the entry.
     editing = app.get(f"{base}/{entry.id}/edit", headers=HTMX)
-    assert re.search(rf'id="entry-{entry.id}"[^>]*>\s*<div class="entry-form"', editing.text)
+    in_place = page(editing).one(f'[id="entry-{entry.id}"]')
+    assert in_place.find(True) is in_place.select_one(":scope > div.entry-form")
     assert f'hx-post="{base}/{entry.id}/edit"' in editing.text and 'value="Doliprane"' in editing.text
     changed = send(
         app,
@@ -397,10 +398,11 @@ def test_htmx_opens_forms_in_place_and_swaps_the_section(app, patient):
 
 
 def test_the_form_pages_work_without_javascript(app, patient):
-    page = app.get("/space/profile/treatments/add")
-    assert page.status_code == 200 and "<html" in page.text
+    response = app.get("/space/profile/treatments/add")
+    assert response.status_code == 200 and "<html" in response.text
     # A plain form, sent to the same address, without htmx attributes.
-    assert re.search(r'<form method="post" action="/space/profile/treatments/add" novalidate>', page.text)
-    assert "hx-post" not in page.text.split('id="main"')[1]
+    form = page(response).one('#main form[action="/space/profile/treatments/add"]')
+    assert form["method"] == "post" and form.has_attr("novalidate")
+    assert "hx-post" not in response.text.split('id="main"')[1]
     # The summary of the profile is the other helper's page, not a section.
     assert app.get("/space/profile/summary").status_code == 200

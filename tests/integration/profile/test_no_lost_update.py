@@ -6,7 +6,6 @@ again keeps it on purpose. The same with and without htmx."""
 from __future__ import annotations
 
 import html
-import re
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from portal.core.keys import Keyring
 from portal.core.sessions import cookie_name
 from portal.profile import services
 from tests.conftest import TEST_MASTER_KEY
+from tests.html import page
 from tests.integration.profile.helpers import HTMX, added_id, as_, events, owner, person, professional, send
 from tests.people import run, sign_in_as
 
@@ -39,9 +39,11 @@ def _stored(app: Any, patient: uuid.UUID, entry_id: uuid.UUID) -> services.Entry
 
 def _version(text: str) -> str:
     """The version a change form carries."""
-    found = re.findall(r'<input type="hidden" name="version" value="(\d+)">', text)
+    found = page(text).all('input[type="hidden"][name="version"]')
     assert len(found) == 1, found
-    return found[0]
+    version = str(found[0]["value"])
+    assert version.isdigit(), version
+    return version
 
 
 def _use(app: Any, token: str) -> None:
@@ -76,10 +78,10 @@ def test_an_older_form_does_not_overwrite_a_newer_change(app, patient):
     text = html.unescape(answer.text)
     assert "<html" in text and 'id="conflict"' in text
     assert "Someone changed this while you were writing" in text
-    saved = re.search(r'id="conflict-saved">(.*?)<div class="conflict-typed"', text, re.S)
-    typed_box = re.search(r'id="conflict-typed">(.*?)</dl>', text, re.S)
-    assert saved and "10 mg" in saved.group(1) and "Changed by you on" in saved.group(1)
-    assert typed_box and "2.5 mg" in typed_box.group(1) and "Le matin" in typed_box.group(1)
+    saved = page(answer).text("#conflict #conflict-saved")
+    typed_box = page(answer).text("#conflict #conflict-typed dl.entry-facts")
+    assert "10 mg" in saved and "Changed by you on" in saved
+    assert "2.5 mg" in typed_box and "Le matin" in typed_box
     # The form holds what was typed, at the new version; "Keep what is saved" goes back.
     assert 'value="2.5 mg"' in text and 'value="Le matin"' in text and _version(text) == "2"
     assert f'id="keep-saved" href="{BASE}?entry={entry}"' in text
@@ -116,7 +118,7 @@ def test_with_htmx_the_same_answer_comes_in_place(app, patient):
     assert "<html" not in text and text.lstrip().startswith('<div id="profile-section"')
     assert 'id="conflict"' in text and "data-error-summary" in text
     assert f'hx-post="{BASE}/{entry}/edit"' in text and 'value="2 g"' in text and _version(text) == "2"
-    assert re.search(r'id="conflict-saved">.*?500 mg', text, re.S)
+    assert "500 mg" in page(answer).text("#conflict #conflict-saved")
     assert _stored(app, patient, entry).data["dose"] == "500 mg"
 
     again = send(app, f"{BASE}/{entry}/edit", {"name": "Doliprane", "dose": "2 g", "version": "2"}, htmx=True)
