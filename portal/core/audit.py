@@ -109,10 +109,11 @@ async def _lock_the_chain(engine: Engine, chain: int) -> None:
     if engine.engine_type == "postgres":
         # Released by COMMIT or ROLLBACK, so the next writer reads this event as the newest.
         await AuditEvent.raw("SELECT pg_advisory_xact_lock({}, {})", _POSTGRES_LOCK, chain)
-    elif isinstance(engine, SQLiteEngine):
+    elif isinstance(engine, SQLiteEngine) and not db.holds_write_lock(engine):
         # A write that changes nothing still takes SQLite's write lock (waiting for
         # another writer if need be), so the newest event read next stays the newest
-        # until this transaction ends. It matches no row, so no trigger fires.
+        # until this transaction ends. It matches no row, so no trigger fires. A
+        # transaction that wrote, or began IMMEDIATE, holds the lock already.
         await AuditEvent.raw("DELETE FROM audit_event WHERE 0")
 
 

@@ -131,6 +131,17 @@ def may_write_elsewhere(engine: Engine) -> bool:
     )
 
 
+def holds_write_lock(engine: Engine) -> bool:
+    """Whether the current transaction on SQLite holds its one write lock (it wrote), or takes
+    it as it begins (IMMEDIATE): a writer that must keep others out need not ask again."""
+    current = engine.current_transaction.get()
+    if current is None:
+        return False
+    return getattr(current, "transaction_type", None) is TransactionType.immediate or bool(
+        getattr(current, "_wrote", False)
+    )
+
+
 @asynccontextmanager
 async def aside(engine: Engine) -> AsyncIterator[None]:
     """A write that a page which only reads makes on the side: an audit event, a session's

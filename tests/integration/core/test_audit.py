@@ -553,20 +553,30 @@ def _events_seen_from_outside_sqlite(path: str) -> Any:
     return count()
 
 
-async def test_on_sqlite_the_events_of_pages_reading_at_once_are_written_in_one_commit(trail):
+async def test_on_sqlite_the_events_of_pages_reading_at_once_are_written_in_one_commit(trail, monkeypatch):
     """Eight pages ask at once: their eight events go in one transaction, not eight
     queued in SQLite's busy handler; each page goes on only once its event is committed,
     and the chains are sound. (Pages that ask while a write is under way wait for the
-    next one, which takes all of them.)"""
+    next one, which takes all of them.) That transaction begins holding the write lock:
+    it sends no empty write to take it."""
     if trail.sqlite_path is None:
         pytest.skip("SQLite only: on PostgreSQL each chain has its own lock")
     engine = AuditEvent._meta.db
     subjects = [_subject_in_chain(n % 3) for n in range(8)]  # some chains twice or more
     await record(**EVENT, subject=subjects[0])  # one commit of its own (outside a page)
     commits = audit._read_events().commits
+    raw_sql: list[str] = []
+    real_raw = AuditEvent.raw
+
+    def raw(sql: str, *args: Any) -> Any:
+        raw_sql.append(sql)
+        return real_raw(sql, *args)
+
+    monkeypatch.setattr(AuditEvent, "raw", raw)
     seen: list[int] = []
     await asyncio.gather(*(_read_page(engine, subject, seen) for subject in subjects))
     assert audit._read_events().commits == commits + 1
+    assert "DELETE FROM audit_event WHERE 0" not in raw_sql
     assert seen == [9] * 8  # every page found all nine events committed when it went on
     result = await verify()
     assert result.ok and result.events == 9 and result.chains == 3
