@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.services import PersonIdentity, read_identity
 from portal.agenda import actions, times
-from portal.agenda.services import appointment_object, medicine_object
+from portal.agenda.services import MEDICINE_SCHEDULE, appointment_object, medicine_object
 from portal.agenda.tables import AppointmentReminder, MedicineReminder
 from portal.core import audit
 from portal.core.actions import AuditAction
@@ -163,16 +163,7 @@ async def send_appointment_reminders(
 
 async def send_medicine_reminders(settings: Settings, people: _People, now: datetime, counts: Counts) -> None:
     rows = (
-        await MedicineReminder.select(
-            MedicineReminder.id,
-            MedicineReminder.patient,
-            MedicineReminder.times,
-            MedicineReminder.time_zone,
-            MedicineReminder.first_day,
-            MedicineReminder.last_day,
-            MedicineReminder.channel,
-            MedicineReminder.next_due_at,
-        )
+        await MedicineReminder.select(MedicineReminder.id, MedicineReminder.patient, *MEDICINE_SCHEDULE)
         .where((MedicineReminder.active == True) & (MedicineReminder.next_due_at <= now))  # noqa: E712
         .order_by(MedicineReminder.next_due_at)
     )

@@ -308,15 +308,19 @@ def medicine_place(reminder_id: object, patient: uuid.UUID) -> Place:
     return place("medicine_reminder", "sealed_details", reminder_id, patient)
 
 
-_MEDICINE_COLUMNS = (
-    MedicineReminder.id,
-    MedicineReminder.sealed_details,
+# When a medicine reminder is due, and how it is sent.
+MEDICINE_SCHEDULE = (
     MedicineReminder.times,
     MedicineReminder.time_zone,
     MedicineReminder.first_day,
     MedicineReminder.last_day,
     MedicineReminder.channel,
     MedicineReminder.next_due_at,
+)
+_MEDICINE_COLUMNS = (
+    MedicineReminder.id,
+    MedicineReminder.sealed_details,
+    *MEDICINE_SCHEDULE,
     MedicineReminder.active,
     MedicineReminder.version,
     MedicineReminder.created_by,

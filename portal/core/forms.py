@@ -149,22 +149,6 @@ class FormReader:
         else:
             self.result.error(name, error)
 
-    def _length(
-        self,
-        name: str,
-        value: str,
-        required: bool,
-        missing: str | None,
-        max_length: int,
-        too_long: Callable[[int, int], str] | None,
-    ) -> None:
-        error = None
-        if not value:
-            error = (missing or Messages.fill_in()) if required else None
-        elif len(value) > max_length:
-            error = (too_long or Messages.too_long)(max_length, len(value))
-        self._done(name, value, value, error)
-
     def text(
         self,
         name: str,
@@ -173,26 +157,23 @@ class FormReader:
         required: bool = False,
         missing: str | None = None,
         too_long: Callable[[int, int], str] | None = None,
+        lines: bool = False,
     ) -> str:
-        """One line of text, its spaces put right, of at most ``max_length`` characters.
-        ``too_long(count, length)``: the field's own words when it is longer."""
-        value = one_line(self._typed(name))
-        self._length(name, value, required, missing, max_length, too_long)
+        """One line of text, its spaces put right (or with ``lines``, a text of several lines:
+        a textarea), of at most ``max_length`` characters. ``missing``: the field's own words
+        when it is required and empty; ``too_long(count, length)``, when it is longer."""
+        value = (long_text if lines else one_line)(self._typed(name))
+        error = None
+        if not value:
+            error = (missing or Messages.fill_in()) if required else None
+        elif len(value) > max_length:
+            error = (too_long or Messages.too_long)(max_length, len(value))
+        self._done(name, value, value, error)
         return value
 
-    def long_text(
-        self,
-        name: str,
-        *,
-        max_length: int,
-        required: bool = False,
-        missing: str | None = None,
-        too_long: Callable[[int, int], str] | None = None,
-    ) -> str:
-        """A text of several lines (a textarea), of at most ``max_length`` characters."""
-        value = long_text(self._typed(name))
-        self._length(name, value, required, missing, max_length, too_long)
-        return value
+    def long_text(self, name: str, **options: Any) -> str:
+        """``text`` of several lines (a textarea)."""
+        return self.text(name, lines=True, **options)
 
     def choice(
         self,
